@@ -1,0 +1,7 @@
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'src',
+  publicDir: false,
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+});

@@ -1,0 +1,12 @@
+export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.ts';
+export { type EventMap, type Listener, TypedEmitter } from './emitter.ts';
+export { ItdaError, type ItdaErrorOptions, isItdaError } from './errors.ts';
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogSink,
+  silentLogger,
+} from './logger.ts';

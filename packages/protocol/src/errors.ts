@@ -1,0 +1,69 @@
+/**
+ * Stable error codes of the signaling protocol, sent as `error.code`, and the
+ * WebSocket close codes the server uses (RFC 6455 §7.4; 4000–4999 are ours).
+ * Codes are never renamed once released. See docs/signaling.md.
+ */
+export const ErrorCode = {
+  /** The frame is not valid JSON, or not a JSON object. */
+  BadJson: 'bad_json',
+  /** A known message type with missing or wrongly typed fields. */
+  BadMessage: 'bad_message',
+  /** `type` names no message this version knows. */
+  UnknownType: 'unknown_type',
+  /** The message is larger than `limits.maxMessageBytes`; it was dropped. */
+  MessageTooLarge: 'message_too_large',
+  /** The connection sends faster than its rate limit; the message was dropped. */
+  RateLimited: 'rate_limited',
+  /** `join`/`resume` named a protocol version the server does not speak. */
+  UnsupportedVersion: 'unsupported_version',
+  /** A message other than join/resume/ping before joining. */
+  NotJoined: 'not_joined',
+  /** `join` or `resume` on a connection that already has a session. */
+  AlreadyJoined: 'already_joined',
+  /** The room has as many participants as its capacity. */
+  RoomFull: 'room_full',
+  /** The room does not exist and rooms are not created on join. */
+  RoomNotFound: 'room_not_found',
+  /** The room was closed (by the API or the server shutting down). */
+  RoomClosed: 'room_closed',
+  /** The server requires a token and none was given. */
+  Unauthorized: 'unauthorized',
+  /** The token is malformed or its signature does not verify. */
+  InvalidToken: 'invalid_token',
+  /** The token's `exp` has passed (or `nbf` has not yet come). */
+  TokenExpired: 'token_expired',
+  /** The token does not grant this room or this action. */
+  Forbidden: 'forbidden',
+  /** offer/answer/candidate addressed to a participant not in the room. */
+  UnknownParticipant: 'unknown_participant',
+  /** `resume` named no session that can be resumed (unknown, expired or wrong token). */
+  ResumeFailed: 'resume_failed',
+  /** A server fault; the connection stays usable. */
+  Internal: 'internal',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
+
+/** WebSocket close codes used by the server. */
+export const CloseCode = {
+  /** After `leave`, or a normal end. */
+  Normal: 1000,
+  /** The server is shutting down. */
+  GoingAway: 1001,
+  /** A frame exceeded the hard frame limit (4 × maxMessageBytes) — ws closes at once. */
+  MessageTooBig: 1009,
+  /** The room was closed by the API. */
+  RoomClosed: 4000,
+  /** The session was resumed on another connection; this one is retired. */
+  Replaced: 4001,
+  /** No message (not even `ping`) within the heartbeat timeout. */
+  HeartbeatTimeout: 4002,
+  /** Too many messages over the rate limit: the connection is closed. */
+  RateLimitExceeded: 4008,
+  /** The participant was removed (kicked) by the API. */
+  Removed: 4009,
+} as const;
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,0 +1,31 @@
+/**
+ * Default limits of the signaling protocol. Servers may be configured with other
+ * values and announce theirs in `joined.limits`; these are the defaults.
+ */
+export const DEFAULT_LIMITS = {
+  /** Largest message accepted, in bytes of UTF-8. Larger: `message_too_large`, dropped. */
+  maxMessageBytes: 64 * 1024,
+  /** Messages per second a connection may send on average (token bucket refill rate). */
+  ratePerSecond: 50,
+  /** Burst a connection may send at once (token bucket size). */
+  rateBurst: 200,
+  /** Participants in one room unless configured otherwise (a P2P mesh of 4). */
+  roomCapacity: 4,
+  /** How often the client sends `ping`, in ms. */
+  heartbeatIntervalMs: 5_000,
+  /** Silence after which either side considers the connection dead, in ms. */
+  heartbeatTimeoutMs: 15_000,
+  /** How long a participant whose socket dropped keeps its place for `resume`, in ms. */
+  resumeGraceMs: 15_000,
+  /** How long an empty room lives before it is closed, in ms. */
+  emptyRoomGraceMs: 30_000,
+} as const;
+
+/** Room names: URL-safe (RFC 3986 unreserved characters), 1–64 characters. */
+export const ROOM_NAME_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+
+/** Display names: 1–64 characters after trimming. */
+export const MAX_NAME_LENGTH = 64;
+
+/** Largest SDP accepted in offer/answer, in characters. */
+export const MAX_SDP_LENGTH = 60 * 1024;
