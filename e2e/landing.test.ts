@@ -1,0 +1,55 @@
+/**
+ * The landing page `/`: joining or creating a room navigates to `/r/<room>`, and at
+ * phone width neither the landing page nor the pre-join page scrolls sideways.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { button, Harness, horizontalOverflow, serverMissing, unexpectedErrors, uniqueRoom } from './harness/index.ts';
+
+const PHONE = { width: 360, height: 740 };
+
+const skip = serverMissing();
+let h: Harness;
+before(async () => {
+  if (skip) return;
+  h = await Harness.start();
+});
+after(() => h?.close());
+
+test('Join room with a typed name navigates to /r/<name>', { skip }, async () => {
+  const ada = await h.person('Ada');
+  const { page } = ada;
+  await page.goto(`${h.url}/`);
+  const room = uniqueRoom('landing');
+  await page.getByLabel('Room name', { exact: true }).fill(room);
+  await button(page, 'Join room').click();
+  await page.waitForURL((url) => url.pathname === `/r/${room}`);
+  await button(page, 'Join').waitFor();
+  assert.deepEqual(unexpectedErrors(ada), []);
+  await h.dismiss(ada);
+});
+
+test('Create room navigates to /r/<name> with a valid room name', { skip }, async () => {
+  const ada = await h.person('Ada');
+  const { page } = ada;
+  await page.goto(`${h.url}/`);
+  await button(page, 'Create room').click();
+  await page.waitForURL((url) => /^\/r\/[A-Za-z0-9._~-]{1,64}$/.test(url.pathname));
+  await button(page, 'Join').waitFor();
+  assert.deepEqual(unexpectedErrors(ada), []);
+  await h.dismiss(ada);
+});
+
+test('phone width: landing and pre-join pages have no horizontal overflow', { skip }, async () => {
+  const ada = await h.person('Ada', { viewport: PHONE });
+  const { page } = ada;
+  await page.goto(`${h.url}/`);
+  await button(page, 'Create room').waitFor();
+  assert.equal(await horizontalOverflow(page), 0, 'landing page overflows horizontally at 360 px');
+  await page.goto(`${h.url}/r/${uniqueRoom('phone')}`);
+  await button(page, 'Join').waitFor();
+  await page.locator('video').first().waitFor();
+  assert.equal(await horizontalOverflow(page), 0, 'pre-join page overflows horizontally at 360 px');
+  assert.deepEqual(unexpectedErrors(ada), []);
+  await h.dismiss(ada);
+});
