@@ -1,0 +1,27 @@
+/**
+ * @itda/client — the browser SDK of itda. See docs/client.md.
+ */
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+export { ClientError, ClientErrorCode } from './errors.ts';
+export { type ChannelLike, FileReceiver, type ReceivedFile, sendFile, sha256Hex } from './file-transfer.ts';
+export { type ChannelFileProgress, PeerChannel, type PeerChannelEvents } from './peer-channel.ts';
+export {
+  type ChatFrame,
+  decodePeerFrame,
+  encodePeerFrame,
+  FILE_CHUNK_BYTES,
+  MAX_CHAT_BYTES,
+  MAX_FILE_BYTES,
+  type PeerFrame,
+} from './peer-protocol.ts';
+export { isPolite } from './polite.ts';
+export {
+  type ConnectionState,
+  type JoinParams,
+  type OutgoingMessage,
+  SignalingClient,
+  type SignalingClientOptions,
+  type SignalingEvents,
+} from './signaling-client.ts';
+export { type SocketFactory, type SocketHandle, type SocketHandlers, webSocketFactory } from './socket.ts';
+export { computeLinkStats, formatBitrate, type LinkStats, type StatsEntry, StatsSampler } from './stats.ts';
