@@ -1,0 +1,114 @@
+/**
+ * Configuration of the signaling core: limits, capacity, grace periods and policy
+ * callbacks (ICE servers, token verification). Validated once, in `resolveSignalConfig`.
+ */
+import { DEFAULT_LIMITS, type IceServer, type RoomMode } from '@itda/protocol';
+import { SignalError, SignalErrorCode } from './errors.ts';
+import type { TokenVerifier } from './token.ts';
+
+/** Who is asking for ICE servers; a TURN REST credential provider can use `identity`. */
+export interface IceServersContext {
+  room: string;
+  participantId: string;
+  identity: string | null;
+}
+
+/** Returns the ICE servers for one participant, sent in `joined` and `resumed`. */
+export type IceServersProvider = (context: IceServersContext) => IceServer[];
+
+export interface SignalConfig {
+  /** Rooms without a token: anyone may join and rooms are created on join. Default true. */
+  openRooms: boolean;
+  /** Participants per room unless the room sets its own. Default 4 (`DEFAULT_LIMITS.roomCapacity`), 1–1000. */
+  roomCapacity: number;
+  /** Largest message accepted, bytes of UTF-8. Default 64 KiB; 1 KiB – 16 MiB. */
+  maxMessageBytes: number;
+  /** Token bucket refill, messages per second per connection. Default 50. */
+  ratePerSecond: number;
+  /** Token bucket size. Default 200. */
+  rateBurst: number;
+  /**
+   * A connection that has had this many × `rateBurst` messages dropped since it was last
+   * quiet is closed with `CloseCode.RateLimitExceeded`. Default 5.
+   */
+  floodCloseFactor: number;
+  /** Interval announced to clients for `ping`, ms. Default 5000. */
+  heartbeatIntervalMs: number;
+  /** Silence after which a connection is closed (`CloseCode.HeartbeatTimeout`), ms. Default 15000. */
+  heartbeatTimeoutMs: number;
+  /** How long a participant whose connection dropped keeps its place for `resume`, ms. Default 15000. */
+  resumeGraceMs: number;
+  /** How long an empty room created by a join lives, ms. Default 30000. */
+  emptyRoomGraceMs: number;
+  /** Modes `createRoom` accepts. Default `['p2p']` (the SFU adds `sfu` and `auto`). */
+  supportedModes: readonly RoomMode[];
+  /** ICE servers for a participant. Default: none. */
+  iceServers: IceServersProvider;
+  /** Verifies room tokens. Undefined: tokens cannot be verified, and any token given is `invalid_token`. */
+  verifyToken: TokenVerifier | undefined;
+}
+
+export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
+  openRooms: true,
+  roomCapacity: DEFAULT_LIMITS.roomCapacity,
+  maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
+  ratePerSecond: DEFAULT_LIMITS.ratePerSecond,
+  rateBurst: DEFAULT_LIMITS.rateBurst,
+  floodCloseFactor: 5,
+  heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
+  heartbeatTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
+  resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
+  emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
+  supportedModes: ['p2p'],
+  iceServers: () => [],
+  verifyToken: undefined,
+};
+
+/** Upper bound for any duration setting: one day. */
+const MAX_MS = 86_400_000;
+
+const RANGES: Record<string, [min: number, max: number]> = {
+  roomCapacity: [1, 1000],
+  maxMessageBytes: [1024, 16 * 1024 * 1024],
+  ratePerSecond: [0.1, 100_000],
+  rateBurst: [1, 1_000_000],
+  floodCloseFactor: [1, 1000],
+  heartbeatIntervalMs: [10, MAX_MS],
+  heartbeatTimeoutMs: [10, MAX_MS],
+  resumeGraceMs: [0, MAX_MS],
+  emptyRoomGraceMs: [0, MAX_MS],
+};
+
+/** Checks that `value` is a number within the range of `key`; throws `invalid_config`. */
+export function checkRange(key: string, value: unknown): number {
+  const range = RANGES[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new SignalError(SignalErrorCode.InvalidConfig, `${key} must be a number`, { details: { key, value } });
+  }
+  if (range !== undefined && (value < range[0] || value > range[1])) {
+    throw new SignalError(SignalErrorCode.InvalidConfig, `${key} must be between ${range[0]} and ${range[1]}`, {
+      details: { key, value },
+    });
+  }
+  return value;
+}
+
+/** Fills defaults and validates. Throws SignalError `invalid_config` naming the bad setting. */
+export function resolveSignalConfig(partial: Partial<SignalConfig> = {}): SignalConfig {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const config: SignalConfig = { ...DEFAULT_SIGNAL_CONFIG, ...defined };
+  for (const key of Object.keys(RANGES)) checkRange(key, config[key as keyof SignalConfig]);
+  if (!Number.isInteger(config.roomCapacity)) {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'roomCapacity must be an integer');
+  }
+  if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'heartbeatTimeoutMs must be larger than heartbeatIntervalMs');
+  }
+  if (typeof config.openRooms !== 'boolean') {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'openRooms must be a boolean');
+  }
+  if (typeof config.iceServers !== 'function') {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'iceServers must be a function');
+  }
+  return config;
+}

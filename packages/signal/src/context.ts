@@ -1,0 +1,59 @@
+/**
+ * What the message handlers share with the core: state, configuration and the few
+ * operations they compose (internal to @itda/signal).
+ */
+import type { Clock, Logger } from '@itda/common';
+import type { LeaveReason, ServerMessage } from '@itda/protocol';
+import type { SignalConfig } from './config.ts';
+import type { Heartbeat } from './heartbeat.ts';
+import type { SignalMetrics } from './metrics.ts';
+import type { Participant } from './participant.ts';
+import type { TokenBucket } from './rate-limiter.ts';
+import type { RoomRegistry } from './registry.ts';
+
+/**
+ * The core's effects. The core knows connections only by id; an adapter (e.g. the `ws`
+ * adapter in `node/`) turns these calls into socket operations.
+ */
+export interface SignalOutput {
+  /** Sends one message on a connection. */
+  send(connId: string, message: ServerMessage): void;
+  /** Closes a connection with a WebSocket close code (RFC 6455 §7.4) and a short reason. */
+  close(connId: string, code: number, reason: string): void;
+}
+
+/** One transport connection as the core sees it. */
+export interface Connection {
+  readonly id: string;
+  readonly bucket: TokenBucket;
+  readonly heartbeat: Heartbeat;
+  /** The session this connection carries, once joined or resumed. */
+  participant: Participant | undefined;
+  /** Messages dropped by the rate limit since the connection was last quiet. */
+  dropped: number;
+  /** `clock.now()` when the last `rate_limited` error was sent. */
+  lastRateErrorAt: number;
+}
+
+/** After closing a connection: does its participant enter the resume grace, or not. */
+export type AfterClose = 'grace' | 'none';
+
+export interface CoreContext {
+  readonly config: SignalConfig;
+  readonly clock: Clock;
+  readonly wallClock: () => number;
+  readonly log: Logger;
+  readonly out: SignalOutput;
+  readonly rooms: RoomRegistry;
+  readonly metrics: SignalMetrics;
+  /** Every participant of every room, by id. */
+  readonly participants: Map<string, Participant>;
+  readonly connections: Map<string, Connection>;
+  /** A random base64url string from `bytes` random bytes. */
+  randomId(bytes: number): string;
+  /** Sends to a participant if it is connected; drops otherwise. */
+  sendTo(participant: Participant, message: ServerMessage): void;
+  closeConnection(conn: Connection, code: number, reason: string, after: AfterClose): void;
+  /** Takes a participant out of its room and tells the others (`participant-left`). */
+  removeParticipant(participant: Participant, reason: LeaveReason): void;
+}
