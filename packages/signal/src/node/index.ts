@@ -1,0 +1,2 @@
+export { SignalServer, type SignalServerOptions } from './signal-server.ts';
+export { TestClient, type TestClientOptions } from './test-client.ts';
