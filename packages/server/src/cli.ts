@@ -1,0 +1,171 @@
+/**
+ * The `itda` command: `itda [serve]` starts the server, `itda token` mints a room token.
+ * Flags are parsed with `util.parseArgs`; see `itda --help`. This is the CLI entry, the
+ * one place that prints.
+ */
+import { readFileSync } from 'node:fs';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { isItdaError } from '@itda/common';
+import { ROOM_NAME_PATTERN } from '@itda/protocol';
+import { signRoomToken } from '@itda/signal';
+import { SETTINGS } from './config.ts';
+import { parseDuration } from './duration.ts';
+import { serveHelp, tokenHelp } from './help.ts';
+import { type FlagValues, loadServerConfig, readConfigFile } from './load-config.ts';
+import { type ItdaServer, startServer } from './server.ts';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+}
+
+/** What a run ended with: an exit code, or a server that is now running. */
+export type CliResult = { code: number } | { server: ItdaServer };
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+function serveOptions(): ParseArgsOptionsConfig {
+  const options: ParseArgsOptionsConfig = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
+    config: { type: 'string' },
+  };
+  for (const s of SETTINGS) {
+    options[s.flag] =
+      s.kind === 'bool'
+        ? { type: 'boolean' }
+        : s.kind === 'list' || s.kind === 'ice'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' };
+  }
+  return options;
+}
+
+const TOKEN_OPTIONS: ParseArgsOptionsConfig = {
+  help: { type: 'boolean', short: 'h' },
+  room: { type: 'string' },
+  identity: { type: 'string' },
+  name: { type: 'string' },
+  ttl: { type: 'string', default: '1h' },
+  publish: { type: 'boolean', default: true },
+  subscribe: { type: 'boolean', default: true },
+  secret: { type: 'string' },
+  'jwt-secret': { type: 'string', multiple: true },
+  config: { type: 'string' },
+};
+
+function parse(args: string[], options: ParseArgsOptionsConfig): FlagValues {
+  return parseArgs({ args, options, strict: true, allowPositionals: false, allowNegative: true }).values as FlagValues;
+}
+
+function tokenSecret(flags: FlagValues, env: Record<string, string | undefined>): string | undefined {
+  if (typeof flags.secret === 'string') return flags.secret;
+  const fromFlags = flags['jwt-secret'];
+  if (Array.isArray(fromFlags) && typeof fromFlags[0] === 'string') return fromFlags[0];
+  const fromEnv = env.ITDA_JWT_SECRET?.split(',')[0]?.trim();
+  if (fromEnv) return fromEnv;
+  const path = typeof flags.config === 'string' ? flags.config : env.ITDA_CONFIG || undefined;
+  if (path === undefined) return undefined;
+  return readConfigFile(path, (p) => readFileSync(p, 'utf8')).jwtSecrets?.[0];
+}
+
+function runToken(args: string[], io: CliIo): CliResult {
+  const flags = parse(args, TOKEN_OPTIONS);
+  if (flags.help === true) {
+    io.stdout(tokenHelp());
+    return { code: 0 };
+  }
+  const { room, identity, name, ttl } = flags;
+  if (typeof room !== 'string' || !ROOM_NAME_PATTERN.test(room)) {
+    throw usage('--room is required: 1–64 of A–Z a–z 0–9 . _ ~ -');
+  }
+  if (typeof identity !== 'string' || identity.length === 0) throw usage('--identity is required');
+  const ttlMs = typeof ttl === 'string' ? parseDuration(ttl, 's') : undefined;
+  if (ttlMs === undefined || ttlMs < 1000) throw usage('--ttl must be a duration of at least 1s, like 30m or 1h');
+  const secret = tokenSecret(flags, io.env);
+  if (secret === undefined || secret.length === 0) {
+    throw usage('no secret: pass --secret, --jwt-secret, ITDA_JWT_SECRET or a --config with "jwtSecrets"');
+  }
+  const token = signRoomToken(secret, {
+    room,
+    identity,
+    ...(typeof name === 'string' ? { name } : {}),
+    ttlSeconds: Math.floor(ttlMs / 1000),
+    grants: { canPublish: flags.publish !== false, canSubscribe: flags.subscribe !== false },
+  });
+  io.stdout(`${token}\n`);
+  return { code: 0 };
+}
+
+async function runServe(args: string[], io: CliIo): Promise<CliResult> {
+  const flags = parse(args, serveOptions());
+  if (flags.help === true) {
+    io.stdout(serveHelp(VERSION));
+    return { code: 0 };
+  }
+  if (flags.version === true) {
+    io.stdout(`${VERSION}\n`);
+    return { code: 0 };
+  }
+  const config = loadServerConfig({ flags, env: io.env });
+  const server = await startServer({ ...config, logSink: (record) => io.stdout(`${JSON.stringify(record)}\n`) });
+  return { server };
+}
+
+class UsageError extends Error {}
+const usage = (message: string): UsageError => new UsageError(message);
+
+/** Runs the command line `args` (without `node` and the script). Never throws. */
+export async function runCli(args: string[], io: CliIo): Promise<CliResult> {
+  const [first, ...rest] = args;
+  try {
+    if (first === 'token') return runToken(rest, io);
+    if (first === 'help') {
+      io.stdout(rest[0] === 'token' ? tokenHelp() : serveHelp(VERSION));
+      return { code: 0 };
+    }
+    return await runServe(first === 'serve' ? rest : args, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`itda: ${(err as Error).message}\nSee: itda${first === 'token' ? ' token' : ''} --help\n`);
+      return { code: 2 };
+    }
+    if (isItdaError(err)) {
+      io.stderr(`itda: ${err.message}\n`);
+      return { code: err.code === 'invalid_config' ? 2 : 1 };
+    }
+    io.stderr(`itda: ${(err as Error).stack ?? String(err)}\n`);
+    return { code: 1 };
+  }
+}
+
+/** The process entry (bin/itda.js): runs, and shuts a server down on SIGINT/SIGTERM. */
+export async function main(): Promise<void> {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+  const result = await runCli(process.argv.slice(2), io);
+  if ('code' in result) {
+    process.exitCode = result.code;
+    return;
+  }
+  const { server } = result;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.exit(1);
+    }
+    stopping = true;
+    io.stderr(`itda: ${signal}, shutting down\n`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

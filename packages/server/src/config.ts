@@ -1,0 +1,336 @@
+/**
+ * The server's settings: one table (`SETTINGS`) gives each its config-file key, flag,
+ * environment variables, default and help; the CLI, the help text and docs/server.md
+ * follow it. `validateServerConfig` checks a complete config once, at start, and throws
+ * `invalid_config` naming the bad setting.
+ */
+import { fileURLToPath } from 'node:url';
+import { ItdaError, type LogLevel } from '@itda/common';
+import { DEFAULT_LIMITS, type IceServer } from '@itda/protocol';
+import { parseDuration } from './duration.ts';
+
+export interface ServerConfig {
+  /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
+  port: number;
+  /** Address to listen on. Default `0.0.0.0`. */
+  host: string;
+  logLevel: LogLevel;
+  /** Joins without a token; rooms created on join. Default true. */
+  openRooms: boolean;
+  /** HS256 secrets for room tokens: any verifies, the first signs. */
+  jwtSecrets: string[];
+  /** Bearer key for the room API. Unset: API open when open rooms are on, disabled otherwise. */
+  apiKey: string | undefined;
+  roomCapacity: number;
+  maxMessageBytes: number;
+  /** Messages per second per connection (token bucket refill). */
+  rate: number;
+  rateBurst: number;
+  resumeGraceMs: number;
+  emptyRoomGraceMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  iceServers: IceServer[];
+  /** Directory of the built web app. Default `apps/web/dist` of this repository. */
+  webDir: string;
+  /** Largest HTTP request body, bytes. Default 16 KiB. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  port: 8080,
+  host: '0.0.0.0',
+  logLevel: 'info',
+  openRooms: true,
+  jwtSecrets: [],
+  apiKey: undefined,
+  roomCapacity: DEFAULT_LIMITS.roomCapacity,
+  maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
+  rate: DEFAULT_LIMITS.ratePerSecond,
+  rateBurst: DEFAULT_LIMITS.rateBurst,
+  resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
+  emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
+  heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
+  heartbeatTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
+  iceServers: [],
+  webDir: DEFAULT_WEB_DIR,
+  maxBodyBytes: 16 * 1024,
+};
+
+/** How a setting's text (flag, env) or JSON value (file) is read. */
+export type SettingKind = 'port' | 'int' | 'number' | 'string' | 'bool' | 'list' | 'duration' | 'level' | 'ice';
+
+export interface Setting {
+  key: keyof ServerConfig;
+  /** Flag name without `--`. */
+  flag: string;
+  /** Environment variables, first set wins. */
+  env: string[];
+  kind: SettingKind;
+  /** Placeholder in help, e.g. `<n>`. */
+  arg: string;
+  help: string;
+  /** Inclusive range for numbers and durations (ms). */
+  min?: number;
+  max?: number;
+  /** Default as shown in help, when the value itself does not say it well. */
+  shownDefault?: string;
+}
+
+const DAY = 86_400_000;
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: 'port',
+    flag: 'port',
+    env: ['PORT', 'ITDA_PORT'],
+    kind: 'port',
+    arg: '<n>',
+    help: 'HTTP and WebSocket port (0: any free port)',
+  },
+  {
+    key: 'host',
+    flag: 'host',
+    env: ['HOST', 'ITDA_HOST'],
+    kind: 'string',
+    arg: '<addr>',
+    help: 'address to listen on',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: ['ITDA_LOG_LEVEL'],
+    kind: 'level',
+    arg: '<level>',
+    help: 'debug, info, warn or error',
+  },
+  {
+    key: 'openRooms',
+    flag: 'open-rooms',
+    env: ['ITDA_OPEN_ROOMS'],
+    kind: 'bool',
+    arg: '',
+    help: 'allow joins without a token (--no-open-rooms: tokens required)',
+  },
+  {
+    key: 'jwtSecrets',
+    flag: 'jwt-secret',
+    env: ['ITDA_JWT_SECRET'],
+    kind: 'list',
+    arg: '<secret>',
+    help: 'HS256 secret for room tokens; repeat to rotate (env: comma-separated); the first signs',
+    shownDefault: 'none',
+  },
+  {
+    key: 'apiKey',
+    flag: 'api-key',
+    env: ['ITDA_API_KEY'],
+    kind: 'string',
+    arg: '<key>',
+    help: 'require "Authorization: Bearer <key>" on /api',
+    shownDefault: 'none',
+  },
+  {
+    key: 'roomCapacity',
+    flag: 'room-capacity',
+    env: ['ITDA_ROOM_CAPACITY'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'participants per room (rooms may set their own)',
+    min: 1,
+    max: 1000,
+  },
+  {
+    key: 'maxMessageBytes',
+    flag: 'max-message-bytes',
+    env: ['ITDA_MAX_MESSAGE_BYTES'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'largest signaling message; frames over 4× are closed with 1009',
+    min: 1024,
+    max: 16 * 1024 * 1024,
+  },
+  {
+    key: 'rate',
+    flag: 'rate',
+    env: ['ITDA_RATE'],
+    kind: 'number',
+    arg: '<n>',
+    help: 'messages per second per connection (token bucket refill)',
+    min: 0.1,
+    max: 100_000,
+  },
+  {
+    key: 'rateBurst',
+    flag: 'rate-burst',
+    env: ['ITDA_RATE_BURST'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'messages a connection may send at once (bucket size)',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'resumeGraceMs',
+    flag: 'resume-grace',
+    env: ['ITDA_RESUME_GRACE'],
+    kind: 'duration',
+    arg: '<dur>',
+    help: 'how long a dropped participant keeps its place for resume',
+    min: 0,
+    max: DAY,
+  },
+  {
+    key: 'emptyRoomGraceMs',
+    flag: 'empty-room-grace',
+    env: ['ITDA_EMPTY_ROOM_GRACE'],
+    kind: 'duration',
+    arg: '<dur>',
+    help: 'how long an empty room (created by a join) lives',
+    min: 0,
+    max: DAY,
+  },
+  {
+    key: 'heartbeatIntervalMs',
+    flag: 'heartbeat-interval',
+    env: ['ITDA_HEARTBEAT_INTERVAL'],
+    kind: 'duration',
+    arg: '<dur>',
+    help: 'ping interval announced to clients',
+    min: 10,
+    max: DAY,
+  },
+  {
+    key: 'heartbeatTimeoutMs',
+    flag: 'heartbeat-timeout',
+    env: ['ITDA_HEARTBEAT_TIMEOUT'],
+    kind: 'duration',
+    arg: '<dur>',
+    help: 'silence after which a connection is closed (4002)',
+    min: 10,
+    max: DAY,
+  },
+  {
+    key: 'iceServers',
+    flag: 'ice-server',
+    env: ['ITDA_ICE_SERVERS'],
+    kind: 'ice',
+    arg: '<url>',
+    help: 'STUN/TURN URL given to clients; repeatable (env: comma-separated)',
+    shownDefault: 'none',
+  },
+  {
+    key: 'webDir',
+    flag: 'web-dir',
+    env: ['ITDA_WEB_DIR'],
+    kind: 'string',
+    arg: '<dir>',
+    help: 'directory of the built web app',
+    shownDefault: 'apps/web/dist',
+  },
+  {
+    key: 'maxBodyBytes',
+    flag: 'max-body-bytes',
+    env: ['ITDA_MAX_BODY_BYTES'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'largest HTTP request body (413 beyond)',
+    min: 256,
+    max: 16 * 1024 * 1024,
+  },
+];
+
+const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
+
+/** A configuration error, naming the setting. */
+export function configError(message: string, details?: Record<string, unknown>): ItdaError {
+  return new ItdaError('invalid_config', message, details === undefined ? {} : { details });
+}
+
+/** Where a value came from, for error messages: `--port`, `PORT`, `config.json: port`. */
+export type Source = string;
+
+/**
+ * Reads one setting from flag/env text or a config-file JSON value. Throws
+ * `invalid_config` naming `source`.
+ */
+export function coerceSetting(s: Setting, value: unknown, source: Source): unknown {
+  const bad = (why: string): never => {
+    throw configError(`${source}: ${why}, got ${JSON.stringify(value)}`, { key: s.key });
+  };
+  const text = typeof value === 'string' ? value.trim() : undefined;
+  switch (s.kind) {
+    case 'port':
+    case 'int':
+    case 'number': {
+      const n = typeof value === 'number' ? value : text !== undefined && text !== '' ? Number(text) : Number.NaN;
+      if (!Number.isFinite(n)) return bad('must be a number');
+      if (s.kind !== 'number' && !Number.isInteger(n)) return bad('must be an integer');
+      const [min, max] = s.kind === 'port' ? [0, 65535] : [s.min ?? -Infinity, s.max ?? Infinity];
+      if (n < min || n > max) return bad(`must be from ${min} to ${max}`);
+      return n;
+    }
+    case 'duration': {
+      const ms = typeof value === 'number' || text !== undefined ? parseDuration(value as string | number) : undefined;
+      if (ms === undefined) return bad('must be a duration like 500ms, 15s, 2m (bare numbers are ms)');
+      if (ms < (s.min ?? 0) || ms > (s.max ?? Infinity)) return bad(`must be from ${s.min}ms to ${s.max}ms`);
+      return ms;
+    }
+    case 'bool': {
+      if (typeof value === 'boolean') return value;
+      if (text !== undefined && /^(1|true|yes|on)$/i.test(text)) return true;
+      if (text !== undefined && /^(0|false|no|off)$/i.test(text)) return false;
+      return bad('must be true or false');
+    }
+    case 'level':
+      if (typeof value !== 'string' || !LOG_LEVELS.includes(value))
+        return bad(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return value;
+    case 'string':
+      if (typeof value !== 'string' || value.length === 0) return bad('must be a non-empty string');
+      return value;
+    case 'list': {
+      const list = typeof value === 'string' ? value.split(',') : value;
+      if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) return bad('must be a list of strings');
+      const items = (list as string[]).map((v) => v.trim()).filter((v) => v.length > 0);
+      return items;
+    }
+    case 'ice': {
+      const list = typeof value === 'string' ? value.split(',') : value;
+      if (!Array.isArray(list)) return bad('must be a list of URLs or RTCIceServer objects');
+      return list.map((item): IceServer => {
+        if (typeof item === 'string') {
+          const url = item.trim();
+          if (!/^(stun|stuns|turn|turns):/.test(url))
+            return bad('ICE server URLs start with stun:, stuns:, turn: or turns:');
+          return { urls: url };
+        }
+        if (typeof item === 'object' && item !== null && 'urls' in item) return item as IceServer;
+        return bad('must be a list of URLs or RTCIceServer objects');
+      });
+    }
+  }
+}
+
+/** Checks a complete config; throws `invalid_config` naming the setting. Returns it. */
+export function validateServerConfig(config: ServerConfig): ServerConfig {
+  for (const s of SETTINGS) {
+    const value = config[s.key];
+    if (value === undefined && s.key === 'apiKey') continue;
+    const name = `${s.key} (--${s.flag}, ${s.env.join('/')})`;
+    if (s.kind === 'duration') coerceSetting({ ...s, kind: 'number' }, value, name);
+    else if (s.kind !== 'ice') coerceSetting(s, value, name);
+    else if (!Array.isArray(value)) throw configError(`${name}: must be a list`);
+  }
+  if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
+    throw configError(
+      'heartbeatTimeoutMs (--heartbeat-timeout) must be larger than heartbeatIntervalMs (--heartbeat-interval)',
+    );
+  }
+  if (!config.openRooms && config.jwtSecrets.length === 0) {
+    throw configError('--no-open-rooms needs at least one --jwt-secret (ITDA_JWT_SECRET): nobody could join');
+  }
+  return config;
+}

@@ -1,0 +1,72 @@
+/** `itda --help` and `itda token --help`, generated from the settings table. */
+import { DEFAULT_SERVER_CONFIG, SETTINGS, type Setting } from './config.ts';
+import { formatDuration } from './duration.ts';
+
+function shownDefault(s: Setting): string {
+  if (s.shownDefault !== undefined) return s.shownDefault;
+  const v = DEFAULT_SERVER_CONFIG[s.key];
+  if (s.kind === 'duration' && typeof v === 'number') return formatDuration(v);
+  if (s.kind === 'bool') return v ? 'on' : 'off';
+  return String(v);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) => `  ${r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('  ')}`.trimEnd())
+    .join('\n');
+}
+
+export function serveHelp(version: string): string {
+  const rows = SETTINGS.map((s) => [
+    s.kind === 'bool' ? `--${s.flag}, --no-${s.flag}` : `--${s.flag} ${s.arg}`,
+    shownDefault(s),
+    s.env.join(', '),
+    s.help,
+  ]);
+  return `itda ${version} — self-hostable WebRTC calls: web app, signaling, room API in one process
+
+Usage:
+  itda [serve] [options]                      start the server (the default command)
+  itda token --room R --identity NAME [...]   mint a room token (itda token --help)
+  itda --help | --version
+
+Options (flag, default, environment, meaning):
+${table([['FLAG', 'DEFAULT', 'ENV', ''], ...rows, ['--config <path.json>', 'none', 'ITDA_CONFIG', 'JSON config file (below)'], ['-h, --help', '', '', 'this help'], ['-v, --version', '', '', 'print the version']])}
+
+Config file: a JSON object with any of the keys
+  ${SETTINGS.map((s) => s.key).join(', ')}
+(durations in ms or as strings like "15s"; jwtSecrets and iceServers are arrays).
+
+Precedence: flags > environment > config file > defaults. Durations: 500ms, 15s, 2m, 1h
+(a bare number is milliseconds). Every value is checked at start; a bad one stops it
+with a message naming the setting.
+
+Serves: the web app at / and /r/<room>, signaling WebSocket at /ws, GET /healthz,
+GET /metrics (Prometheus), and the room API at /api/rooms (see docs/server.md). The API
+is open when no --api-key is set and open rooms are on; with --api-key it needs
+"Authorization: Bearer <key>"; with --no-open-rooms and no key it is disabled.
+Logs: one JSON object per line on stdout. SIGINT/SIGTERM shut down gracefully.
+`;
+}
+
+export function tokenHelp(): string {
+  return `itda token — mint a room token (JWT, HS256) for one participant
+
+Usage:
+  itda token --room R --identity NAME [options]
+
+Options:
+  --room <name>        the room the token admits to (required)
+  --identity <id>      the participant's identity, the token's "sub" (required)
+  --name <text>        display name to show instead of the one the client sends
+  --ttl <dur>          lifetime, default 1h (a bare number is seconds)
+  --no-publish         the participant may not send audio/video
+  --no-subscribe       the participant may not receive media
+  --secret <secret>    signing secret; default: the first --jwt-secret / ITDA_JWT_SECRET /
+                       "jwtSecrets" of --config
+  --jwt-secret, --config   as for "itda serve"
+
+Prints the token on stdout.
+`;
+}

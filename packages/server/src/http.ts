@@ -1,0 +1,85 @@
+/**
+ * The HTTP request handler: `/healthz`, `/metrics`, `/api/...`, and the web app's static
+ * files. Every answer is counted in `itda_http_requests_total{route,status}`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@itda/common';
+import type { SignalServer } from '@itda/signal/node';
+import { type ApiAccess, handleApi } from './api.ts';
+import { sendError, sendJson } from './http-util.ts';
+import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
+import type { StaticFiles } from './static-files.ts';
+
+export interface HttpContext {
+  signal: SignalServer;
+  files: StaticFiles;
+  counters: HttpCounters;
+  access: ApiAccess;
+  maxBodyBytes: number;
+  /** ms since the epoch */
+  startedAt: number;
+  log: Logger;
+}
+
+export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    let route = 'other';
+    res.once('finish', () => ctx.counters.count(route, res.statusCode));
+    const method = req.method ?? 'GET';
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      sendError(res, 400, 'bad_request', 'malformed URL');
+      return;
+    }
+    const get = method === 'GET' || method === 'HEAD';
+    if (pathname === '/healthz') {
+      route = 'healthz';
+      if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
+      const stats = ctx.signal.core.stats();
+      sendJson(res, 200, {
+        status: 'ok',
+        uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
+        rooms: stats.rooms,
+        participants: stats.participants,
+      });
+      return;
+    }
+    if (pathname === '/metrics') {
+      route = 'metrics';
+      if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
+      const text = renderMetrics(ctx.signal, ctx.counters, ctx.startedAt);
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+      res.end(method === 'HEAD' ? undefined : text);
+      return;
+    }
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      route = 'api';
+      handleApi(req, res, pathname, {
+        core: ctx.signal.core,
+        access: ctx.access,
+        maxBodyBytes: ctx.maxBodyBytes,
+      }).catch((err: unknown) => ctx.log.error('api handler failed', { err, path: pathname }));
+      return;
+    }
+    if (pathname === ctx.signal.path) {
+      route = 'ws';
+      return sendError(res, 426, 'upgrade_required', 'this path takes WebSocket connections', { upgrade: 'websocket' });
+    }
+    route = 'static';
+    if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET, HEAD', { allow: 'GET, HEAD' });
+    ctx.files
+      .serve(req, res, pathname)
+      .then((result) => {
+        if (result === 'served') return;
+        route = 'not_found';
+        sendError(res, 404, 'not_found', 'no such file');
+      })
+      .catch((err: unknown) => {
+        ctx.log.error('static file failed', { err, path: pathname });
+        if (!res.headersSent) sendError(res, 500, 'internal', 'internal error');
+        else res.destroy();
+      });
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * `startServer`: one process, one port — the web app, signaling at `/ws`, `/healthz`,
+ * `/metrics` and the room API. Used by the CLI, tests, e2e and the benchmark.
+ *
+ * ```ts
+ * const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'warn' });
+ * server.url; server.wsUrl; server.signal.dropConnection(participantId);
+ * await server.close(); // idempotent
+ * ```
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Clock, createLogger, ItdaError, type Logger, type LogSink } from '@itda/common';
+import { createTokenVerifier, type IceServersProvider } from '@itda/signal';
+import { SignalServer } from '@itda/signal/node';
+import { apiAccess } from './api.ts';
+import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config.ts';
+import { createRequestHandler } from './http.ts';
+import { HttpCounters } from './prometheus.ts';
+import { StaticFiles } from './static-files.ts';
+
+export interface StartServerOptions extends Partial<ServerConfig> {
+  /** Where log records go (one object per record). Default: nowhere — the CLI passes a stdout sink. */
+  logSink?: LogSink;
+  /** A ready logger; overrides `logLevel` and `logSink`. */
+  logger?: Logger;
+  /** Clock for the signaling core. Default: the system clock. */
+  clock?: Clock;
+  /** ICE servers per participant (e.g. TURN REST credentials); overrides `iceServers`. */
+  iceServersProvider?: IceServersProvider;
+}
+
+export interface ItdaServer {
+  readonly port: number;
+  readonly host: string;
+  /** `http://HOST:PORT` (a wildcard host becomes loopback). */
+  readonly url: string;
+  /** `ws://HOST:PORT/ws` */
+  readonly wsUrl: string;
+  /** The signaling server: `core` (rooms, stats, metrics) and `dropConnection(participantId)`. */
+  readonly signal: SignalServer;
+  readonly config: ServerConfig;
+  readonly http: Server;
+  /** Closes everything (clients get `closed` reason `server_shutdown`, close 1001). Idempotent. */
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<ItdaServer> {
+  const { logSink, logger: givenLogger, clock, iceServersProvider, ...partial } = options;
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const config = validateServerConfig({ ...DEFAULT_SERVER_CONFIG, ...defined });
+  const log =
+    givenLogger ?? createLogger({ level: config.logLevel, ...(logSink === undefined ? {} : { sink: logSink }) });
+  const startedAt = Date.now();
+
+  const iceServers = config.iceServers;
+  const signal = new SignalServer({
+    openRooms: config.openRooms,
+    roomCapacity: config.roomCapacity,
+    maxMessageBytes: config.maxMessageBytes,
+    ratePerSecond: config.rate,
+    rateBurst: config.rateBurst,
+    resumeGraceMs: config.resumeGraceMs,
+    emptyRoomGraceMs: config.emptyRoomGraceMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    iceServers: iceServersProvider ?? (() => iceServers),
+    verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
+    logger: log.child('signal'),
+    ...(clock === undefined ? {} : { clock }),
+  });
+
+  const access = apiAccess(config);
+  const httpLog = log.child('http');
+  const counters = new HttpCounters();
+  const http = createServer(
+    createRequestHandler({
+      signal,
+      files: new StaticFiles(config.webDir),
+      counters,
+      access,
+      maxBodyBytes: config.maxBodyBytes,
+      startedAt,
+      log: httpLog,
+    }),
+  );
+  http.on('upgrade', (req, socket, head) => {
+    if (signal.handleUpgrade(req, socket, head)) {
+      counters.count('ws', 101);
+      return;
+    }
+    counters.count('not_found', 404);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        new ItdaError('listen_failed', `cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`, {
+          cause: err,
+        }),
+      );
+    };
+    http.once('error', onError);
+    http.listen(config.port, config.host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    await signal.close();
+    throw err;
+  });
+
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://${urlHost(config.host)}:${port}`;
+  const wsUrl = `ws://${urlHost(config.host)}:${port}${signal.path}`;
+  log.info('listening', { url, wsUrl, host: config.host, port, openRooms: config.openRooms, api: access.mode });
+  if (access.mode === 'disabled') {
+    log.warn('room API disabled: open rooms are off and no --api-key is set', { code: 'api_disabled' });
+  }
+  if (!existsSync(join(config.webDir, 'index.html'))) {
+    log.warn('web app not found: run `npm run build`', { code: 'web_app_missing', webDir: config.webDir });
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      log.info('shutting down');
+      await signal.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    })();
+    return closing;
+  };
+
+  return { port, host: config.host, url, wsUrl, signal, config, http, close };
+}
