@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createTokenVerifier } from '@itda/signal';
+import { runCli } from './cli.ts';
+import { SETTINGS } from './config.ts';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/itda.js', import.meta.url));
+
+function io(env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env } };
+}
+
+test('`itda --help` (the real bin) documents every flag with its default and environment variable', async () => {
+  const { stdout } = await run(process.execPath, [BIN, '--help'], { timeout: 10_000 });
+  for (const s of SETTINGS) {
+    assert.ok(stdout.includes(`--${s.flag}`), `--${s.flag}`);
+    for (const e of s.env) assert.ok(stdout.includes(e), e);
+  }
+  assert.match(stdout, /--no-open-rooms/);
+  assert.match(stdout, /--config/);
+  assert.match(stdout, /itda token/);
+});
+
+test('`itda token` prints a token that verifies, with grants from the flags', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      BIN,
+      'token',
+      '--room',
+      'demo',
+      '--identity',
+      'ada',
+      '--name',
+      'Ada',
+      '--ttl',
+      '30m',
+      '--no-publish',
+      '--secret',
+      's3',
+    ],
+    { timeout: 10_000 },
+  );
+  const claims = createTokenVerifier({ secrets: ['s3'] })(stdout.trim());
+  assert.equal(claims.identity, 'ada');
+  assert.equal(claims.room, 'demo');
+  assert.equal(claims.name, 'Ada');
+  assert.deepEqual(claims.grants, { canPublish: false, canSubscribe: true });
+  assert.equal(claims.expiresAt - claims.issuedAt, 1800);
+});
+
+test('`itda token` takes the secret from ITDA_JWT_SECRET and explains missing arguments', async () => {
+  const a = io({ ITDA_JWT_SECRET: 'first,second' });
+  assert.deepEqual(await runCli(['token', '--room', 'r', '--identity', 'x'], a.io), { code: 0 });
+  assert.equal(createTokenVerifier({ secrets: ['first'] })(a.out.join('').trim()).room, 'r');
+  const b = io();
+  assert.deepEqual(await runCli(['token', '--room', 'r', '--identity', 'x'], b.io), { code: 2 });
+  assert.match(b.err.join(''), /no secret/);
+  const c = io();
+  assert.deepEqual(await runCli(['token', '--identity', 'x', '--secret', 's'], c.io), { code: 2 });
+  assert.match(c.err.join(''), /--room is required/);
+  const d = io();
+  assert.deepEqual(await runCli(['token', '--help'], d.io), { code: 0 });
+  assert.match(d.out.join(''), /--no-subscribe/);
+});
+
+test('unknown flags and bad settings exit with code 2 and a clear message', async () => {
+  const a = io();
+  assert.deepEqual(await runCli(['--prot', '1'], a.io), { code: 2 });
+  assert.match(a.err.join(''), /Unknown option '--prot'/);
+  const b = io({ PORT: 'x' });
+  assert.deepEqual(await runCli(['serve'], b.io), { code: 2 });
+  assert.match(b.err.join(''), /\$PORT: must be a number/);
+  const c = io();
+  assert.deepEqual(await runCli(['--version'], c.io), { code: 0 });
+  assert.match(c.out.join(''), /^\d+\.\d+\.\d+/);
+});
+
+test('`itda serve` runs until closed and logs JSON lines', async () => {
+  const a = io();
+  const result = await runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent'], a.io);
+  assert.ok('server' in result);
+  if (!('server' in result)) return;
+  const res = await fetch(`${result.server.url}/healthz`);
+  assert.equal(res.status, 200);
+  await result.server.close();
+  const records = a.out
+    .join('')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok(records.some((r) => r.msg === 'listening'));
+  assert.ok(records.some((r) => r.code === 'web_app_missing'));
+});
