@@ -1,0 +1,84 @@
+/** `/`: join a room by name, or create one with a random name. */
+import { h, icon } from '../dom.ts';
+import { icons } from '../icons.ts';
+import { normalizeRoomName, randomRoomName } from '../room-name.ts';
+import { navigate, type Screen } from '../router.ts';
+
+export const landingScreen: Screen = (root) => {
+  document.title = 'itda — video calls';
+  const input = h('input', {
+    id: 'room-name',
+    name: 'room',
+    type: 'text',
+    autocomplete: 'off',
+    autocapitalize: 'off',
+    spellcheck: 'false',
+    placeholder: 'e.g. team-standup',
+    maxlength: 64,
+    'aria-describedby': 'room-hint',
+  });
+  const hint = h('p', { id: 'room-hint', class: 'hint' }, 'Letters, digits, dot, dash, underscore or tilde.');
+  const go = (name: string): void => navigate(`/r/${encodeURIComponent(name)}`);
+  const form = h(
+    'form',
+    {
+      class: 'join-form',
+      onsubmit: (ev: Event) => {
+        ev.preventDefault();
+        const name = normalizeRoomName(input.value);
+        if (name === null) {
+          hint.textContent = 'Use 1–64 letters, digits, dot, dash, underscore or tilde.';
+          hint.classList.add('bad');
+          input.setAttribute('aria-invalid', 'true');
+          input.focus();
+          return;
+        }
+        go(name);
+      },
+    },
+    h('label', { for: 'room-name' }, 'Room name'),
+    h('div', { class: 'row' }, input, h('button', { class: 'btn', type: 'submit' }, 'Join room')),
+    hint,
+  );
+  root.append(
+    h(
+      'main',
+      { class: 'page landing' },
+      h('header', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '잇'), h('span', {}, 'itda')),
+      h(
+        'section',
+        { class: 'hero' },
+        h('h1', {}, 'Video calls that connect, on your own server.'),
+        h(
+          'p',
+          { class: 'lead' },
+          'Start a room, send the link, talk. Camera, microphone, screen sharing, chat and files — peer to peer, in the browser.',
+        ),
+        h(
+          'div',
+          { class: 'card actions' },
+          h(
+            'button',
+            { class: 'btn primary big', type: 'button', onclick: () => go(randomRoomName()) },
+            icon(icons.plus),
+            'Create room',
+          ),
+          h('div', { class: 'or', 'aria-hidden': 'true' }, h('span', {}, 'or')),
+          form,
+        ),
+        h(
+          'p',
+          { class: 'foot muted' },
+          h('a', { href: '/lab' }, 'MediaStream API lab'),
+          ' · rooms hold up to 4 people',
+        ),
+      ),
+    ),
+  );
+  const lab = root.querySelector('a[href="/lab"]');
+  lab?.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    navigate('/lab');
+  });
+  return undefined;
+};
