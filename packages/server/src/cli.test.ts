@@ -98,3 +98,13 @@ test('`itda serve` runs until closed and logs JSON lines', async () => {
   assert.ok(records.some((r) => r.msg === 'listening'));
   assert.ok(records.some((r) => r.code === 'web_app_missing'));
 });
+
+test('docs/server.md documents every flag and environment variable', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../../docs/server.md', import.meta.url), 'utf8');
+  for (const s of SETTINGS) {
+    assert.ok(doc.includes(`--${s.flag}`), `--${s.flag}`);
+    assert.ok(doc.includes(`\`${s.key}\``), s.key);
+    for (const e of s.env) assert.ok(doc.includes(e), e);
+  }
+});
