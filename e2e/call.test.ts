@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import {
   button,
   byId,
+  connectionState,
   Harness,
   isLoopbackAddress,
   join,
@@ -20,8 +21,10 @@ import {
   readRemoteMedia,
   readSelectedPairs,
   receivedFileDigest,
+  recordRoomEvents,
   remoteIds,
   removedTiles,
+  roomEvents,
   seenAt,
   sendChat,
   sendFile,
@@ -126,6 +129,8 @@ test('a cut WebSocket resumes the same session and the call continues', { skip }
   const beaOwnIdBefore = await localParticipantId(bea.page);
   if (beaOwnIdBefore !== undefined) assert.equal(beaOwnIdBefore, beaId);
   await watchTileRemovals(ada.page);
+  await recordRoomEvents(ada.page, ['participantLeft', 'participantJoined']);
+  await recordRoomEvents(bea.page, ['connectionStateChanged', 'rejoined', 'participantLeft']);
   await watchFor(bea.page, 'reconnecting', '[role="status"], output', 'Reconnecting…');
   const before = { ada: byId(await readRemoteMedia(ada.page)), bea: byId(await readRemoteMedia(bea.page)) };
 
@@ -136,7 +141,11 @@ test('a cut WebSocket resumes the same session and the call continues', { skip }
     intervalMs: 50,
     what: 'Bea’s “Reconnecting…” banner',
   });
-  await bea.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 20_000 });
+  await waitFor(async () => (await connectionState(bea.page)) === 'connected', {
+    timeoutMs: 20_000,
+    what: 'Bea’s signaling to be connected again',
+  });
+  await bea.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 10_000 });
 
   // Same session: same participant id, and Ada never saw Bea leave.
   const beaOwnIdAfter = await localParticipantId(bea.page);
@@ -146,6 +155,17 @@ test('a cut WebSocket resumes the same session and the call continues', { skip }
   assert.deepEqual(await remoteIds(ada.page), [beaId]);
   await tile(ada.page, beaId).waitFor();
   assert.deepEqual(await removedTiles(ada.page), [], 'no tile was removed from Ada’s page');
+  assert.deepEqual(await roomEvents(ada.page), [], 'Ada’s Room saw nobody leave or join');
+  const beaEvents = await roomEvents(bea.page);
+  t.diagnostic(`Bea’s Room events: ${JSON.stringify(beaEvents.map((e) => `${e.name}:${e.arg}`))}`);
+  const states = beaEvents.filter((e) => e.name === 'connectionStateChanged').map((e) => e.arg);
+  assert.ok(states.includes('reconnecting'), `Bea’s connection went reconnecting (${states.join(' → ')})`);
+  assert.equal(states.at(-1), 'connected');
+  assert.deepEqual(
+    beaEvents.filter((e) => e.name !== 'connectionStateChanged'),
+    [],
+    'Bea resumed: no rejoin, nobody left',
+  );
 
   // Media keeps flowing both ways.
   await waitForRemoteMedia(ada.page, { above: before.ada });

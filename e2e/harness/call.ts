@@ -101,3 +101,11 @@ export function localParticipantId(page: Page): Promise<string | undefined> {
     return typeof id === 'string' && id !== '' ? id : undefined;
   });
 }
+
+/** The SDK's signaling connection state (`room.connectionState`), or undefined without a Room. */
+export function connectionState(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => {
+    const room = (globalThis as unknown as { itda?: { room?: { connectionState?: unknown } } }).itda?.room;
+    return room === undefined ? undefined : String(room.connectionState);
+  });
+}

@@ -18,6 +18,7 @@ import { type RunningServer, startTestServer, type TestServerOptions } from './s
 export * from './browser.ts';
 export * from './call.ts';
 export * from './dom.ts';
+export * from './events.ts';
 export * from './loopback.ts';
 export * from './media.ts';
 export * from './poll.ts';
