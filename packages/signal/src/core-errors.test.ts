@@ -148,3 +148,22 @@ test('open rooms: a token is optional, but verified when given; no secret → in
   send('c2', { type: 'join', v: 1, room: 'r', name: 'x', token: 'a.b.c' });
   assert.equal(out.ofType('c2', 'error')[0]?.code, ErrorCode.InvalidToken);
 });
+
+test('a failing policy callback answers internal, changes nothing, and the connection stays usable', () => {
+  let fail = true;
+  const { core, out, send } = coreHarness({
+    iceServers: () => {
+      if (fail) throw new Error('provider down');
+      return [];
+    },
+  });
+  send('c1', { type: 'join', v: 1, room: 'r', name: 'A' });
+  assert.deepEqual(out.take('c1'), [
+    { type: 'error', code: ErrorCode.Internal, message: 'internal error', ref: 'join' },
+  ]);
+  assert.equal(core.stats().participants, 0, 'no half-joined participant');
+  assert.equal(core.metrics.errors.get(ErrorCode.Internal), 1);
+  fail = false;
+  send('c1', { type: 'join', v: 1, room: 'r', name: 'A' });
+  assert.equal(out.ofType('c1', 'joined').length, 1);
+});

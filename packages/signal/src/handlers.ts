@@ -70,11 +70,15 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
   }
   if (room.isFull()) throw refuse(ErrorCode.RoomFull, `the room is full (${room.capacity})`, 'join');
 
+  // Everything that may throw (the ICE server provider is a callback) comes before any state changes.
+  const id = `p_${ctx.randomId(9)}`;
+  const identity = claims?.identity ?? null;
+  const iceServers = ctx.config.iceServers({ room: room.name, participantId: id, identity });
   const participant = new Participant({
-    id: `p_${ctx.randomId(9)}`,
+    id,
     room: room.name,
     name: claims?.name ?? msg.name,
-    identity: claims?.identity ?? null,
+    identity,
     grants: claims?.grants ?? { canPublish: true, canSubscribe: true },
     media: msg.media ?? NO_MEDIA,
     joinedAt: ctx.wallClock(),
@@ -97,7 +101,7 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
     participantId: participant.id,
     resumeToken: participant.resumeToken,
     participants: others.map((p) => p.info()),
-    iceServers: config.iceServers({ room: room.name, participantId: participant.id, identity: participant.identity }),
+    iceServers,
     grants: participant.grants,
     heartbeat: { intervalMs: config.heartbeatIntervalMs, timeoutMs: config.heartbeatTimeoutMs },
     resumeGraceMs: config.resumeGraceMs,
@@ -136,6 +140,11 @@ export function handleResume(ctx: CoreContext, conn: Connection, msg: ResumeMess
   ) {
     throw refuse(ErrorCode.ResumeFailed, 'no session to resume (unknown, expired or wrong token)', 'resume');
   }
+  const iceServers = ctx.config.iceServers({
+    room: participant.room,
+    participantId: participant.id,
+    identity: participant.identity,
+  });
   const previous = participant.resume(conn.id);
   conn.participant = participant;
   ctx.metrics.resumes++;
@@ -152,11 +161,7 @@ export function handleResume(ctx: CoreContext, conn: Connection, msg: ResumeMess
     type: 'resumed',
     participantId: participant.id,
     participants: others.map((p) => p.info()),
-    iceServers: ctx.config.iceServers({
-      room: participant.room,
-      participantId: participant.id,
-      identity: participant.identity,
-    }),
+    iceServers,
   });
   ctx.log.info('participant resumed', { room: participant.room, participantId: participant.id, connId: conn.id });
 }
