@@ -27,13 +27,13 @@ export interface ErrorCodeValue {
   reason: string;
 }
 
-/** ADDRESS-ERROR-CODE (RFC 8656 §18.13): ERROR-CODE for one address family. */
+/** ADDRESS-ERROR-CODE (RFC 8656 §18.12): ERROR-CODE for one address family. */
 export interface AddressErrorCodeValue extends ErrorCodeValue {
   /** 0x01 IPv4, 0x02 IPv6 (AddressFamily). */
   family: number;
 }
 
-/** PASSWORD-ALGORITHM (RFC 8489 §14.11) and one entry of PASSWORD-ALGORITHMS (§14.12). */
+/** PASSWORD-ALGORITHM (RFC 8489 §14.12) and one entry of PASSWORD-ALGORITHMS (§14.11). */
 export interface PasswordAlgorithmValue {
   /** PasswordAlgorithm.MD5 (1) or .SHA256 (2); others are carried as-is. */
   algorithm: number;
@@ -41,7 +41,7 @@ export interface PasswordAlgorithmValue {
   parameters: Uint8Array;
 }
 
-/** ICMP (RFC 8656 §18.12). */
+/** ICMP (RFC 8656 §18.13). */
 export interface IcmpValue {
   type: number;
   code: number;
@@ -55,7 +55,7 @@ export interface ChangeRequestValue {
   changePort: boolean;
 }
 
-/** EVEN-PORT (RFC 8656 §18.6). */
+/** EVEN-PORT (RFC 8656 §18.7). */
 export interface EvenPortValue {
   /** R bit: also reserve the next-higher port. */
   reserve: boolean;
@@ -169,7 +169,7 @@ const errorCodeCodec: ValueCodec<ErrorCodeValue> = {
   read: (buf, at, length) => readErrorCode(buf, at, length),
 };
 
-/** ADDRESS-ERROR-CODE (RFC 8656 §18.13): family (8 bits), 13 reserved bits, class, number, reason. */
+/** ADDRESS-ERROR-CODE (RFC 8656 §18.12): family (8 bits), 13 reserved bits, class, number, reason. */
 const addressErrorCodeCodec: ValueCodec<AddressErrorCodeValue> = {
   size(value) {
     if (!Number.isInteger(value.family) || value.family < 0 || value.family > 0xff)
@@ -226,13 +226,13 @@ function writeAlgorithm(value: PasswordAlgorithmValue, buf: Uint8Array, at: numb
 function readAlgorithm(buf: Uint8Array, at: number, end: number): [PasswordAlgorithmValue, number] {
   if (at + 4 > end) throw badAttribute('password algorithm entry truncated');
   const paramLength = readU16(buf, at + 2);
-  // RFC 8489 §14.11: parameters are padded to a 32-bit boundary.
+  // RFC 8489 §14.11, §14.12: parameters are padded to a 32-bit boundary.
   const size = 4 + padded(paramLength);
   if (at + size > end) throw badAttribute('password algorithm parameters run past the attribute');
   return [{ algorithm: readU16(buf, at), parameters: buf.subarray(at + 4, at + 4 + paramLength) }, size];
 }
 
-/** PASSWORD-ALGORITHM (RFC 8489 §14.11): algorithm, parameter length, parameters (padded). */
+/** PASSWORD-ALGORITHM (RFC 8489 §14.12): algorithm, parameter length, parameters (padded). */
 const passwordAlgorithmCodec: ValueCodec<PasswordAlgorithmValue> = {
   size: algorithmSize,
   write: (value, buf, at) => void writeAlgorithm(value, buf, at),
@@ -243,7 +243,7 @@ const passwordAlgorithmCodec: ValueCodec<PasswordAlgorithmValue> = {
   },
 };
 
-/** PASSWORD-ALGORITHMS (RFC 8489 §14.12): a list of PASSWORD-ALGORITHM values. */
+/** PASSWORD-ALGORITHMS (RFC 8489 §14.11): a list of PASSWORD-ALGORITHM values. */
 const passwordAlgorithmsCodec: ValueCodec<PasswordAlgorithmValue[]> = {
   size: (value) => value.reduce((n, v) => n + algorithmSize(v), 0),
   write(value, buf, at) {
@@ -278,7 +278,7 @@ const integritySha256Codec: ValueCodec<Uint8Array> = {
   },
 };
 
-/** EVEN-PORT (RFC 8656 §18.6): one byte, the R bit first, then 7 RFFU bits. */
+/** EVEN-PORT (RFC 8656 §18.7): one byte, the R bit first, then 7 RFFU bits. */
 const evenPortCodec: ValueCodec<EvenPortValue> = {
   size: () => 1,
   write(value, buf, at) {
@@ -303,7 +303,7 @@ const changeRequestCodec: ValueCodec<ChangeRequestValue> = {
   },
 };
 
-/** ICMP (RFC 8656 §18.12): 16 reserved bits, type, code, 32-bit error data. */
+/** ICMP (RFC 8656 §18.13): 16 reserved bits, type, code, 32-bit error data. */
 const icmpCodec: ValueCodec<IcmpValue> = {
   size(value) {
     for (const [n, max] of [

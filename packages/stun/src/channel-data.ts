@@ -10,8 +10,9 @@
  * |                       |  (padding over TCP/TLS only)
  * ```
  *
- * Over TCP and TLS the message is padded to a multiple of 4 bytes; over UDP it need not
- * be, and a receiver ignores bytes after `4 + Length` (RFC 8656 §12.5).
+ * Over TCP and TLS the message is padded to a multiple of 4 bytes; over UDP the padding
+ * is not required but may be included (RFC 8656 §12.5), so a UDP receiver ignores bytes
+ * after `4 + Length`, and drops a datagram shorter than that (§12.6).
  */
 import { StunDecodeError, StunEncodeError } from './errors.ts';
 import { readU16, writeU16 } from './header.ts';
@@ -82,7 +83,7 @@ export function encodeChannelData(channel: number, data: Uint8Array, stream = fa
  * Decodes the ChannelData message at the start of `buf`.
  *
  * Datagram (`stream` false): `buf` is the whole UDP datagram; it must hold at least
- * `4 + Length` bytes, and bytes after that are ignored (RFC 8656 §12.5).
+ * `4 + Length` bytes (RFC 8656 §12.6), and bytes after that are ignored (§12.5).
  * Stream (`stream` true): `buf` starts with the message; it must hold the message with
  * its padding, and `frameLength` says where the next message starts.
  *

@@ -78,10 +78,13 @@ export function addressCodec(xor: boolean): ValueCodec<TransportAddress> {
       let address: string;
       if (!xor) {
         address = size === 4 ? formatIPv4(buf, at + 4) : formatIPv6(buf, at + 4);
+      } else if (size === 4) {
+        const x = (i: number): number => (buf[at + 4 + i] as number) ^ (buf[keyAt + i] as number);
+        address = `${x(0)}.${x(1)}.${x(2)}.${x(3)}`;
       } else {
-        const plain = new Uint8Array(size);
-        for (let i = 0; i < size; i++) plain[i] = (buf[at + 4 + i] as number) ^ (buf[keyAt + i] as number);
-        address = size === 4 ? formatIPv4(plain) : formatIPv6(plain);
+        const plain = new Uint8Array(16);
+        for (let i = 0; i < 16; i++) plain[i] = (buf[at + 4 + i] as number) ^ (buf[keyAt + i] as number);
+        address = formatIPv6(plain);
       }
       return { family: size === 4 ? 'IPv4' : 'IPv6', address, port };
     },
@@ -176,7 +179,7 @@ export function uint32Codec(what: string): ValueCodec<number> {
 /**
  * An unsigned integer of `bits` (8 or 16) at the start of a 4-byte value whose other
  * bytes are RFFU: written as zero, ignored on receipt (CHANNEL-NUMBER RFC 8656 §18.1,
- * REQUESTED-TRANSPORT §18.7, REQUESTED-ADDRESS-FAMILY §18.10, RESPONSE-PORT RFC 5780 §7.5).
+ * REQUESTED-TRANSPORT §18.8, REQUESTED-ADDRESS-FAMILY §18.6, RESPONSE-PORT RFC 5780 §7.5).
  */
 export function leadingUintCodec(what: string, bits: 8 | 16): ValueCodec<number> {
   const max = bits === 8 ? 0xff : 0xffff;

@@ -108,7 +108,7 @@ export const ATTR_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(AttrType).map(([name, type]) => [type, name] as const),
 );
 
-/** Address families of the (XOR-)address attributes (RFC 8489 §14.1) and REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.11). */
+/** Address families of the (XOR-)address attributes (RFC 8489 §14.1) and REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.6). */
 export const AddressFamily = { IPv4: 0x01, IPv6: 0x02 } as const;
 export type AddressFamily = (typeof AddressFamily)[keyof typeof AddressFamily];
 

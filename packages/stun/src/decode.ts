@@ -12,6 +12,9 @@ import { fingerprintOf } from './fingerprint.ts';
 import { checkHeader, classOf, methodOf, readU16, readU32 } from './header.ts';
 import type { StunMessage } from './message.ts';
 
+/** Shared by messages without unknown attributes (most): no allocation. */
+const NONE: readonly number[] = Object.freeze([]);
+
 /** Where one attribute is in the message. */
 export interface AttributeSlot {
   type: number;
@@ -58,7 +61,7 @@ export class DecodedStunMessage {
   constructor(
     bytes: Uint8Array,
     attributes: AttributeSlot[],
-    unknownRequired: number[],
+    unknownRequired: readonly number[],
     integrityAt: number,
     integritySha256At: number,
     fingerprintAt: number,
@@ -218,5 +221,5 @@ export function decodeMessage(buf: Uint8Array, options: DecodeOptions = {}): Dec
       throw new StunDecodeError('stun_bad_fingerprint', 'FINGERPRINT does not match the message');
     }
   }
-  return new DecodedStunMessage(buf, slots, unknown ?? [], integrityAt, integritySha256At, fingerprintAt);
+  return new DecodedStunMessage(buf, slots, unknown ?? NONE, integrityAt, integritySha256At, fingerprintAt);
 }

@@ -24,8 +24,9 @@ export interface EncodeOptions {
   /** Append FINGERPRINT (RFC 8489 §14.7). Default false. */
   fingerprint?: boolean;
   /**
-   * Byte written into attribute padding. Default 0. RFC 8489 §14: padding "MUST be
-   * ignored by the receiver" and may be any value (RFC 5769's vectors use 0x20).
+   * Byte written into attribute padding. Default 0, as RFC 8489 §14 requires ("MUST be
+   * set to zero on sending"). Another value only reproduces RFC 5389-era messages,
+   * whose padding "may be any value" (RFC 5769's vectors use 0x20).
    */
   paddingByte?: number;
 }

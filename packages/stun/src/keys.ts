@@ -21,7 +21,7 @@ export function shortTermKey(password: string, prep: CredentialPrep = 'opaque-st
 
 /** Options of longTermKey. */
 export interface LongTermKeyOptions {
-  /** PasswordAlgorithm.MD5 (default, RFC 8489 §9.2.2) or .SHA256 (§18.5.1.2). */
+  /** PasswordAlgorithm.MD5 (default, RFC 8489 §9.2.2) or .SHA256 (§18.5). */
   algorithm?: number;
   /**
    * Preparation of realm and password. Default `opaque-string` (RFC 8489 §9.2.2);
