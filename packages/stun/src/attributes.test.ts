@@ -4,7 +4,7 @@ import { isItdaError } from '@itda/common';
 import { KNOWN_ATTRIBUTE_TYPES, type KnownAttribute, type StunAttribute } from './attributes.ts';
 import { AttrType, PasswordAlgorithm, StunClass, StunMethod } from './constants.ts';
 import { decodeMessage } from './decode.ts';
-import { encodeMessage } from './encode.ts';
+import { encodeInto, encodeMessage } from './encode.ts';
 import { attr, createTransactionId, type StunMessage } from './message.ts';
 
 const bytes = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -99,6 +99,10 @@ test('a message with many attributes round-trips, and unknown ones travel raw', 
   ];
   const msg = message([...body, ...raw]);
   const wire = encodeMessage(msg, { fingerprint: true });
+  // Writing into a dirty buffer gives the same bytes: every reserved bit and pad is written.
+  const dirty = new Uint8Array(wire.length).fill(0xcc);
+  encodeInto(msg, dirty, 0, { fingerprint: true });
+  assert.deepEqual(dirty, wire);
   const decoded = decodeMessage(wire);
   assert.deepEqual(decoded.toMessage(), msg);
   assert.deepEqual(decoded.unknownRequired, [0x7ffe]);

@@ -189,8 +189,7 @@ export function leadingUintCodec(what: string, bits: 8 | 16): ValueCodec<number>
       return 4;
     },
     write(value, buf, at) {
-      if (bits === 8) buf[at] = value;
-      else writeU16(buf, at, value);
+      writeU32(buf, at, bits === 8 ? value << 24 : value << 16);
     },
     read(buf, at, length) {
       checkLength(length, 4, what);

@@ -13,7 +13,7 @@ export const HEADER_LENGTH = 20;
 /** RFC 8489 §5: the transaction id is 96 bits. */
 export const TRANSACTION_ID_LENGTH = 12;
 
-/** RFC 8489 §7.3.2 / §14.7: FINGERPRINT = CRC-32(message) XOR this value ("STUN"). */
+/** RFC 8489 §14.7: FINGERPRINT = CRC-32(message) XOR this value ("STUN"). */
 export const FINGERPRINT_XOR = 0x5354554e;
 
 /** RFC 8489 §5: the two class bits (C1 C0) of the message type. */

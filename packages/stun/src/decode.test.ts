@@ -119,7 +119,7 @@ test('attributes after MESSAGE-INTEGRITY are ignored, except MI-SHA256 and FINGE
   assert.equal(m.integrityAt, 28);
 });
 
-test('unknown comprehension-required attributes are reported, not thrown (RFC 8489 §6.3.1.1)', () => {
+test('unknown comprehension-required attributes are reported, not thrown (RFC 8489 §6.3.1)', () => {
   const m = decodeMessage(
     build([
       [0x0031, [1]],

@@ -27,7 +27,7 @@ export interface AttributeSlot {
 /** Options of decodeMessage. */
 export interface DecodeOptions {
   /**
-   * Verify FINGERPRINT when the message has one (RFC 8489 §7.3) and throw
+   * Verify FINGERPRINT when the message has one (RFC 8489 §7, §14.7) and throw
    * stun_bad_fingerprint when it does not match. Default true.
    */
   checkFingerprint?: boolean;
@@ -48,7 +48,7 @@ export class DecodedStunMessage {
   /**
    * Comprehension-required types (0x0000–0x7FFF) this package does not know, in order,
    * without duplicates. A server answers a request that has any with 420 and an
-   * UNKNOWN-ATTRIBUTES attribute listing them (RFC 8489 §6.3.1.1).
+   * UNKNOWN-ATTRIBUTES attribute listing them (RFC 8489 §6.3.1).
    */
   readonly unknownRequired: readonly number[];
   /** Offset of the MESSAGE-INTEGRITY attribute header, or -1. */

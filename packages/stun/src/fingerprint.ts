@@ -14,8 +14,8 @@ export function fingerprintOf(buf: Uint8Array, at: number): number {
 
 /**
  * True when `bytes` is a STUN message whose last attribute is a FINGERPRINT that
- * matches. A cheap check without a full decode, for demultiplexing (RFC 8489 §7.2:
- * FINGERPRINT "aids in distinguishing STUN packets from packets of other protocols").
+ * matches. A cheap check without a full decode, for demultiplexing (RFC 8489 §7,
+ * §14.7: FINGERPRINT "can aid in distinguishing STUN packets from packets of other protocols").
  * Never throws.
  */
 export function verifyFingerprint(bytes: Uint8Array): boolean {
