@@ -4,23 +4,14 @@
  * No I/O. See docs/stun.md.
  */
 export {
-  type AddressErrorCodeValue,
   type AttributeValues,
-  type ChangeRequestValue,
   codecOf,
-  DOMAIN_LIMITS,
-  type ErrorCodeValue,
-  type EvenPortValue,
-  type IcmpValue,
   isKnownAttribute,
   KNOWN_ATTRIBUTE_TYPES,
   type KnownAttribute,
   type KnownAttrType,
-  type PasswordAlgorithmValue,
   type RawAttribute,
   type StunAttribute,
-  TEXT_LIMITS,
-  USERNAME_LIMITS,
 } from './attributes.ts';
 export {
   CHANNEL_DATA_HEADER_LENGTH,
@@ -73,5 +64,14 @@ export {
 } from './integrity.ts';
 export { formatIPv4, formatIPv6, type IpFamily, parseIp, type TransportAddress } from './ip.ts';
 export { type LongTermKeyOptions, longTermKey, shortTermKey, userhash } from './keys.ts';
+export { DOMAIN_LIMITS, TEXT_LIMITS, USERNAME_LIMITS } from './limits.ts';
 export { attr, createTransactionId, isRawAttribute, type StunMessage, transactionIdHex } from './message.ts';
 export { type CredentialPrep, opaqueString, prepare, saslPrep } from './prep.ts';
+export type {
+  AddressErrorCodeValue,
+  ChangeRequestValue,
+  ErrorCodeValue,
+  EvenPortValue,
+  IcmpValue,
+  PasswordAlgorithmValue,
+} from './shapes.ts';
