@@ -139,16 +139,7 @@ export async function handleApi(
     const allow = (err as { allow?: string }).allow;
     if (allow !== undefined) headers.allow = allow;
     if (status === 413) headers.connection = 'close';
-    if (!res.headersSent) {
-      const text = JSON.stringify({ error: { code, message } });
-      res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-        'cache-control': 'no-store',
-        ...headers,
-      });
-      res.end(text);
-    }
+    if (!res.headersSent) sendJson(res, status, { error: { code, message } }, headers);
     if (status === 500) throw err;
     return status;
   }
