@@ -104,27 +104,34 @@ export interface MediaWaitOptions {
  * (`framesDecoded > 0`) from `count` remote participants — or, with `above`, until each
  * counter has grown past the earlier reading. Returns the final reading.
  */
-export function waitForRemoteMedia(page: Page, options: MediaWaitOptions = {}): Promise<RemoteMedia[]> {
+export async function waitForRemoteMedia(page: Page, options: MediaWaitOptions = {}): Promise<RemoteMedia[]> {
   const count = options.count ?? 1;
   const above = options.above;
-  return waitFor(
-    async () => {
-      const all = await readRemoteMedia(page);
-      const flowing = all.filter((r) => {
-        const before = above?.get(r.id);
-        return (
-          r.audioPacketsReceived > (before?.audioPacketsReceived ?? 0) &&
-          r.videoFramesDecoded > (before?.videoFramesDecoded ?? 0)
-        );
-      });
-      return flowing.length >= count && all.length >= count ? all : undefined;
-    },
-    {
-      timeoutMs: options.timeoutMs ?? 20_000,
-      intervalMs: 200,
-      what: `audio and video from ${count} remote participant(s)${above ? ' to keep flowing' : ''}`,
-    },
-  );
+  let last: RemoteMedia[] = [];
+  try {
+    return await waitFor(
+      async () => {
+        const all = await readRemoteMedia(page);
+        last = all;
+        const flowing = all.filter((r) => {
+          const before = above?.get(r.id);
+          return (
+            r.audioPacketsReceived > (before?.audioPacketsReceived ?? 0) &&
+            r.videoFramesDecoded > (before?.videoFramesDecoded ?? 0)
+          );
+        });
+        return flowing.length >= count && all.length >= count ? all : undefined;
+      },
+      {
+        timeoutMs: options.timeoutMs ?? 20_000,
+        intervalMs: 200,
+        what: `audio and video from ${count} remote participant(s)${above ? ' to keep flowing' : ''}`,
+      },
+    );
+  } catch (err) {
+    const before = above === undefined ? '' : `; before: ${JSON.stringify([...above.values()])}`;
+    throw new Error(`${(err as Error).message}; last reading: ${JSON.stringify(last)}${before}`);
+  }
 }
 
 /** Indexes a reading by participant id. */
