@@ -34,6 +34,17 @@ export interface PeerLinkOptions {
   logger: Logger;
   /** Sends a signaling message addressed to the remote participant. */
   signal: (message: OutgoingMessage) => void;
+  /**
+   * Whether this side makes the first offer. The other side holds its own offers until
+   * the first negotiation completes (or `holdOffersMs` passes), so the first
+   * negotiation does not start with glare: Chromium can stall ICE gathering when an
+   * offer that created the transport is rolled back. Default true.
+   */
+  initiator?: boolean;
+  /** How long a non-initiator waits for the first offer before offering itself, ms. Default 3000. */
+  holdOffersMs?: number;
+  /** Restart ICE when it is still `new` this long after a completed negotiation, ms. Default 5000. */
+  stalledIceRestartMs?: number;
   /** Restart ICE after this long in `disconnected`, ms. Default 4000. */
   disconnectedRestartMs?: number;
   /** Resend an unanswered offer after this long, ms. Default 5000. */
@@ -67,6 +78,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #disconnectedTimer: TimerHandle | undefined;
   #resendTimer: TimerHandle | undefined;
   #resends = 0;
+  #holding: boolean;
+  #heldNegotiation = false;
+  #holdTimer: TimerHandle | undefined;
+  #stallTimer: TimerHandle | undefined;
 
   constructor(options: PeerLinkOptions) {
     super();
@@ -86,9 +101,18 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     };
     this.#dc.onopen = () => this.emit('channelOpen');
 
+    this.#holding = options.initiator === false;
+    if (this.#holding) {
+      this.#holdTimer = options.clock.setTimeout(() => this.#release(), options.holdOffersMs ?? 3000);
+    }
     pc.onnegotiationneeded = () => {
+      if (this.#holding) {
+        this.#heldNegotiation = true;
+        return;
+      }
       void this.#makeOffer();
     };
+    pc.onsignalingstatechange = () => this.#onSignalingState();
     pc.onicecandidate = ({ candidate }) => {
       if (this.#closed) return;
       this.#o.signal({
@@ -100,6 +124,34 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     pc.oniceconnectionstatechange = () => this.#onIceState();
     pc.onconnectionstatechange = () => this.emit('connectionState', pc.connectionState);
     pc.ontrack = (ev) => this.emit('track', ev.track, ev.streams);
+  }
+
+  /** Ends the hold on offers; makes the offer that was held back, if any. */
+  #release(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    this.#holdTimer?.cancel();
+    if (this.#heldNegotiation && this.pc.signalingState === 'stable') {
+      this.#heldNegotiation = false;
+      void this.#makeOffer();
+    }
+  }
+
+  #onSignalingState(): void {
+    const pc = this.pc;
+    if (this.#closed || pc.signalingState !== 'stable' || pc.remoteDescription === null) return;
+    // The first negotiation is complete.
+    this.#release();
+    // ICE that never starts after a negotiation is restarted (stalled gathering).
+    this.#stallTimer?.cancel();
+    if (pc.iceConnectionState === 'new') {
+      this.#stallTimer = this.#o.clock.setTimeout(() => {
+        if (!this.#closed && pc.iceConnectionState === 'new' && pc.signalingState === 'stable') {
+          this.#log.info('ICE did not start after negotiation');
+          this.restartIce();
+        }
+      }, this.#o.stalledIceRestartMs ?? 5000);
+    }
   }
 
   async #makeOffer(): Promise<void> {
@@ -118,6 +170,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #sendLocalOffer(): void {
     const desc = this.pc.localDescription;
     if (this.#closed || desc === null || desc.type !== 'offer') return;
+    this.#log.debug('sending offer');
     this.#o.signal({ type: 'offer', to: this.remoteId, sdp: desc.sdp });
     this.#resendTimer?.cancel();
     const sdp = desc.sdp;
@@ -135,6 +188,11 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   async handleDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     if (this.#closed) return;
     const pc = this.pc;
+    this.#log.debug('remote description', {
+      type: description.type,
+      sig: pc.signalingState,
+      makingOffer: this.#makingOffer,
+    });
     // Everything up to setRemoteDescription is synchronous, so candidates handled after
     // this call queue behind it on the connection's operations chain.
     const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#isSettingRemoteAnswerPending);
@@ -165,6 +223,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   /** Adds a remote ICE candidate; `null` means end-of-candidates. */
   async handleCandidate(candidate: IceCandidate | null): Promise<void> {
     if (this.#closed) return;
+    this.#log.debug('remote candidate', { candidate: candidate?.candidate ?? null, sig: this.pc.signalingState });
     try {
       if (candidate === null) await this.pc.addIceCandidate();
       else await this.pc.addIceCandidate(candidate);
@@ -176,9 +235,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
 
   #onIceState(): void {
     const state = this.pc.iceConnectionState;
-    this.#log.debug('ice connection state', { state });
+    this.#log.debug('ice connection state', { state, gathering: this.pc.iceGatheringState });
     this.#disconnectedTimer?.cancel();
     this.#disconnectedTimer = undefined;
+    if (state !== 'new') this.#stallTimer?.cancel();
     if (state === 'failed') {
       this.restartIce();
     } else if (state === 'disconnected') {
@@ -227,6 +287,8 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#closed = true;
     this.#disconnectedTimer?.cancel();
     this.#resendTimer?.cancel();
+    this.#holdTimer?.cancel();
+    this.#stallTimer?.cancel();
     this.channel.close();
     this.channel.removeAllListeners();
     this.removeAllListeners();
@@ -234,6 +296,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#dc.onopen = null;
     this.#dc.close();
     this.pc.onnegotiationneeded = null;
+    this.pc.onsignalingstatechange = null;
     this.pc.onicecandidate = null;
     this.pc.oniceconnectionstatechange = null;
     this.pc.onconnectionstatechange = null;

@@ -254,7 +254,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#local.canPublish = joined.grants.canPublish;
     this.#iceServers = [...joined.iceServers, ...(this.#o.iceServers ?? [])];
     if (joined.mode === 'sfu') this.#log.warn('room mode is sfu; this client speaks p2p mesh only');
-    for (const info of joined.participants) this.#addParticipant(info);
+    for (const info of joined.participants) this.#addParticipant(info, true);
   }
 
   #onMessage(m: ServerMessage): void {
@@ -281,6 +281,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       }
       case 'error':
+        this.#log.warn('server refused a message', { code: m.code, message: m.message, ref: m.ref });
         this.emit('error', new ClientError(m.code, m.message, { details: { ref: m.ref } }));
         return;
       default:
@@ -325,7 +326,11 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   // ------------------------------------------------------------ participants
 
-  #addParticipant(info: ParticipantInfo): void {
+  /**
+   * `initiator`: true for participants this side found already in the room (it is the
+   * newcomer and makes the first offer), false for those who arrive after it.
+   */
+  #addParticipant(info: ParticipantInfo, initiator = false): void {
     if (this.#left || info.id === this.localParticipant.id) return;
     if (this.participants.has(info.id)) {
       this.#updateParticipant(info);
@@ -335,6 +340,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const link = new PeerLink({
       remoteId: info.id,
       polite: isPolite(this.localParticipant.id, info.id),
+      initiator,
       configuration: { iceServers: this.#iceServers },
       clock: this.#clock,
       logger: this.#log,
