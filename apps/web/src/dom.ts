@@ -3,6 +3,8 @@
  * Attributes: `class`, `on<event>` listeners, booleans (true → present, false → absent),
  * everything else set with setAttribute.
  */
+import { logoPaths } from './icons.ts';
+
 type AttrValue = string | number | boolean | null | undefined | ((ev: Event) => void);
 export type Attrs = Record<string, AttrValue>;
 export type Child = Node | string | null | undefined | false;
@@ -47,4 +49,9 @@ export function icon(paths: string): SVGSVGElement {
 /** Plays a media element, ignoring the rejection a replaced srcObject causes. */
 export function play(media: HTMLMediaElement): void {
   media.play().catch(() => undefined);
+}
+
+/** The itda mark, decorative. */
+export function logo(): HTMLElement {
+  return h('span', { class: 'logo', 'aria-hidden': 'true' }, icon(logoPaths));
 }

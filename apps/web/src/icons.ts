@@ -24,3 +24,6 @@ export const icons = {
   plus: s('<path d="M12 5v14M5 12h14"/>'),
   arrow: s('<path d="M5 12h14M13 6l6 6-6 6"/>'),
 } as const;
+
+/** The itda mark: two joined links ("to connect"). */
+export const logoPaths = s('<circle cx="8.5" cy="12" r="4.5"/><circle cx="15.5" cy="12" r="4.5"/>');

@@ -24,12 +24,16 @@ function initials(name: string): string {
 
 export class TileGrid {
   readonly el: HTMLElement;
+  readonly #people: HTMLElement;
+  readonly #screenArea: HTMLElement;
   readonly #tiles = new Map<string, Tile>();
   readonly #screens = new Map<string, { el: HTMLElement; video: HTMLVideoElement }>();
   #speakerId: string | undefined;
 
   constructor() {
-    this.el = h('section', { class: 'grid', 'aria-label': 'Participants' });
+    this.#screenArea = h('div', { class: 'screens', hidden: true });
+    this.#people = h('div', { class: 'people' });
+    this.el = h('section', { class: 'grid', 'aria-label': 'Participants' }, this.#screenArea, this.#people);
   }
 
   #make(id: string, name: string, local: boolean): Tile {
@@ -48,7 +52,7 @@ export class TileGrid {
     );
     const tile = { el, video, name: nameEl, avatar, micOff };
     this.#tiles.set(id, tile);
-    this.el.append(el);
+    this.#people.append(el);
     this.#layout();
     return tile;
   }
@@ -107,7 +111,7 @@ export class TileGrid {
       h('figcaption', {}, h('span', { class: 'name' }, id === 'local' ? 'Your screen' : `${name}’s screen`)),
     );
     this.#screens.set(id, { el, video });
-    this.el.prepend(el);
+    this.#screenArea.append(el);
     this.#layout();
   }
 
@@ -118,8 +122,8 @@ export class TileGrid {
   }
 
   #layout(): void {
-    const count = this.#tiles.size + this.#screens.size;
-    this.el.dataset.count = String(Math.min(count, 9));
+    this.#people.dataset.count = String(Math.min(this.#tiles.size, 9));
+    this.#screenArea.hidden = this.#screens.size === 0;
     this.el.classList.toggle('has-screen', this.#screens.size > 0);
   }
 

@@ -9,7 +9,7 @@ import { type ClientError, type RemoteParticipant, Room } from '@itda/client';
 import { ChatPanel } from '../call/chat-panel.ts';
 import { StatsPanel } from '../call/stats-panel.ts';
 import { TileGrid } from '../call/tiles.ts';
-import { h, icon } from '../dom.ts';
+import { h, icon, logo } from '../dom.ts';
 import { icons } from '../icons.ts';
 import { appLogger } from '../log.ts';
 import { getTrack, stopStream } from '../media/devices.ts';
@@ -254,7 +254,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
         h(
           'header',
           { class: 'topbar call-top' },
-          h('span', { class: 'brand small' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '잇')),
+          h('span', { class: 'brand small' }, logo()),
           h('h1', { class: 'room-title' }, settings.room),
           count,
           banner,

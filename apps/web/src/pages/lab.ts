@@ -2,7 +2,7 @@
  * `/lab`: the MediaStream API lab. `getUserMedia` first, then each button calls one
  * MediaStream method on that stream and prints what came back in the `Result` region.
  */
-import { h } from '../dom.ts';
+import { h, logo } from '../dom.ts';
 import { navigate, type Screen } from '../router.ts';
 
 function describeTrack(t: MediaStreamTrack): string {
@@ -219,7 +219,7 @@ export const labScreen: Screen = (root) => {
               navigate('/');
             },
           },
-          h('span', { class: 'logo', 'aria-hidden': 'true' }, '잇'),
+          logo(),
           'itda',
         ),
       ),

@@ -1,5 +1,5 @@
 /** `/`: join a room by name, or create one with a random name. */
-import { h, icon } from '../dom.ts';
+import { h, icon, logo } from '../dom.ts';
 import { icons } from '../icons.ts';
 import { normalizeRoomName, randomRoomName } from '../room-name.ts';
 import { navigate, type Screen } from '../router.ts';
@@ -44,7 +44,7 @@ export const landingScreen: Screen = (root) => {
     h(
       'main',
       { class: 'page landing' },
-      h('header', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '잇'), h('span', {}, 'itda')),
+      h('header', { class: 'brand' }, logo(), h('span', {}, 'itda')),
       h(
         'section',
         { class: 'hero' },

@@ -3,7 +3,7 @@
  * display name, and the `Join` button.
  */
 import { MAX_NAME_LENGTH } from '@itda/protocol';
-import { h } from '../dom.ts';
+import { h, logo } from '../dom.ts';
 import { getLocalMedia, getTrack, listDevices, stopStream } from '../media/devices.ts';
 import { startLevelMeter } from '../media/level-meter.ts';
 import { normalizeRoomName } from '../room-name.ts';
@@ -69,12 +69,7 @@ export function prejoinScreen(roomInput: string): Screen {
         h(
           'header',
           { class: 'topbar' },
-          h(
-            'a',
-            { class: 'brand small', href: '/', onclick: (ev: Event) => home(ev) },
-            h('span', { class: 'logo' }, '잇'),
-            'itda',
-          ),
+          h('a', { class: 'brand small', href: '/', onclick: (ev: Event) => home(ev) }, logo(), 'itda'),
         ),
         h(
           'div',
