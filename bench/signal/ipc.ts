@@ -8,7 +8,7 @@ export interface ConnectCommand {
   rooms: string[];
   /** Handshakes in flight at once. */
   concurrency: number;
-  /** Source addresses to spread connections over (127.0.0.x), round robin. */
+  /** Source addresses to bind client sockets to (127.0.0.x), round robin; empty: let the kernel choose. */
   localAddresses: string[];
   /** Each participant sends `ping` this often, ms (itda's client default: 5000). */
   pingIntervalMs: number;
@@ -46,6 +46,8 @@ export interface ConnectedReport {
   ms: number;
   /** Per participant, socket opened → `joined` received, ms. */
   joinLatencies: Float64Array;
+  /** Per participant, socket created → WebSocket open (TCP + HTTP upgrade), ms. */
+  openLatencies: Float64Array;
   errors: Record<string, number>;
 }
 

@@ -80,18 +80,23 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   const total = cmd.rooms.length;
   const deadline = performance.now() + cmd.timeoutMs;
   const joinLatencies: number[] = [];
+  const openLatencies: number[] = [];
   let joined = 0;
   let failed = 0;
   let next = 0;
   const start = performance.now();
   let lastJoinAt = start;
   const progress = setInterval(() => report({ ev: 'progress', what: 'joined', done: joined, total }), 1000);
+  // Joined participants ping from the start, as the SDK does, so none hits the heartbeat timeout.
+  startPings(cmd.pingIntervalMs);
 
   const openOne = (i: number): Promise<void> =>
     new Promise((resolve) => {
       const room = cmd.rooms[i] ?? 'r0';
-      const localAddress = cmd.localAddresses[i % cmd.localAddresses.length];
-      const ws = new WebSocket(cmd.url, { localAddress, handshakeTimeout: 30_000 });
+      const localAddress =
+        cmd.localAddresses.length === 0 ? undefined : cmd.localAddresses[i % cmd.localAddresses.length];
+      const ws = new WebSocket(cmd.url, { handshakeTimeout: 30_000, ...(localAddress ? { localAddress } : {}) });
+      const createdAt = performance.now();
       const peer: Peer = { ws, room, id: undefined, others: [], openedAt: 0 };
       let settled = false;
       const done = (ok: boolean, code?: string): void => {
@@ -113,6 +118,7 @@ async function connect(cmd: ConnectCommand): Promise<void> {
       const timer = setTimeout(() => done(false, 'join_timeout'), 30_000);
       ws.on('open', () => {
         peer.openedAt = performance.now();
+        openLatencies.push(peer.openedAt - createdAt);
         ws.send(JSON.stringify({ type: 'join', v: 1, room, name: `bench-${i}` }));
       });
       ws.on('message', (data) => {
@@ -138,19 +144,20 @@ async function connect(cmd: ConnectCommand): Promise<void> {
   };
   await Promise.all(Array.from({ length: Math.max(1, cmd.concurrency) }, worker));
   clearInterval(progress);
-  startPings(cmd.pingIntervalMs);
   report({
     ev: 'connected',
     joined,
     failed: failed + Math.max(0, total - joined - failed),
     ms: lastJoinAt - start,
     joinLatencies: Float64Array.from(joinLatencies),
+    openLatencies: Float64Array.from(openLatencies),
     errors: { ...errors },
   });
 }
 
 /** Every participant pings once per `intervalMs`, spread evenly over 100 ms ticks. */
 function startPings(intervalMs: number): void {
+  clearInterval(pingTimer);
   const slots = Math.max(1, Math.round(intervalMs / 100));
   let tick = 0;
   pingTimer = setInterval(() => {
@@ -163,7 +170,7 @@ function startPings(intervalMs: number): void {
 }
 
 async function runRelay(cmd: RelayCommand): Promise<void> {
-  const senders = peers.filter((p) => p.others.length > 0);
+  const senders = peers.filter((p) => p.others.length > 0 && p.ws.readyState === WebSocket.OPEN);
   const sentAt = new Float64Array(cmd.messages);
   const latencies: number[] = [];
   let sent = 0;
@@ -177,11 +184,20 @@ async function runRelay(cmd: RelayCommand): Promise<void> {
   const errorBase = errorCount();
   const completed = (): number => latencies.length + (errorCount() - errorBase);
 
+  const pick = (): { from: Peer; to: string } | undefined => {
+    // A few tries: a participant whose socket closed, or who is alone, cannot send.
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const from = senders[Math.floor(Math.random() * senders.length)];
+      const to = from?.others[Math.floor(Math.random() * from.others.length)];
+      if (from !== undefined && to !== undefined && from.ws.readyState === WebSocket.OPEN) return { from, to };
+    }
+    return undefined;
+  };
   const sendOne = (): boolean => {
     if (sent >= cmd.messages || senders.length === 0) return false;
-    const from = senders[Math.floor(Math.random() * senders.length)];
-    const to = from?.others[Math.floor(Math.random() * from.others.length)];
-    if (from === undefined || to === undefined || from.ws.readyState !== WebSocket.OPEN) return false;
+    const picked = pick();
+    if (picked === undefined) return false;
+    const { from, to } = picked;
     const key = cmd.phase * 1e7 + sent;
     const text =
       sent % cmd.offerEvery === 0
@@ -216,9 +232,23 @@ async function runRelay(cmd: RelayCommand): Promise<void> {
   if (cmd.window !== undefined) {
     const window = cmd.window;
     // Closed loop: keep `window` messages in flight; the tick tops up after losses.
+    // A message whose addressee vanished never completes: after 1 s without progress,
+    // what is still in flight is presumed lost and the window is refilled.
+    let presumedLost = 0;
+    let lastCompleted = -1;
+    let lastProgressAt = performance.now();
     ticker = setInterval(() => {
       if (state.stopSending) return;
-      const inFlight = sent - completed();
+      const done = completed();
+      const now = performance.now();
+      if (done !== lastCompleted) {
+        lastCompleted = done;
+        lastProgressAt = now;
+      } else if (now - lastProgressAt > 1000) {
+        presumedLost = sent - done;
+        lastProgressAt = now;
+      }
+      const inFlight = Math.max(0, sent - done - presumedLost);
       for (let i = inFlight; i < window; i++) if (!sendOne()) break;
     }, 100);
     for (let i = 0; i < window; i++) if (!sendOne()) break;

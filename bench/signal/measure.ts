@@ -56,6 +56,8 @@ export interface TargetResult {
   failed: number;
   joinsPerSecond: number;
   joinLatency: Summary;
+  /** WebSocket handshake (TCP connect + HTTP upgrade), ms. */
+  openLatency: Summary;
   cpuPerJoin: number;
   idleRss: number;
   loadedRss: number;
@@ -223,6 +225,7 @@ export async function measureTarget(
       failed: connected.reduce((a, r) => a + r.failed, 0),
       joinsPerSecond: (joined * 1000) / connectWall,
       joinLatency: summarise(concat(connected.map((r) => r.joinLatencies))),
+      openLatency: summarise(concat(connected.map((r) => r.openLatencies))),
       cpuPerJoin: joined > 0 ? connectCpu / joined : Number.NaN,
       idleRss,
       loadedRss,

@@ -15,19 +15,19 @@ function errorsText(e: Record<string, number>): string {
 function phaseRows(name: string, b: PhaseResult, i: PhaseResult): string[][] {
   return [
     [`${name}: relayed / sent`, `${fmt(b.received)} / ${fmt(b.sent)}`, `${fmt(i.received)} / ${fmt(i.sent)}`, ''],
-    [`${name}: relayed msgs/s`, fmt(b.perSecond), fmt(i.perSecond), ratio(i.perSecond, b.perSecond)],
-    [`${name}: latency p50 ms`, fmt(b.latency.p50, 2), fmt(i.latency.p50, 2), ratio(i.latency.p50, b.latency.p50)],
-    [`${name}: latency p99 ms`, fmt(b.latency.p99, 2), fmt(i.latency.p99, 2), ratio(i.latency.p99, b.latency.p99)],
-    [
-      `${name}: server CPU µs/msg`,
-      fmt(b.cpuPerMessage, 1),
-      fmt(i.cpuPerMessage, 1),
-      ratio(i.cpuPerMessage, b.cpuPerMessage),
-    ],
+    row(`${name}: relayed msgs/s`, b.perSecond, i.perSecond, 0),
+    row(`${name}: latency p50 ms`, b.latency.p50, i.latency.p50, 2),
+    row(`${name}: latency p99 ms`, b.latency.p99, i.latency.p99, 2),
+    row(`${name}: server CPU µs/msg`, b.cpuPerMessage, i.cpuPerMessage, 1),
     [`${name}: server CPU (cores)`, fmt(b.cpuShare, 2), fmt(i.cpuShare, 2), ''],
     [`${name}: load generators CPU (cores)`, fmt(b.loadgenShare, 2), fmt(i.loadgenShare, 2), ''],
     [`${name}: errors`, errorsText(b.errors), errorsText(i.errors), ''],
   ];
+}
+
+/** A row with both figures and their ratio. */
+function row(label: string, b: number, i: number, digits: number, scale = 1): string[] {
+  return [label, fmt(b / scale, digits), fmt(i / scale, digits), ratio(i, b)];
 }
 
 /** The table comparing itda with the baseline at one size. */
@@ -35,32 +35,19 @@ export function sizeTable(b: TargetResult, i: TargetResult): string {
   return table([
     ['metric', 'baseline', 'itda', 'itda/baseline'],
     ['joined / failed', `${fmt(b.joined)} / ${fmt(b.failed)}`, `${fmt(i.joined)} / ${fmt(i.failed)}`, ''],
-    ['joins/s', fmt(b.joinsPerSecond), fmt(i.joinsPerSecond), ratio(i.joinsPerSecond, b.joinsPerSecond)],
-    [
-      'join latency p50 ms',
-      fmt(b.joinLatency.p50, 1),
-      fmt(i.joinLatency.p50, 1),
-      ratio(i.joinLatency.p50, b.joinLatency.p50),
-    ],
-    [
-      'join latency p99 ms',
-      fmt(b.joinLatency.p99, 1),
-      fmt(i.joinLatency.p99, 1),
-      ratio(i.joinLatency.p99, b.joinLatency.p99),
-    ],
-    ['server CPU µs/join', fmt(b.cpuPerJoin, 0), fmt(i.cpuPerJoin, 0), ratio(i.cpuPerJoin, b.cpuPerJoin)],
-    ['server RSS idle MiB', fmt(b.idleRss / MiB, 1), fmt(i.idleRss / MiB, 1), ''],
-    ['server RSS loaded MiB', fmt(b.loadedRss / MiB, 1), fmt(i.loadedRss / MiB, 1), ratio(i.loadedRss, b.loadedRss)],
-    [
-      'RSS per connection KiB',
-      fmt(b.rssPerConnection / 1024, 1),
-      fmt(i.rssPerConnection / 1024, 1),
-      ratio(i.rssPerConnection, b.rssPerConnection),
-    ],
-    ['server peak RSS MiB', fmt(b.peakRss / MiB, 1), fmt(i.peakRss / MiB, 1), ratio(i.peakRss, b.peakRss)],
-    ['connect errors', errorsText(b.connectErrors), errorsText(i.connectErrors), ''],
+    row('joins/s', b.joinsPerSecond, i.joinsPerSecond, 0),
+    row('handshake p50 ms', b.openLatency.p50, i.openLatency.p50, 1),
+    row('handshake p99 ms', b.openLatency.p99, i.openLatency.p99, 1),
+    row('join latency p50 ms', b.joinLatency.p50, i.joinLatency.p50, 1),
+    row('join latency p99 ms', b.joinLatency.p99, i.joinLatency.p99, 1),
+    row('server CPU µs/join', b.cpuPerJoin, i.cpuPerJoin, 0),
+    row('server RSS idle MiB', b.idleRss, i.idleRss, 1, MiB),
+    row('server RSS loaded MiB', b.loadedRss, i.loadedRss, 1, MiB),
+    row('RSS per connection KiB', b.rssPerConnection, i.rssPerConnection, 1, 1024),
+    row('server peak RSS MiB', b.peakRss, i.peakRss, 1, MiB),
+    ['connect-phase errors', errorsText(b.connectErrors), errorsText(i.connectErrors), ''],
     ...phaseRows('fixed rate', b.latency, i.latency),
-    ...phaseRows('saturated', b.throughput, i.throughput),
+    ...phaseRows('closed loop', b.throughput, i.throughput),
   ]);
 }
 
@@ -68,7 +55,7 @@ export function sizeTable(b: TargetResult, i: TargetResult): string {
 export function goalLines(b: TargetResult, i: TargetResult): string[] {
   const cpuRatio = i.throughput.cpuPerMessage / b.throughput.cpuPerMessage;
   const lines = [
-    `goal: itda CPU per relayed message ≤ ${GOAL_CPU_RATIO}× baseline (saturated phase): ${cpuRatio.toFixed(2)}× → ${
+    `goal: itda CPU per relayed message ≤ ${GOAL_CPU_RATIO}× baseline (closed-loop phase): ${cpuRatio.toFixed(2)}× → ${
       cpuRatio <= GOAL_CPU_RATIO ? 'MET' : 'NOT MET'
     }`,
   ];

@@ -22,14 +22,14 @@ const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '5000,20000' },
     'room-size': { type: 'string', default: '10' },
-    messages: { type: 'string', default: '100000' },
+    messages: { type: 'string', default: '200000' },
     'duration-s': { type: 'string', default: '20' },
     rate: { type: 'string', default: '2000' },
     'latency-messages': { type: 'string', default: '10000' },
     window: { type: 'string', default: '1000' },
     'offer-every': { type: 'string', default: '5' },
     generators: { type: 'string' },
-    'source-addresses': { type: 'string', default: '4' },
+    'source-addresses': { type: 'string', default: '0' },
     targets: { type: 'string', default: 'baseline,itda' },
     'itda-arg': { type: 'string', multiple: true, default: [] },
     'timeout-s': { type: 'string', default: '600' },
@@ -74,7 +74,10 @@ for (const [i, n] of sizes.entries()) {
   }
 }
 
-const sourceCount = int('source-addresses', values['source-addresses'], 1, 250);
+// 0 (default): the kernel picks source address and port at connect(), which is fast.
+// N > 0: bind each client socket to 127.0.0.1…N first — only when ephemeral ports run out,
+// since bind() with port 0 searches the port range and slows down as sockets accumulate.
+const sourceCount = int('source-addresses', values['source-addresses'], 0, 250);
 const options: Omit<LoadOptions, 'connections' | 'generators'> = {
   roomSize,
   itdaArgs: values['itda-arg'] ?? [],
