@@ -119,7 +119,7 @@ const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
 process.stdout.write(
   `bench/signal — ${new Date().toISOString()} — node ${process.version} — ${availableParallelism()} cores (${cpuModel})\n` +
     `servers on ${HOST}; sizes ${sizes.join(', ')}; room size ${roomSize}; fixed rate ${options.rate} msgs/s × ${options.latencyMessages}; ` +
-    `saturated: ${options.messages} msgs, window ${options.window}/generator; offers 1 in ${options.offerEvery}; ping every ${options.pingIntervalMs} ms\n`,
+    `closed loop: ${options.messages} msgs, window ${options.window}/generator; offers 1 in ${options.offerEvery}; ping every ${options.pingIntervalMs} ms\n`,
 );
 
 const all: { size: number; results: Partial<Record<TargetName, TargetResult>> }[] = [];
