@@ -28,7 +28,6 @@ import {
   seenAt,
   sendChat,
   sendFile,
-  serverMissing,
   tile,
   timeToFirstRemoteFrame,
   unexpectedErrors,
@@ -43,7 +42,6 @@ import {
 /** Browser messages expected after the WebSocket is cut on purpose. */
 const CUT_NOISE = [/WebSocket/i, /ERR_CONNECTION/i];
 
-const skip = serverMissing();
 let h: Harness;
 let ada: Person;
 let bea: Person;
@@ -52,14 +50,13 @@ const room = uniqueRoom('call');
 let beaId = '';
 
 before(async () => {
-  if (skip) return;
   h = await Harness.start();
   ada = await h.person('Ada');
   bea = await h.person('Bea');
 });
 after(() => h?.close());
 
-test('two people join and each receives the other’s audio and video', { skip }, async (t) => {
+test('two people join and each receives the other’s audio and video', async (t) => {
   await join(ada.page, h.url, room, 'Ada');
   await join(bea.page, h.url, room, 'Bea');
   const firstFrameMs = await timeToFirstRemoteFrame(bea.page);
@@ -99,7 +96,7 @@ test('two people join and each receives the other’s audio and video', { skip }
   }
 });
 
-test('a chat message goes both ways over the data channel', { skip }, async () => {
+test('a chat message goes both ways over the data channel', async () => {
   const hello = `hello from Ada ${Math.random().toString(36).slice(2)}`;
   const reply = `hi Ada, Bea here ${Math.random().toString(36).slice(2)}`;
   await sendChat(ada.page, hello);
@@ -108,7 +105,7 @@ test('a chat message goes both ways over the data channel', { skip }, async () =
   await waitForChat(ada.page, reply);
 });
 
-test('a 300 KiB file arrives intact (SHA-256)', { skip }, async (t) => {
+test('a 300 KiB file arrives intact (SHA-256)', async (t) => {
   const data = randomBytes(300 * 1024);
   const sha256 = createHash('sha256').update(data).digest('hex');
   const name = `random-${Date.now()}.bin`;
@@ -124,7 +121,7 @@ test('a 300 KiB file arrives intact (SHA-256)', { skip }, async (t) => {
   t.diagnostic(`file ${name}: ${got.size} bytes, sha256 ${got.sha256}`);
 });
 
-test('a cut WebSocket resumes the same session and the call continues', { skip }, async (t) => {
+test('a cut WebSocket resumes the same session and the call continues', async (t) => {
   assert.notEqual(beaId, '', 'the first test found Bea’s id');
   const beaOwnIdBefore = await localParticipantId(bea.page);
   if (beaOwnIdBefore !== undefined) assert.equal(beaOwnIdBefore, beaId);
@@ -176,7 +173,7 @@ test('a cut WebSocket resumes the same session and the call continues', { skip }
   await waitForChat(ada.page, text);
 });
 
-test('leave and rejoin', { skip }, async (t) => {
+test('leave and rejoin', async (t) => {
   await button(bea.page, 'Leave').click();
   await button(bea.page, 'Rejoin').waitFor();
   await waitFor(async () => (await tile(ada.page, beaId).count()) === 0, {
@@ -193,7 +190,7 @@ test('leave and rejoin', { skip }, async (t) => {
   t.diagnostic(`after rejoin Bea is ${adaSees?.id} (was ${beaId})`);
 });
 
-test('no page errors or console errors', { skip }, () => {
+test('no page errors or console errors', () => {
   assert.deepEqual(unexpectedErrors(ada), []);
   assert.deepEqual(unexpectedErrors(bea, CUT_NOISE), []);
 });

@@ -4,19 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { button, Harness, horizontalOverflow, serverMissing, unexpectedErrors, uniqueRoom } from './harness/index.ts';
+import { button, Harness, horizontalOverflow, unexpectedErrors, uniqueRoom } from './harness/index.ts';
 
 const PHONE = { width: 360, height: 740 };
 
-const skip = serverMissing();
 let h: Harness;
 before(async () => {
-  if (skip) return;
   h = await Harness.start();
 });
 after(() => h?.close());
 
-test('Join room with a typed name navigates to /r/<name>', { skip }, async () => {
+test('Join room with a typed name navigates to /r/<name>', async () => {
   const ada = await h.person('Ada');
   const { page } = ada;
   await page.goto(`${h.url}/`);
@@ -29,7 +27,7 @@ test('Join room with a typed name navigates to /r/<name>', { skip }, async () =>
   await h.dismiss(ada);
 });
 
-test('Create room navigates to /r/<name> with a valid room name', { skip }, async () => {
+test('Create room navigates to /r/<name> with a valid room name', async () => {
   const ada = await h.person('Ada');
   const { page } = ada;
   await page.goto(`${h.url}/`);
@@ -40,7 +38,7 @@ test('Create room navigates to /r/<name> with a valid room name', { skip }, asyn
   await h.dismiss(ada);
 });
 
-test('phone width: landing and pre-join pages have no horizontal overflow', { skip }, async () => {
+test('phone width: landing and pre-join pages have no horizontal overflow', async () => {
   const ada = await h.person('Ada', { viewport: PHONE });
   const { page } = ada;
   await page.goto(`${h.url}/`);
