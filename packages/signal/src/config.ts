@@ -11,6 +11,13 @@ export interface IceServersContext {
   room: string;
   participantId: string;
   identity: string | null;
+  /**
+   * The host the client used to reach the server — the HTTP `Host` header of the request
+   * that opened the connection (RFC 9110 §7.2), port included — when the adapter knows it.
+   * Client-controlled text: validate before use. Lets a provider hand out STUN/TURN URLs
+   * on the same host name the browser already reaches.
+   */
+  host?: string;
 }
 
 /** Returns the ICE servers for one participant, sent in `joined` and `resumed`. */

@@ -27,12 +27,20 @@ export interface Connection {
   readonly id: string;
   readonly bucket: TokenBucket;
   readonly heartbeat: Heartbeat;
+  /** The HTTP `Host` header of the request that opened the connection, when known. */
+  readonly host: string | undefined;
   /** The session this connection carries, once joined or resumed. */
   participant: Participant | undefined;
   /** Messages dropped by the rate limit since the connection was last quiet. */
   dropped: number;
   /** `clock.now()` when the last `rate_limited` error was sent. */
   lastRateErrorAt: number;
+}
+
+/** What the adapter knows about a new connection. */
+export interface ConnectionInfo {
+  /** The HTTP `Host` header of the request that opened it (given to the ICE servers provider). */
+  host?: string | undefined;
 }
 
 /** After closing a connection: does its participant enter the resume grace, or not. */

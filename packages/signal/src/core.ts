@@ -19,7 +19,7 @@ import {
   type ServerMessage,
 } from '@itda/protocol';
 import { resolveSignalConfig, type SignalConfig } from './config.ts';
-import type { AfterClose, Connection, CoreContext, SignalOutput } from './context.ts';
+import type { AfterClose, Connection, ConnectionInfo, CoreContext, SignalOutput } from './context.ts';
 import { SignalError } from './errors.ts';
 import { handleJoin, handleLeave, handleRelay, handleResume, handleUpdate } from './handlers.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -116,8 +116,11 @@ export class SignalCore {
 
   // ------------------------------------------------------------------ transport events
 
-  /** A new connection. Ids are the adapter's and must be unique while open. */
-  open(connId: string): void {
+  /**
+   * A new connection. Ids are the adapter's and must be unique while open; `info` is
+   * what the adapter knows about it (the `Host` header, for the ICE servers provider).
+   */
+  open(connId: string, info: ConnectionInfo = {}): void {
     const ctx = this.#ctx;
     if (ctx.connections.has(connId)) throw new Error(`connection ${connId} is already open`);
     if (this.#shutDown) {
@@ -129,6 +132,7 @@ export class SignalCore {
       id: connId,
       bucket: new TokenBucket(ctx.clock, this.config.ratePerSecond, this.config.rateBurst),
       heartbeat: new Heartbeat(ctx.clock, this.config.heartbeatTimeoutMs, () => this.#heartbeatTimeout(conn)),
+      host: info.host,
       participant: undefined,
       dropped: 0,
       lastRateErrorAt: Number.NEGATIVE_INFINITY,

@@ -73,7 +73,12 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
   // Everything that may throw (the ICE server provider is a callback) comes before any state changes.
   const id = `p_${ctx.randomId(9)}`;
   const identity = claims?.identity ?? null;
-  const iceServers = ctx.config.iceServers({ room: room.name, participantId: id, identity });
+  const iceServers = ctx.config.iceServers({
+    room: room.name,
+    participantId: id,
+    identity,
+    ...(conn.host === undefined ? {} : { host: conn.host }),
+  });
   const participant = new Participant({
     id,
     room: room.name,
@@ -144,6 +149,7 @@ export function handleResume(ctx: CoreContext, conn: Connection, msg: ResumeMess
     room: participant.room,
     participantId: participant.id,
     identity: participant.identity,
+    ...(conn.host === undefined ? {} : { host: conn.host }),
   });
   const previous = participant.resume(conn.id);
   conn.participant = participant;

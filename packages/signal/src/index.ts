@@ -5,7 +5,7 @@ export {
   resolveSignalConfig,
   type SignalConfig,
 } from './config.ts';
-export type { SignalOutput } from './context.ts';
+export type { ConnectionInfo, SignalOutput } from './context.ts';
 export { SignalCore, type SignalCoreOptions, type SignalStats } from './core.ts';
 export { SignalError, SignalErrorCode } from './errors.ts';
 export { SignalMetrics } from './metrics.ts';

@@ -151,7 +151,7 @@ export class SignalServer {
       this.#log.debug('closed', { connId, code });
       this.core.disconnect(connId);
     });
-    this.core.open(connId);
+    this.core.open(connId, { host: req.headers.host });
   }
 
   #send(connId: string, text: string): void {
