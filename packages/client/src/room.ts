@@ -40,6 +40,12 @@ export interface RoomOptions {
   clock?: Clock;
   /** ICE servers added to those the server announces in `joined`. Default none. */
   iceServers?: RTCIceServer[];
+  /**
+   * `relay` gathers only TURN relay candidates, so media always goes through a TURN
+   * server (to test one, or to hide the participants' addresses from each other).
+   * Default `all` (W3C WebRTC §4.2.1, RTCIceTransportPolicy).
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Passed to SignalingClient (backoff, timeouts). */
   signaling?: Omit<SignalingClientOptions, 'url' | 'clock' | 'logger' | 'socketFactory'>;
   /** Default: the platform WebSocket. */
@@ -341,7 +347,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       remoteId: info.id,
       polite: isPolite(this.localParticipant.id, info.id),
       initiator,
-      configuration: { iceServers: this.#iceServers },
+      configuration: { iceServers: this.#iceServers, iceTransportPolicy: this.#o.iceTransportPolicy ?? 'all' },
       clock: this.#clock,
       logger: this.#log,
       signal: (msg) => signaling?.send(msg),

@@ -62,7 +62,9 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     document.title = `${settings.room} — itda`;
     let stream = initialStream;
     let ended = false;
-    const room = new Room({ logger: appLogger });
+    // `?relay=1`: TURN relay candidates only (to try the TURN server; the e2e relay tests use it).
+    const relayOnly = new URLSearchParams(location.search).get('relay') === '1';
+    const room = new Room({ logger: appLogger, ...(relayOnly ? { iceTransportPolicy: 'relay' } : {}) });
     window.itda = { room };
 
     const grid = new TileGrid();
