@@ -1,0 +1,36 @@
+/**
+ * @itda/turn — a STUN/TURN server (RFC 8489, RFC 8656, RFC 5780): a sans-IO protocol
+ * core (`protocol/`) and Node adapters for UDP, TCP and TLS (`node/`). See docs/turn.md.
+ */
+
+export type {
+  BoundAddress,
+  ListenOptions,
+  PlainListenOptions,
+  Rfc5780Options,
+  TlsListenOptions,
+  TurnServerOptions,
+} from './node/options.ts';
+export { TurnServer } from './node/turn-server.ts';
+export {
+  resolveCoreOptions,
+  type TurnCoreOptions,
+  type TurnQuotas,
+  type UnauthenticatedRateLimit,
+} from './protocol/config.ts';
+export { TurnError, TurnErrorCode } from './protocol/errors.ts';
+export {
+  AuthFailure,
+  DropReason,
+  formatTurnMetrics,
+  TurnMetrics,
+  type TurnMetricsSnapshot,
+} from './protocol/metrics.ts';
+export {
+  parseRestUsername,
+  type RestCredential,
+  type RestCredentialInput,
+  type RestUsername,
+  restCredential,
+  restPassword,
+} from './protocol/rest.ts';

@@ -1,0 +1,79 @@
+/**
+ * Options of the Node `TurnServer`: the core's options (credentials, policy, quotas)
+ * plus listeners, relay addresses and port range. Defaults and limits are documented on
+ * each field and in docs/turn.md.
+ */
+import type { Clock, Logger } from '@itda/common';
+import type { TurnCoreOptions } from '../protocol/config.ts';
+
+/** A plain UDP or TCP listener. */
+export interface PlainListenOptions {
+  transport: 'udp' | 'tcp';
+  /** Address to bind: an IPv4 or IPv6 literal ('0.0.0.0' and '::' listen on every address). */
+  host: string;
+  /** Port; 0 picks a free one (see `TurnServer.addresses`). Standard: 3478. */
+  port: number;
+}
+
+/** A TLS listener (TURN over TLS, RFC 8656 §3.1; standard port 5349, or 443). */
+export interface TlsListenOptions {
+  transport: 'tls';
+  host: string;
+  port: number;
+  /** PEM certificate chain. */
+  cert: string | Uint8Array;
+  /** PEM private key. */
+  key: string | Uint8Array;
+}
+
+export type ListenOptions = PlainListenOptions | TlsListenOptions;
+
+/** RFC 5780 NAT behaviour discovery: the server also answers from a second IP and port. */
+export interface Rfc5780Options {
+  /**
+   * The second IP address (same family as the first UDP listener's host, which must be a
+   * specific address). On loopback: '127.0.0.2'.
+   */
+  alternateIp: string;
+  /** The second port. Default 0: a free port, chosen so that it is free on both IPs. */
+  alternatePort?: number;
+}
+
+/** One address the server actually listens on (port 0 resolved). */
+export interface BoundAddress {
+  transport: 'udp' | 'tcp' | 'tls';
+  host: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+export interface TurnServerOptions extends TurnCoreOptions {
+  /**
+   * Listeners. Default: UDP and TCP on 0.0.0.0:3478. At most 32. The first UDP listener
+   * is the RFC 5780 primary address when `rfc5780` is set.
+   */
+  listen?: ListenOptions[];
+  /**
+   * IPv4 or IPv6 address the relay sockets bind to (RFC 8656 §7.2: the relayed transport
+   * address). Default: the first listener's host when it is a specific address; required
+   * otherwise (unless `externalIp` is set, then relays bind to the wildcard address).
+   */
+  relayIp?: string;
+  /** IPv6 relay address for REQUESTED-ADDRESS-FAMILY IPv6 (RFC 8656 §7.2). Default none: 440. */
+  relayIpv6?: string;
+  /**
+   * Address written into XOR-RELAYED-ADDRESS instead of `relayIp` — the public address of
+   * a server behind 1:1 NAT (coturn's `external-ip`). Default: `relayIp`.
+   */
+  externalIp?: string;
+  /** Lowest relay port. 1–65535. Default 49152. */
+  minPort?: number;
+  /** Highest relay port, ≥ minPort. Default 65535. */
+  maxPort?: number;
+  /** NAT behaviour discovery (RFC 5780). Default off. */
+  rfc5780?: Rfc5780Options;
+  /** Named logger. Default: silent. */
+  logger?: Logger;
+  /** Clock for lifetimes and rate limits. Default `systemClock`. */
+  clock?: Clock;
+}
