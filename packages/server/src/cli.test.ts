@@ -84,7 +84,10 @@ test('unknown flags and bad settings exit with code 2 and a clear message', asyn
 
 test('`itda serve` runs until closed and logs JSON lines', async () => {
   const a = io();
-  const result = await runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent'], a.io);
+  const result = await runCli(
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent', '--no-turn'],
+    a.io,
+  );
   assert.ok('server' in result);
   if (!('server' in result)) return;
   const res = await fetch(`${result.server.url}/healthz`);

@@ -1,18 +1,21 @@
 /**
- * The `itda` command: `itda [serve]` starts the server, `itda token` mints a room token.
+ * The `itda` command: `itda [serve]` starts the server, `itda token` mints a room token,
+ * `itda turn` runs only the STUN/TURN server.
  * Flags are parsed with `util.parseArgs`; see `itda --help`. This is the CLI entry, the
  * one place that prints.
  */
 import { readFileSync } from 'node:fs';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import { isItdaError } from '@itda/common';
+import { createLogger, isItdaError } from '@itda/common';
 import { ROOM_NAME_PATTERN } from '@itda/protocol';
 import { signRoomToken } from '@itda/signal';
 import { SETTINGS } from './config.ts';
 import { parseDuration } from './duration.ts';
-import { serveHelp, tokenHelp } from './help.ts';
-import { type FlagValues, loadServerConfig, readConfigFile } from './load-config.ts';
+import { serveHelp, tokenHelp, turnHelp } from './help.ts';
+import { type FlagValues, loadConfig, loadServerConfig, readConfigFile } from './load-config.ts';
 import { type ItdaServer, startServer } from './server.ts';
+import { type RunningTurn, startTurn } from './turn-cli.ts';
+import { TURN_CLI_SETTINGS, TURN_CLI_SPEC } from './turn-cli-config.ts';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -20,23 +23,23 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-/** What a run ended with: an exit code, or a server that is now running. */
-export type CliResult = { code: number } | { server: ItdaServer };
+/** What a run ended with: an exit code, or a server (`serve`) or TURN server (`turn`) that is now running. */
+export type CliResult = { code: number } | { server: ItdaServer } | { turn: RunningTurn };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
 
-function serveOptions(): ParseArgsOptionsConfig {
+function settingOptions(settings: readonly { flag: string; kind: string }[]): ParseArgsOptionsConfig {
   const options: ParseArgsOptionsConfig = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
     config: { type: 'string' },
   };
-  for (const s of SETTINGS) {
+  for (const s of settings) {
     options[s.flag] =
       s.kind === 'bool'
         ? { type: 'boolean' }
-        : s.kind === 'list' || s.kind === 'ice'
+        : s.kind === 'list' || s.kind === 'ice' || s.kind === 'hostport'
           ? { type: 'string', multiple: true }
           : { type: 'string' };
   }
@@ -99,8 +102,23 @@ function runToken(args: string[], io: CliIo): CliResult {
   return { code: 0 };
 }
 
+async function runTurn(args: string[], io: CliIo): Promise<CliResult> {
+  const flags = parse(args, settingOptions(TURN_CLI_SETTINGS));
+  if (flags.help === true) {
+    io.stdout(turnHelp(VERSION));
+    return { code: 0 };
+  }
+  if (flags.version === true) {
+    io.stdout(`${VERSION}\n`);
+    return { code: 0 };
+  }
+  const config = loadConfig(TURN_CLI_SPEC, { flags, env: io.env });
+  const log = createLogger({ level: config.logLevel, sink: (record) => io.stdout(`${JSON.stringify(record)}\n`) });
+  return { turn: await startTurn(config, log.child('turn')) };
+}
+
 async function runServe(args: string[], io: CliIo): Promise<CliResult> {
-  const flags = parse(args, serveOptions());
+  const flags = parse(args, settingOptions(SETTINGS));
   if (flags.help === true) {
     io.stdout(serveHelp(VERSION));
     return { code: 0 };
@@ -122,14 +140,16 @@ export async function runCli(args: string[], io: CliIo): Promise<CliResult> {
   const [first, ...rest] = args;
   try {
     if (first === 'token') return runToken(rest, io);
+    if (first === 'turn') return await runTurn(rest, io);
     if (first === 'help') {
-      io.stdout(rest[0] === 'token' ? tokenHelp() : serveHelp(VERSION));
+      io.stdout(rest[0] === 'token' ? tokenHelp() : rest[0] === 'turn' ? turnHelp(VERSION) : serveHelp(VERSION));
       return { code: 0 };
     }
     return await runServe(first === 'serve' ? rest : args, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`itda: ${(err as Error).message}\nSee: itda${first === 'token' ? ' token' : ''} --help\n`);
+      const sub = first === 'token' || first === 'turn' ? ` ${first}` : '';
+      io.stderr(`itda: ${(err as Error).message}\nSee: itda${sub} --help\n`);
       return { code: 2 };
     }
     if (isItdaError(err)) {
@@ -153,7 +173,7 @@ export async function main(): Promise<void> {
     process.exitCode = result.code;
     return;
   }
-  const { server } = result;
+  const server = 'server' in result ? result.server : result.turn;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

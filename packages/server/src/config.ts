@@ -5,11 +5,19 @@
  * `invalid_config` naming the bad setting.
  */
 import { fileURLToPath } from 'node:url';
-import { ItdaError, type LogLevel } from '@itda/common';
+import type { LogLevel } from '@itda/common';
 import { DEFAULT_LIMITS, type IceServer } from '@itda/protocol';
+import { configError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
+import {
+  DEFAULT_EMBEDDED_TURN_CONFIG,
+  type EmbeddedTurnConfig,
+  TURN_SERVE_SETTINGS,
+  validateEmbeddedTurn,
+} from './turn-settings.ts';
 
-export interface ServerConfig {
+/** The `itda serve` settings; the TURN ones (`turn…`, `realm`, `relayIp`, …) are in EmbeddedTurnConfig. */
+export interface ServerConfig extends EmbeddedTurnConfig {
   /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
   port: number;
   /** Address to listen on. Default `0.0.0.0`. */
@@ -57,13 +65,31 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   iceServers: [],
   webDir: DEFAULT_WEB_DIR,
   maxBodyBytes: 16 * 1024,
+  ...DEFAULT_EMBEDDED_TURN_CONFIG,
 };
 
 /** How a setting's text (flag, env) or JSON value (file) is read. */
-export type SettingKind = 'port' | 'int' | 'number' | 'string' | 'bool' | 'list' | 'duration' | 'level' | 'ice';
+export type SettingKind =
+  | 'port'
+  | 'int'
+  | 'number'
+  | 'string'
+  | 'bool'
+  | 'list'
+  | 'duration'
+  | 'level'
+  | 'ice'
+  | 'hostport';
 
-export interface Setting {
-  key: keyof ServerConfig;
+/** One `host:port` of a listen setting (`[::1]:3478` for IPv6). */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** One setting of a config type `C` (ServerConfig for `itda serve`, TurnCliConfig for `itda turn`). */
+export interface Setting<C = ServerConfig> {
+  key: keyof C & string;
   /** Flag name without `--`. */
   flag: string;
   /** Environment variables, first set wins. */
@@ -77,6 +103,10 @@ export interface Setting {
   max?: number;
   /** Default as shown in help, when the value itself does not say it well. */
   shownDefault?: string;
+  /** The setting may be left unset (`undefined`). */
+  optional?: boolean;
+  /** A list whose flag values are comma-separated too (`--turn-announce udp,tls`). */
+  splitItems?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -131,6 +161,7 @@ export const SETTINGS: readonly Setting[] = [
     arg: '<key>',
     help: 'require "Authorization: Bearer <key>" on /api',
     shownDefault: 'none',
+    optional: true,
   },
   {
     key: 'roomCapacity',
@@ -240,14 +271,12 @@ export const SETTINGS: readonly Setting[] = [
     min: 256,
     max: 16 * 1024 * 1024,
   },
+  ...TURN_SERVE_SETTINGS,
 ];
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
 
-/** A configuration error, naming the setting. */
-export function configError(message: string, details?: Record<string, unknown>): ItdaError {
-  return new ItdaError('invalid_config', message, details === undefined ? {} : { details });
-}
+export { configError } from './config-error.ts';
 
 /** Where a value came from, for error messages: `--port`, `PORT`, `config.json: port`. */
 export type Source = string;
@@ -256,7 +285,7 @@ export type Source = string;
  * Reads one setting from flag/env text or a config-file JSON value. Throws
  * `invalid_config` naming `source`.
  */
-export function coerceSetting(s: Setting, value: unknown, source: Source): unknown {
+export function coerceSetting<C>(s: Setting<C>, value: unknown, source: Source): unknown {
   const bad = (why: string): never => {
     throw configError(`${source}: ${why}, got ${JSON.stringify(value)}`, { key: s.key });
   };
@@ -294,7 +323,8 @@ export function coerceSetting(s: Setting, value: unknown, source: Source): unkno
     case 'list': {
       const list = typeof value === 'string' ? value.split(',') : value;
       if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) return bad('must be a list of strings');
-      const items = (list as string[]).map((v) => v.trim()).filter((v) => v.length > 0);
+      const split = s.splitItems === true ? (list as string[]).flatMap((v) => v.split(',')) : (list as string[]);
+      const items = split.map((v) => v.trim()).filter((v) => v.length > 0);
       return items;
     }
     case 'ice': {
@@ -311,19 +341,43 @@ export function coerceSetting(s: Setting, value: unknown, source: Source): unkno
         return bad('must be a list of URLs or RTCIceServer objects');
       });
     }
+    case 'hostport': {
+      const list = typeof value === 'string' ? value.split(',') : value;
+      if (!Array.isArray(list)) return bad('must be a list of host:port');
+      return list.map((item) => {
+        if (typeof item === 'object' && item !== null && 'host' in item && 'port' in item) {
+          return parseHostPort(`${String(item.host).includes(':') ? `[${item.host}]` : item.host}:${item.port}`, bad);
+        }
+        return typeof item === 'string' ? parseHostPort(item.trim(), bad) : bad('must be a list of host:port');
+      });
+    }
+  }
+}
+
+/** `127.0.0.1:3478`, `[::1]:3478`, `0.0.0.0:3478`; a bare `:3478` means all IPv4 addresses. */
+export function parseHostPort(text: string, bad: (why: string) => never): HostPort {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (m === null || port > 65535) return bad('must be host:port, like 0.0.0.0:3478 or [::]:3478');
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Checks every value of `config` against its setting; throws `invalid_config` naming it. */
+export function validateSettings<C>(settings: readonly Setting<C>[], config: C): void {
+  for (const s of settings) {
+    const value = config[s.key];
+    if (value === undefined && s.optional === true) continue;
+    const name = `${s.key} (--${s.flag}${s.env.length > 0 ? `, ${s.env.join('/')}` : ''})`;
+    if (s.kind === 'duration') coerceSetting({ ...s, kind: 'number' }, value, name);
+    else if (s.kind !== 'ice' && s.kind !== 'hostport') coerceSetting(s, value, name);
+    else if (!Array.isArray(value)) throw configError(`${name}: must be a list`);
   }
 }
 
 /** Checks a complete config; throws `invalid_config` naming the setting. Returns it. */
 export function validateServerConfig(config: ServerConfig): ServerConfig {
-  for (const s of SETTINGS) {
-    const value = config[s.key];
-    if (value === undefined && s.key === 'apiKey') continue;
-    const name = `${s.key} (--${s.flag}, ${s.env.join('/')})`;
-    if (s.kind === 'duration') coerceSetting({ ...s, kind: 'number' }, value, name);
-    else if (s.kind !== 'ice') coerceSetting(s, value, name);
-    else if (!Array.isArray(value)) throw configError(`${name}: must be a list`);
-  }
+  validateSettings(SETTINGS, config);
+  validateEmbeddedTurn(config);
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     throw configError(
       'heartbeatTimeoutMs (--heartbeat-timeout) must be larger than heartbeatIntervalMs (--heartbeat-interval)',

@@ -1,10 +1,11 @@
 /** `itda --help` and `itda token --help`, generated from the settings table. */
 import { DEFAULT_SERVER_CONFIG, SETTINGS, type Setting } from './config.ts';
 import { formatDuration } from './duration.ts';
+import { DEFAULT_TURN_CLI_CONFIG, TURN_CLI_SETTINGS } from './turn-cli-config.ts';
 
-function shownDefault(s: Setting): string {
+function shownDefault<C>(s: Setting<C>, defaults: C): string {
   if (s.shownDefault !== undefined) return s.shownDefault;
-  const v = DEFAULT_SERVER_CONFIG[s.key];
+  const v = defaults[s.key];
   if (s.kind === 'duration' && typeof v === 'number') return formatDuration(v);
   if (s.kind === 'bool') return v ? 'on' : 'off';
   return String(v);
@@ -17,18 +18,23 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-export function serveHelp(version: string): string {
-  const rows = SETTINGS.map((s) => [
+function settingRows<C>(settings: readonly Setting<C>[], defaults: C): string[][] {
+  return settings.map((s) => [
     s.kind === 'bool' ? `--${s.flag}, --no-${s.flag}` : `--${s.flag} ${s.arg}`,
-    shownDefault(s),
+    shownDefault(s, defaults),
     s.env.join(', '),
     s.help,
   ]);
+}
+
+export function serveHelp(version: string): string {
+  const rows = settingRows(SETTINGS, DEFAULT_SERVER_CONFIG);
   return `itda ${version} — self-hostable WebRTC calls: web app, signaling, room API in one process
 
 Usage:
   itda [serve] [options]                      start the server (the default command)
   itda token --room R --identity NAME [...]   mint a room token (itda token --help)
+  itda turn [options]                         only the STUN/TURN server (itda turn --help)
   itda --help | --version
 
 Options (flag, default, environment, meaning):
@@ -43,7 +49,10 @@ Precedence: flags > environment > config file > defaults. Durations: 500ms, 15s,
 with a message naming the setting.
 
 Serves: the web app at / and /r/<room>, signaling WebSocket at /ws, GET /healthz,
-GET /metrics (Prometheus), and the room API at /api/rooms (see docs/server.md). The API
+GET /metrics (Prometheus), and the room API at /api/rooms (see docs/server.md).
+STUN/TURN runs in the same process (--no-turn: off) on UDP and TCP --turn-port and TLS
+--turn-tls-port of --host; "joined" hands each browser stun:/turn:/turns: URLs with
+TURN REST credentials valid for --turn-credential-ttl. The API
 is open when no --api-key is set and open rooms are on; with --api-key it needs
 "Authorization: Bearer <key>"; with --no-open-rooms and no key it is disabled.
 Logs: one JSON object per line on stdout. SIGINT/SIGTERM shut down gracefully.
@@ -68,5 +77,33 @@ Options:
   --jwt-secret, --config   as for "itda serve"
 
 Prints the token on stdout.
+`;
+}
+
+export function turnHelp(version: string): string {
+  return `itda turn ${version} — the STUN/TURN server alone (RFC 8489, RFC 8656): UDP, TCP, TLS
+
+Usage:
+  itda turn [options]
+
+Options (flag, default, environment, meaning):
+${table([['FLAG', 'DEFAULT', 'ENV', ''], ...settingRows(TURN_CLI_SETTINGS, DEFAULT_TURN_CLI_CONFIG), ['--config <path.json>', 'none', 'ITDA_TURN_CONFIG', 'JSON config file (below)'], ['-h, --help', '', '', 'this help']])}
+
+Config file: a JSON object with any of the keys
+  ${TURN_CLI_SETTINGS.map((s) => s.key).join(', ')}
+(listen, tlsListen and metricsListen are arrays of "host:port"; users, secrets,
+allowedPeers and deniedPeers arrays of strings).
+
+Precedence: flags > environment > config file > defaults. Each --listen is one UDP and
+one TCP listener; --tls-listen without --cert/--key uses a self-signed certificate.
+Credentials: --user name:password (long-term, RFC 8489 §9.2) and --secret (TURN REST:
+username "expiry:identity", password base64(HMAC-SHA1(secret, username)) — coturn's
+use-auth-secret). Peers in loopback, private, link-local, CGNAT, multicast and other
+special ranges are refused (403) unless --allowed-peer or --allow-loopback-peers.
+
+Example:
+  itda turn --listen 0.0.0.0:3478 --tls-listen 0.0.0.0:5349 --cert cert.pem --key key.pem \\
+    --secret "$TURN_SECRET" --external-ip 203.0.113.7 --metrics-listen 127.0.0.1:9641
+Logs: one JSON object per line on stdout. SIGINT/SIGTERM shut down.
 `;
 }

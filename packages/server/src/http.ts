@@ -9,6 +9,7 @@ import { type ApiAccess, handleApi } from './api.ts';
 import { sendError, sendJson } from './http-util.ts';
 import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 import type { StaticFiles } from './static-files.ts';
+import type { EmbeddedTurn } from './turn-embed.ts';
 
 export interface HttpContext {
   signal: SignalServer;
@@ -19,6 +20,8 @@ export interface HttpContext {
   /** ms since the epoch */
   startedAt: number;
   log: Logger;
+  /** The embedded TURN server, if any: its health and `itda_turn_*` metrics. */
+  turn?: Pick<EmbeddedTurn, 'health' | 'metricsText'> | undefined;
 }
 
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -43,13 +46,14 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         uptimeS: Math.round((Date.now() - ctx.startedAt) / 1000),
         rooms: stats.rooms,
         participants: stats.participants,
+        ...(ctx.turn === undefined ? {} : { turn: ctx.turn.health() }),
       });
       return;
     }
     if (pathname === '/metrics') {
       route = 'metrics';
       if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
-      const text = renderMetrics(ctx.signal, ctx.counters, ctx.startedAt);
+      const text = renderMetrics(ctx.signal, ctx.counters, ctx.startedAt) + (ctx.turn?.metricsText() ?? '');
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
       return;

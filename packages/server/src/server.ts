@@ -20,7 +20,13 @@ import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from '
 import { createRequestHandler } from './http.ts';
 import { HttpCounters } from './prometheus.ts';
 import { StaticFiles } from './static-files.ts';
+import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn-embed.ts';
 
+/**
+ * Every ServerConfig key, all optional (no environment is read). Unlike the CLI, TURN is
+ * off unless `turn: true` is given; with `port: 0` its listeners use port 0 as well
+ * unless `turnPort`/`turnTlsPort` are given — tests never bind fixed ports.
+ */
 export interface StartServerOptions extends Partial<ServerConfig> {
   /** Where log records go (one object per record). Default: nowhere — the CLI passes a stdout sink. */
   logSink?: LogSink;
@@ -43,6 +49,8 @@ export interface ItdaServer {
   readonly signal: SignalServer;
   readonly config: ServerConfig;
   readonly http: Server;
+  /** The embedded STUN/TURN server, when `turn` is on: `addresses` (ports resolved), `server.metrics`. */
+  readonly turn: EmbeddedTurn | undefined;
   /** Closes everything (clients get `closed` reason `server_shutdown`, close 1001). Idempotent. */
   close(): Promise<void>;
 }
@@ -56,12 +64,18 @@ function urlHost(host: string): string {
 export async function startServer(options: StartServerOptions = {}): Promise<ItdaServer> {
   const { logSink, logger: givenLogger, clock, iceServersProvider, ...partial } = options;
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const config = validateServerConfig({ ...DEFAULT_SERVER_CONFIG, ...defined });
+  const config = validateServerConfig({ ...DEFAULT_SERVER_CONFIG, turn: false, ...defined });
   const log =
     givenLogger ?? createLogger({ level: config.logLevel, ...(logSink === undefined ? {} : { sink: logSink }) });
   const startedAt = Date.now();
 
   const iceServers = config.iceServers;
+  const turn = config.turn
+    ? await startEmbeddedTurn(config, {
+        log: log.child('turn'),
+        ephemeralPorts: config.port === 0 && partial.turnPort === undefined && partial.turnTlsPort === undefined,
+      })
+    : undefined;
   const signal = new SignalServer({
     openRooms: config.openRooms,
     roomCapacity: config.roomCapacity,
@@ -72,7 +86,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     emptyRoomGraceMs: config.emptyRoomGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
-    iceServers: iceServersProvider ?? (() => iceServers),
+    iceServers: iceServersProvider ?? turn?.iceServersProvider ?? remoteTurnProvider(config) ?? (() => iceServers),
     verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
     logger: log.child('signal'),
     ...(clock === undefined ? {} : { clock }),
@@ -90,6 +104,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       maxBodyBytes: config.maxBodyBytes,
       startedAt,
       log: httpLog,
+      turn,
     }),
   );
   http.on('upgrade', (req, socket, head) => {
@@ -120,6 +135,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     });
   }).catch(async (err: unknown) => {
     await signal.close();
+    await turn?.close();
     throw err;
   });
 
@@ -143,9 +159,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
         http.close(() => resolve());
         http.closeAllConnections();
       });
+      await turn?.close();
     })();
     return closing;
   };
 
-  return { port, host: config.host, url, wsUrl, signal, config, http, close };
+  return { port, host: config.host, url, wsUrl, signal, config, http, turn, close };
 }

@@ -1,0 +1,201 @@
+/**
+ * The STUN/TURN server inside `itda serve`: a `TurnServer` (@itda/turn) on UDP and TCP
+ * `turnPort` and TLS `turnTlsPort` of the same address as the HTTP server, and the ICE
+ * servers provider that hands browsers its URLs with ephemeral REST credentials.
+ *
+ * Development defaults that make it work with no configuration:
+ * - no `--turn-cert`/`--turn-key`: a self-signed certificate is made at start
+ *   (self-signed.ts) — browsers do not check TURN server certificates (docs/server.md);
+ * - no `--turn-secret`: one random REST secret per start, kept in memory (credentials
+ *   handed out before a restart stop working after it, and clients get new ones on rejoin);
+ * - no `--relay-ip`: the listen address when it is a specific one, else the first
+ *   non-loopback IPv4 address of the machine, else 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import { ItdaError, isItdaError, type Logger } from '@itda/common';
+import type { IceServersProvider } from '@itda/signal';
+import { type BoundAddress, formatTurnMetrics, type ListenOptions, TurnServer } from '@itda/turn';
+import type { ServerConfig } from './config.ts';
+import { configError } from './config-error.ts';
+import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
+import { selfSignedCertificate } from './self-signed.ts';
+import { turnUsersRecord } from './turn-settings.ts';
+
+/** What `/healthz` shows of TURN. */
+export interface TurnHealth {
+  listeners: { transport: string; host: string; port: number }[];
+  relayIp: string;
+  allocations: number;
+}
+
+/** A started embedded TURN server. */
+export interface EmbeddedTurn {
+  readonly server: TurnServer;
+  readonly addresses: BoundAddress[];
+  /** ICE servers for one participant: STUN + TURN URLs with fresh REST credentials. */
+  readonly iceServersProvider: IceServersProvider;
+  /** `itda_turn_*` metrics in the Prometheus text format. */
+  metricsText(): string;
+  health(): TurnHealth;
+  close(): Promise<void>;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
+/** A TurnServer failure as the CLI reports it: bad options → `invalid_config` (exit 2), else `listen_failed`. */
+export function turnStartError(err: unknown): ItdaError {
+  const message = `cannot start TURN: ${(err as Error).message}`;
+  if (isItdaError(err, 'turn_bad_options')) return configError(message);
+  return new ItdaError(
+    'listen_failed',
+    `${message} (another STUN/TURN server on the port? see --turn-port, --no-turn)`,
+    {
+      cause: err,
+    },
+  );
+}
+
+/** Runs `make` (a TurnServer constructor, which validates its options), mapping its errors. */
+export function turnStartGuard<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    throw turnStartError(err);
+  }
+}
+
+/** The first non-internal IPv4 address of this machine, if any. */
+export function firstExternalIpv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+/** `--relay-ip`, else the listen host when it is an address, else the first external IPv4, else 127.0.0.1. */
+export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): string {
+  if (config.relayIp !== undefined) return config.relayIp;
+  if (!WILDCARDS.has(config.host) && isIP(config.host) !== 0) return config.host;
+  return firstExternalIpv4() ?? '127.0.0.1';
+}
+
+function tlsMaterial(config: ServerConfig, relayIp: string, log: Logger): { cert: string; key: string } {
+  if (config.turnCert !== undefined && config.turnKey !== undefined) {
+    try {
+      return { cert: readFileSync(config.turnCert, 'utf8'), key: readFileSync(config.turnKey, 'utf8') };
+    } catch (err) {
+      throw configError(`cannot read --turn-cert/--turn-key: ${(err as Error).message}`);
+    }
+  }
+  const hosts = new Set(['localhost', '127.0.0.1', '::1', relayIp, hostname()]);
+  for (const h of [config.turnHost, config.externalIp]) if (h !== undefined) hosts.add(h);
+  if (!WILDCARDS.has(config.host)) hosts.add(config.host);
+  const made = selfSignedCertificate({ hosts: [...hosts].filter((h) => h.length > 0 && h.length <= 253) });
+  log.info('TURN over TLS uses a self-signed certificate (pass --turn-cert/--turn-key for your own)', {
+    fingerprint256: made.fingerprint256,
+  });
+  return made;
+}
+
+/**
+ * With TURN off (`--no-turn`) but `--turn-secret` and `--turn-host` (or `--external-ip`)
+ * set: credentials for a TURN server elsewhere (`itda turn` or coturn with the same
+ * secret), on `--turn-port` and `--turn-tls-port`. Undefined otherwise.
+ */
+export function remoteTurnProvider(config: ServerConfig): IceServersProvider | undefined {
+  const host = config.turnHost ?? config.externalIp;
+  const secret = config.turnSecrets[0];
+  if (config.turn || host === undefined || secret === undefined) return undefined;
+  return turnIceServersProvider({
+    ports: { udp: config.turnPort, tcp: config.turnPort, tls: config.turnTls ? config.turnTlsPort : undefined },
+    announce: config.turnAnnounce,
+    fixedHost: host,
+    fallbackHost: host,
+    secret,
+    ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
+    extra: config.iceServers,
+  });
+}
+
+/**
+ * Starts TURN for `itda serve`. `ephemeralPorts`: every listener on port 0 (tests).
+ * Rejects with `listen_failed` (a port in use) or `invalid_config`.
+ */
+export async function startEmbeddedTurn(
+  config: ServerConfig,
+  options: { log: Logger; ephemeralPorts?: boolean },
+): Promise<EmbeddedTurn> {
+  const log = options.log;
+  const host = config.host === '' ? '0.0.0.0' : config.host;
+  const relayIp = chooseRelayIp(config);
+  const port = options.ephemeralPorts === true ? 0 : config.turnPort;
+  const tlsPort = options.ephemeralPorts === true ? 0 : config.turnTlsPort;
+  const listen: ListenOptions[] = [
+    { transport: 'udp', host, port },
+    { transport: 'tcp', host, port },
+  ];
+  if (config.turnTls) listen.push({ transport: 'tls', host, port: tlsPort, ...tlsMaterial(config, relayIp, log) });
+  const secrets = config.turnSecrets.length > 0 ? config.turnSecrets : [randomBytes(24).toString('base64url')];
+
+  const server = turnStartGuard(
+    () =>
+      new TurnServer({
+        realm: config.realm,
+        listen,
+        users: turnUsersRecord(config.turnUsers, '--turn-user'),
+        secrets,
+        relayIp,
+        ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
+        minPort: config.minPort,
+        maxPort: config.maxPort,
+        allowLoopbackPeers: config.allowLoopbackPeers,
+        logger: log,
+      }),
+  );
+  try {
+    await server.start();
+  } catch (err) {
+    await server.close().catch(() => {});
+    throw turnStartError(err);
+  }
+  const addresses = server.addresses;
+  const portOf = (t: BoundAddress['transport']): number | undefined => addresses.find((a) => a.transport === t)?.port;
+  const iceServersProvider = turnIceServersProvider({
+    ports: { udp: portOf('udp'), tcp: portOf('tcp'), tls: portOf('tls') },
+    announce: config.turnAnnounce,
+    fixedHost: config.turnHost ?? config.externalIp,
+    fallbackHost: relayIp,
+    secret: secrets[0] ?? '',
+    ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
+    extra: config.iceServers,
+  });
+  log.info('TURN listening', {
+    addresses: addresses.map((a) => `${a.transport}:${bracketHost(a.host)}:${a.port}`),
+    relayIp,
+    externalIp: config.externalIp,
+    realm: config.realm,
+    staticUsers: config.turnUsers.length,
+    restSecrets: config.turnSecrets.length > 0 ? config.turnSecrets.length : 'random',
+  });
+  if (config.allowLoopbackPeers) log.warn('TURN relays to loopback peers (--allow-loopback-peers): tests only');
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    addresses,
+    iceServersProvider,
+    metricsText: () => formatTurnMetrics(server.metrics),
+    health: () => ({
+      listeners: addresses.map(({ transport, host: h, port: p }) => ({ transport, host: h, port: p })),
+      relayIp,
+      allocations: server.metrics.allocations,
+    }),
+    close: () => {
+      closing ??= server.close();
+      return closing;
+    },
+  };
+}
