@@ -64,7 +64,10 @@ export interface TurnCoreOptions {
    * so nonces do not survive a restart (clients get a 438 and carry on).
    */
   nonceSecret?: Uint8Array;
-  /** Wall clock in milliseconds since the epoch (REST expiry). Default `Date.now`. */
+  /**
+   * Wall clock in milliseconds since the epoch (REST expiry, nonce expiry). Default:
+   * `Date.now()` at start plus the time the core's Clock has moved since.
+   */
   wallClock?: () => number;
 }
 
@@ -88,7 +91,7 @@ export interface ResolvedCoreOptions {
   unauthPerSecond: number;
   unauthBurst: number;
   nonceSecret: Uint8Array | undefined;
-  wallClock: () => number;
+  wallClock: (() => number) | undefined;
 }
 
 function bad(message: string): TurnError {
@@ -152,6 +155,6 @@ export function resolveCoreOptions(options: TurnCoreOptions = {}): ResolvedCoreO
     unauthPerSecond: int('unauthenticatedRate.perSecond', rate.perSecond, 50, 1, 100_000),
     unauthBurst: int('unauthenticatedRate.burst', rate.burst, 100, 1, 1_000_000),
     nonceSecret: options.nonceSecret,
-    wallClock: options.wallClock ?? Date.now,
+    wallClock: options.wallClock,
   };
 }
