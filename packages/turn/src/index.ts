@@ -18,7 +18,18 @@ export {
   type TurnQuotas,
   type UnauthenticatedRateLimit,
 } from './protocol/config.ts';
+export { SWEEP_INTERVAL_MS, TurnCore, type TurnCoreInit } from './protocol/core.ts';
 export { TurnError, TurnErrorCode } from './protocol/errors.ts';
+export type {
+  ClientRef,
+  ClientTransport,
+  Endpoint,
+  RelayHandle,
+  RelayRequest,
+  StreamClient,
+  TurnIo,
+  UdpClient,
+} from './protocol/io.ts';
 export {
   AuthFailure,
   DropReason,
@@ -26,6 +37,14 @@ export {
   TurnMetrics,
   type TurnMetricsSnapshot,
 } from './protocol/metrics.ts';
+export {
+  type Cidr,
+  cidrContains,
+  normalizeIp,
+  PeerPolicy,
+  type PeerPolicyOptions,
+  parseCidr,
+} from './protocol/peer-policy.ts';
 export {
   parseRestUsername,
   type RestCredential,

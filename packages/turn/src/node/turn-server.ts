@@ -1,35 +1,311 @@
 /**
  * `TurnServer`: the TURN core (`protocol/`) on Node sockets — UDP, TCP and TLS client
- * listeners and one UDP relay socket per allocation.
+ * listeners (RFC 8656 §3.1) and one UDP relay socket per allocation. It implements the
+ * core's `TurnIo`: the core decides, this class only moves bytes.
  */
-
+import type { Socket as DgramSocket } from 'node:dgram';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
+import { resolveCoreOptions } from '../protocol/config.ts';
+import { TurnCore } from '../protocol/core.ts';
 import { TurnError, TurnErrorCode } from '../protocol/errors.ts';
-import type { TurnMetricsSnapshot } from '../protocol/metrics.ts';
-import type { BoundAddress, TurnServerOptions } from './options.ts';
+import type { ClientRef, Endpoint, RelayRequest, StreamClient, TurnIo } from '../protocol/io.ts';
+import { DropReason, type TurnMetrics, type TurnMetricsSnapshot } from '../protocol/metrics.ts';
+import type { BoundAddress, ListenOptions, TurnServerOptions } from './options.ts';
+import { bindRelaySockets, bindUdp, NodeRelay } from './relay.ts';
+import { familyOf, type ResolvedServerOptions, resolveServerOptions } from './validate.ts';
 
-export class TurnServer {
-  readonly #options: TurnServerOptions;
+/** Bytes queued on a TCP/TLS client beyond which relayed packets to it are dropped. */
+const MAX_STREAM_BACKLOG = 1 << 20;
+/** TCP/TLS connections accepted per listener at once. */
+const MAX_CONNECTIONS = 10_000;
 
+function pem(v: string | Uint8Array | undefined): string | Buffer {
+  return typeof v === 'string' ? v : Buffer.from(v ?? new Uint8Array(0));
+}
+
+/** IPv4-mapped IPv6 text from a dual-stack socket → plain IPv4. */
+function plainIp(ip: string | undefined): string {
+  if (ip === undefined) return '';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+export class TurnServer implements TurnIo<NodeRelay, Socket> {
+  readonly #o: ResolvedServerOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #core: TurnCore<NodeRelay, Socket>;
+  /** UDP sockets by endpoint id. */
+  readonly #udp = new Map<number, DgramSocket>();
+  readonly #servers: Server[] = [];
+  readonly #sockets = new Set<Socket>();
+  readonly #relays = new Set<NodeRelay>();
+  readonly #binding = new Set<Promise<void>>();
+  #addresses: BoundAddress[] = [];
+  #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+
+  /** @throws TurnError turn_bad_options */
   constructor(options: TurnServerOptions = {}) {
-    this.#options = options;
+    this.#o = resolveServerOptions(options);
+    this.#log = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    const relayAddresses: { IPv4?: string; IPv6?: string } = {};
+    const advertisedV4 = this.#o.externalIp ?? this.#o.relayIp;
+    relayAddresses[familyOf(this.#o.relayIp)] = advertisedV4;
+    if (this.#o.relayIpv6 !== undefined) relayAddresses.IPv6 = this.#o.relayIpv6;
+    this.#core = new TurnCore<NodeRelay, Socket>({
+      io: this,
+      options: resolveCoreOptions(options),
+      clock: this.#clock,
+      logger: this.#log,
+      relayAddresses,
+    });
   }
 
-  /** Binds every listener. Rejects with TurnError turn_listen_failed. */
+  /** Binds every listener. Rejects with TurnError turn_listen_failed (and frees what was bound). */
   async start(): Promise<void> {
-    void this.#options;
-    throw new TurnError(TurnErrorCode.BadState, 'not implemented yet');
+    if (this.#state !== 'new') throw new TurnError(TurnErrorCode.BadState, `start() in state ${this.#state}`);
+    this.#state = 'starting';
+    try {
+      const udpIndex = this.#o.listen.findIndex((l) => l.transport === 'udp');
+      for (let i = 0; i < this.#o.listen.length; i++) {
+        const l = this.#o.listen[i] as ListenOptions;
+        if (l.transport === 'udp') {
+          if (i === udpIndex && this.#o.rfc5780 !== undefined) await this.#listenRfc5780(l.host, l.port);
+          else await this.#listenUdp(l.host, l.port);
+        } else {
+          await this.#listenStream(l);
+        }
+      }
+    } catch (err) {
+      await this.close();
+      if (err instanceof TurnError) throw err;
+      throw new TurnError(TurnErrorCode.ListenFailed, `cannot listen: ${(err as Error).message}`, { cause: err });
+    }
+    if (this.#state !== 'starting') throw new TurnError(TurnErrorCode.BadState, 'closed while starting');
+    this.#state = 'started';
+    // Relaying to the server's own listeners through its advertised address is refused too.
+    for (const a of this.#addresses) {
+      for (const ip of [this.#o.relayIp, this.#o.externalIp])
+        if (ip !== undefined) this.#core.addOwnAddress(ip, a.port);
+    }
+    this.#log.info('turn listening', { addresses: this.#addresses.map((a) => `${a.transport}://${a.host}:${a.port}`) });
   }
 
   /** Addresses actually bound (port 0 resolved), in the order of `listen`. Empty before start(). */
   get addresses(): BoundAddress[] {
-    return [];
+    return this.#addresses.map((a) => ({ ...a }));
   }
 
-  /** A snapshot of the metrics (no per-user labels). */
+  /** A snapshot of the metrics (no per-user labels). See `formatTurnMetrics`. */
   get metrics(): TurnMetricsSnapshot {
-    throw new TurnError(TurnErrorCode.BadState, 'not implemented yet');
+    return this.#core.metrics.snapshot();
+  }
+
+  /** The live metrics object (counters are read without copying). */
+  get liveMetrics(): TurnMetrics {
+    return this.#core.metrics;
   }
 
   /** Closes every listener, connection, relay socket and timer. Idempotent. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#core.close();
+    while (this.#binding.size > 0) await Promise.allSettled([...this.#binding]);
+    for (const r of this.#relays) r.close();
+    this.#relays.clear();
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+    const closing: Promise<void>[] = [];
+    for (const u of this.#udp.values()) closing.push(new Promise((resolve) => u.close(() => resolve())));
+    this.#udp.clear();
+    for (const s of this.#servers) closing.push(new Promise((resolve) => s.close(() => resolve())));
+    this.#servers.length = 0;
+    await Promise.all(closing);
+  }
+
+  // ---- listeners
+
+  async #listenUdp(host: string, port: number): Promise<Endpoint> {
+    const family = familyOf(host);
+    const socket = await bindUdp(family, host, port);
+    return this.#addUdp(socket, host, family);
+  }
+
+  #addUdp(socket: DgramSocket, host: string, family: 'IPv4' | 'IPv6'): Endpoint {
+    const port = socket.address().port;
+    const endpoint = this.#core.addEndpoint({ transport: 'udp', address: host, port, family });
+    this.#udp.set(endpoint.id, socket);
+    this.#addresses.push({ transport: 'udp', host, port, family });
+    const core = this.#core;
+    socket.on('message', (msg, rinfo) => core.handleUdp(endpoint, msg, plainIp(rinfo.address), rinfo.port));
+    socket.on('error', (err) => this.#log.warn('udp socket error', { err, port }));
+    return endpoint;
+  }
+
+  /**
+   * RFC 5780 §6: the primary address (host:P) plus alternate IP and port —
+   * (alt:P), (host:Q), (alt:Q) — so responses can come from another IP and/or port.
+   */
+  async #listenRfc5780(host: string, port: number): Promise<void> {
+    const alt = this.#o.rfc5780 as NonNullable<ResolvedServerOptions['rfc5780']>;
+    const family = familyOf(host);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const bound: DgramSocket[] = [];
+      try {
+        const a = await bindUdp(family, host, port);
+        bound.push(a);
+        const p = a.address().port;
+        bound.push(await bindUdp(family, alt.alternateIp, p));
+        const c = await bindUdp(family, host, alt.alternatePort);
+        bound.push(c);
+        bound.push(await bindUdp(family, alt.alternateIp, c.address().port));
+      } catch (err) {
+        for (const s of bound) s.close();
+        if (port !== 0 && alt.alternatePort !== 0) throw err;
+        continue;
+      }
+      const [e00, e10, e01, e11] = [
+        this.#addUdp(bound[0] as DgramSocket, host, family),
+        this.#addUdp(bound[1] as DgramSocket, alt.alternateIp, family),
+        this.#addUdp(bound[2] as DgramSocket, host, family),
+        this.#addUdp(bound[3] as DgramSocket, alt.alternateIp, family),
+      ];
+      this.#core.setRfc5780Group([
+        [e00, e01],
+        [e10, e11],
+      ]);
+      return;
+    }
+    throw new TurnError(TurnErrorCode.ListenFailed, 'rfc5780: no port free on both addresses');
+  }
+
+  async #listenStream(l: ListenOptions): Promise<void> {
+    const family = familyOf(l.host);
+    const tls = l.transport === 'tls';
+    const server = tls ? createTlsServer({ cert: pem(l.cert), key: pem(l.key) }) : createTcpServer();
+    server.maxConnections = MAX_CONNECTIONS;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: l.host, port: l.port, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#servers.push(server);
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : l.port;
+    const endpoint = this.#core.addEndpoint({ transport: l.transport, address: l.host, port, family });
+    this.#addresses.push({ transport: l.transport, host: l.host, port, family });
+    server.on('error', (err) => this.#log.warn('listener error', { err, transport: l.transport, port }));
+    if (tls) server.on('tlsClientError', () => this.#core.metrics.drop(DropReason.BadStream));
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#accept(endpoint, socket));
+  }
+
+  #accept(endpoint: Endpoint, socket: Socket): void {
+    if (this.#state === 'closed') {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    this.#sockets.add(socket);
+    const core = this.#core;
+    const client = core.streamOpened(endpoint, plainIp(socket.remoteAddress), socket.remotePort ?? 0, socket);
+    socket.on('data', (chunk: Buffer) => core.handleStreamData(client, chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      core.streamClosed(client);
+    });
+  }
+
+  // ---- TurnIo (called by the core; never throws)
+
+  sendToClient(
+    client: ClientRef<Socket>,
+    head: Uint8Array,
+    body?: Uint8Array,
+    tail?: Uint8Array,
+    from?: Endpoint,
+    port?: number,
+  ): void {
+    if (client.transport === 'udp') {
+      const socket = this.#udp.get((from ?? client.endpoint).id);
+      if (socket === undefined) return;
+      const data = body === undefined ? head : tail === undefined ? [head, body] : [head, body, tail];
+      try {
+        socket.send(data, port ?? client.port, client.address);
+      } catch (err) {
+        this.#log.debug('udp send failed', { err });
+      }
+      return;
+    }
+    const socket = client.handle;
+    if (socket.destroyed || !socket.writable) return;
+    if (body !== undefined && socket.writableLength > MAX_STREAM_BACKLOG) {
+      this.#core.metrics.drop(DropReason.Bandwidth);
+      return;
+    }
+    if (body === undefined) {
+      socket.write(head);
+      return;
+    }
+    socket.cork();
+    socket.write(head);
+    socket.write(body);
+    if (tail !== undefined) socket.write(tail);
+    socket.uncork();
+  }
+
+  sendToPeer(relay: NodeRelay, data: Uint8Array, offset: number, length: number, address: string, port: number): void {
+    if (relay.closed) return;
+    try {
+      relay.socket.send(data, offset, length, port, address);
+    } catch (err) {
+      this.#log.debug('relay send failed', { err });
+    }
+  }
+
+  bindRelay(request: RelayRequest): void {
+    const ip = request.family === 'IPv6' ? (this.#o.relayIpv6 ?? this.#o.relayIp) : this.#o.relayIp;
+    const range = { min: this.#o.minPort, max: this.#o.maxPort };
+    const job = bindRelaySockets(request.family, ip, range, request.evenPort, request.reserveNext).then(
+      (sockets) => {
+        if (sockets === undefined) {
+          this.#core.relayBound(request.id, undefined);
+          return;
+        }
+        const [a, b] = sockets;
+        const relay = this.#relay(a, ip, request.family);
+        const next = b === undefined ? undefined : this.#relay(b, ip, request.family);
+        this.#core.relayBound(request.id, relay, next);
+      },
+      (err: unknown) => {
+        this.#log.warn('relay bind failed', { err });
+        this.#core.relayBound(request.id, undefined);
+      },
+    );
+    this.#binding.add(job);
+    void job.finally(() => this.#binding.delete(job));
+  }
+
+  #relay(socket: DgramSocket, ip: string, family: 'IPv4' | 'IPv6'): NodeRelay {
+    const relay = new NodeRelay(socket, ip, socket.address().port, family);
+    this.#relays.add(relay);
+    const core = this.#core;
+    socket.on('message', (msg, rinfo) => core.handlePeer(relay, msg, plainIp(rinfo.address), rinfo.port));
+    socket.on('error', (err) => this.#log.debug('relay socket error', { err }));
+    return relay;
+  }
+
+  closeRelay(relay: NodeRelay): void {
+    this.#relays.delete(relay);
+    relay.close();
+  }
+
+  closeStream(client: StreamClient<Socket>): void {
+    client.handle.destroy();
+  }
 }
