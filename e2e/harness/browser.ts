@@ -23,10 +23,14 @@ export const CHROMIUM_ARGS: readonly string[] = [
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** Launches headless Chromium; refuses outside a loopback-only network namespace. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Launches headless Chromium with CHROMIUM_ARGS and `extraArgs` (e.g.
+ * `--ignore-certificate-errors-spki-list=…` to accept one self-signed TURN certificate);
+ * refuses outside a loopback-only network namespace.
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   assertLoopbackOnly();
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30_000 });
 }
 
 /** One person: a browser profile with a single page, and what went wrong on it. */

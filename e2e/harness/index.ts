@@ -22,11 +22,14 @@ export * from './events.ts';
 export * from './loopback.ts';
 export * from './media.ts';
 export * from './poll.ts';
+export * from './relay.ts';
 export * from './server.ts';
 
 export interface HarnessOptions {
   /** Passed to `startServer`. */
   server?: TestServerOptions;
+  /** Extra Chromium flags, computed from the started server (e.g. to pin its TURN certificate). */
+  browserArgs?: (server: RunningServer) => string[];
 }
 
 export class Harness {
@@ -46,7 +49,7 @@ export class Harness {
     const server = await withTimeout(startTestServer(options.server), 20_000, 'starting the itda server');
     let browser: Browser;
     try {
-      browser = await launchBrowser();
+      browser = await launchBrowser(options.browserArgs?.(server) ?? []);
     } catch (err) {
       await server.close().catch(() => {});
       throw err;

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { connect, createServer } from 'node:tls';
-import { selfSignedCertificate } from './self-signed.ts';
+import { selfSignedCertificate, spkiSha256 } from './self-signed.ts';
 
 test('the self-signed certificate parses, verifies itself and names every host', () => {
   const notBefore = new Date('2030-01-01T00:00:00Z');
@@ -35,6 +35,8 @@ test('the self-signed certificate parses, verifies itself and names every host',
   );
   assert.equal(new Date(late.validTo).getUTCFullYear(), 2050);
   assert.throws(() => selfSignedCertificate({ days: 0 }), RangeError);
+  assert.match(spkiSha256(cert), /^[A-Za-z0-9+/]{43}=$/);
+  assert.notEqual(spkiSha256(cert), spkiSha256(selfSignedCertificate().cert));
 });
 
 test('a TLS client that trusts the certificate completes a verified handshake with it', async () => {

@@ -13,7 +13,7 @@
  * (DNS names and IP addresses), basicConstraints CA:FALSE, keyUsage digitalSignature,
  * extKeyUsage serverAuth.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export interface SelfSignedOptions {
@@ -142,4 +142,14 @@ export function selfSignedCertificate(options: SelfSignedOptions = {}): SelfSign
   const key = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const fingerprint256 = (createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g) ?? []).join(':');
   return { cert, key, fingerprint256 };
+}
+
+/**
+ * base64(SHA-256(SubjectPublicKeyInfo)) of a PEM certificate — the pin Chromium's
+ * `--ignore-certificate-errors-spki-list` takes (how the e2e tests make Chromium accept
+ * the self-signed TURN certificate, and only that one).
+ */
+export function spkiSha256(certPem: string): string {
+  const spki = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
 }

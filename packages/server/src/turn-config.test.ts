@@ -19,13 +19,13 @@ const file = (name: string, content: Record<string, unknown>) => (path: string) 
   return JSON.stringify(content);
 };
 
-test('serve: TURN is on by default with the standard ports, a 12 h credential TTL and every URL kind', () => {
+test('serve: TURN is on by default with the standard ports, a 12 h credential TTL and automatic URL kinds', () => {
   const c = loadServerConfig();
   assert.equal(c.turn, true);
   assert.deepEqual([c.turnPort, c.turnTlsPort, c.turnTls], [3478, 5349, true]);
   assert.equal(c.realm, 'itda');
   assert.equal(c.turnCredentialTtlMs, 12 * 3_600_000);
-  assert.deepEqual(c.turnAnnounce, ['stun', 'udp', 'tcp', 'tls']);
+  assert.equal(c.turnAnnounce, undefined);
   assert.deepEqual([c.minPort, c.maxPort, c.allowLoopbackPeers], [49152, 65535, false]);
   assert.equal(c.turnSecrets.length, 0);
   assert.equal(c.relayIp, undefined);

@@ -21,8 +21,8 @@ import { type BoundAddress, formatTurnMetrics, type ListenOptions, TurnServer } 
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
 import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
-import { selfSignedCertificate } from './self-signed.ts';
-import { turnUsersRecord } from './turn-settings.ts';
+import { selfSignedCertificate, spkiSha256 } from './self-signed.ts';
+import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */
 export interface TurnHealth {
@@ -31,10 +31,23 @@ export interface TurnHealth {
   allocations: number;
 }
 
+/** The TLS listener's certificate. */
+export interface TurnCertificate {
+  pem: string;
+  /** Made at start (no `--turn-cert`). */
+  selfSigned: boolean;
+  /** base64(SHA-256(SPKI)): pin it with Chromium's `--ignore-certificate-errors-spki-list` (tests). */
+  spkiSha256: string;
+}
+
 /** A started embedded TURN server. */
 export interface EmbeddedTurn {
   readonly server: TurnServer;
   readonly addresses: BoundAddress[];
+  /** The TLS certificate, when TURN over TLS is on. */
+  readonly certificate: TurnCertificate | undefined;
+  /** The URL kinds `joined` carries. */
+  readonly announce: readonly TurnAnnounce[];
   /** ICE servers for one participant: STUN + TURN URLs with fresh REST credentials. */
   readonly iceServersProvider: IceServersProvider;
   /** `itda_turn_*` metrics in the Prometheus text format. */
@@ -82,10 +95,15 @@ export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): s
   return firstExternalIpv4() ?? '127.0.0.1';
 }
 
-function tlsMaterial(config: ServerConfig, relayIp: string, log: Logger): { cert: string; key: string } {
+function tlsMaterial(
+  config: ServerConfig,
+  relayIp: string,
+  log: Logger,
+): { cert: string; key: string; selfSigned: boolean } {
   if (config.turnCert !== undefined && config.turnKey !== undefined) {
     try {
-      return { cert: readFileSync(config.turnCert, 'utf8'), key: readFileSync(config.turnKey, 'utf8') };
+      const cert = readFileSync(config.turnCert, 'utf8');
+      return { cert, key: readFileSync(config.turnKey, 'utf8'), selfSigned: false };
     } catch (err) {
       throw configError(`cannot read --turn-cert/--turn-key: ${(err as Error).message}`);
     }
@@ -97,7 +115,7 @@ function tlsMaterial(config: ServerConfig, relayIp: string, log: Logger): { cert
   log.info('TURN over TLS uses a self-signed certificate (pass --turn-cert/--turn-key for your own)', {
     fingerprint256: made.fingerprint256,
   });
-  return made;
+  return { cert: made.cert, key: made.key, selfSigned: true };
 }
 
 /**
@@ -111,7 +129,7 @@ export function remoteTurnProvider(config: ServerConfig): IceServersProvider | u
   if (config.turn || host === undefined || secret === undefined) return undefined;
   return turnIceServersProvider({
     ports: { udp: config.turnPort, tcp: config.turnPort, tls: config.turnTls ? config.turnTlsPort : undefined },
-    announce: config.turnAnnounce,
+    announce: config.turnAnnounce ?? ['stun', 'udp', 'tcp', 'tls'],
     fixedHost: host,
     fallbackHost: host,
     secret,
@@ -137,7 +155,15 @@ export async function startEmbeddedTurn(
     { transport: 'udp', host, port },
     { transport: 'tcp', host, port },
   ];
-  if (config.turnTls) listen.push({ transport: 'tls', host, port: tlsPort, ...tlsMaterial(config, relayIp, log) });
+  let certificate: TurnCertificate | undefined;
+  if (config.turnTls) {
+    const { cert, key, selfSigned } = tlsMaterial(config, relayIp, log);
+    certificate = { pem: cert, selfSigned, spkiSha256: spkiSha256(cert) };
+    listen.push({ transport: 'tls', host, port: tlsPort, cert, key });
+  }
+  // Browsers check TURN server certificates (docs/server.md): no turns: URL for a self-signed one unless asked.
+  const announce: TurnAnnounce[] =
+    config.turnAnnounce ?? (certificate?.selfSigned === false ? ['stun', 'udp', 'tcp', 'tls'] : ['stun', 'udp', 'tcp']);
   const secrets = config.turnSecrets.length > 0 ? config.turnSecrets : [randomBytes(24).toString('base64url')];
 
   const server = turnStartGuard(
@@ -165,7 +191,7 @@ export async function startEmbeddedTurn(
   const portOf = (t: BoundAddress['transport']): number | undefined => addresses.find((a) => a.transport === t)?.port;
   const iceServersProvider = turnIceServersProvider({
     ports: { udp: portOf('udp'), tcp: portOf('tcp'), tls: portOf('tls') },
-    announce: config.turnAnnounce,
+    announce,
     fixedHost: config.turnHost ?? config.externalIp,
     fallbackHost: relayIp,
     secret: secrets[0] ?? '',
@@ -177,6 +203,7 @@ export async function startEmbeddedTurn(
     relayIp,
     externalIp: config.externalIp,
     realm: config.realm,
+    announce,
     staticUsers: config.turnUsers.length,
     restSecrets: config.turnSecrets.length > 0 ? config.turnSecrets.length : 'random',
   });
@@ -186,6 +213,8 @@ export async function startEmbeddedTurn(
   return {
     server,
     addresses,
+    certificate,
+    announce,
     iceServersProvider,
     metricsText: () => formatTurnMetrics(server.metrics),
     health: () => ({

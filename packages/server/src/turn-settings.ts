@@ -44,8 +44,12 @@ export interface EmbeddedTurnConfig {
   allowLoopbackPeers: boolean;
   /** Lifetime of the ephemeral TURN credentials in `joined`, ms. Default 12 h. */
   turnCredentialTtlMs: number;
-  /** URLs handed to browsers. Default all four. */
-  turnAnnounce: TurnAnnounce[];
+  /**
+   * URLs handed to browsers. Unset (default): `stun`, `udp`, `tcp`, and `tls` only with
+   * `turnCert` — browsers refuse a self-signed TURN certificate, so a `turns:` URL
+   * for one would only cost them a failed TLS handshake.
+   */
+  turnAnnounce: TurnAnnounce[] | undefined;
 }
 
 export const DEFAULT_EMBEDDED_TURN_CONFIG: EmbeddedTurnConfig = {
@@ -65,7 +69,7 @@ export const DEFAULT_EMBEDDED_TURN_CONFIG: EmbeddedTurnConfig = {
   maxPort: 65535,
   allowLoopbackPeers: false,
   turnCredentialTtlMs: 12 * 3_600_000,
-  turnAnnounce: [...TURN_ANNOUNCE],
+  turnAnnounce: undefined,
 };
 
 // Typed against EmbeddedTurnConfig; config.ts spreads them into the ServerConfig table.
@@ -212,8 +216,9 @@ export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
     kind: 'list',
     arg: '<kinds>',
     help: 'ICE URLs handed to browsers: stun, udp, tcp, tls (comma-separated)',
-    shownDefault: 'stun,udp,tcp,tls',
+    shownDefault: 'stun,udp,tcp (+tls with --turn-cert)',
     splitItems: true,
+    optional: true,
   },
 ];
 
@@ -258,7 +263,7 @@ export function validateEmbeddedTurn(c: EmbeddedTurnConfig): void {
     throw configError(`--turn-host must be a host name or IP address, got "${c.turnHost}"`);
   }
   turnUsersRecord(c.turnUsers, '--turn-user');
-  for (const kind of c.turnAnnounce) {
+  for (const kind of c.turnAnnounce ?? []) {
     if (!(TURN_ANNOUNCE as readonly string[]).includes(kind)) {
       throw configError(`--turn-announce: "${kind}" is not one of ${TURN_ANNOUNCE.join(', ')}`);
     }
