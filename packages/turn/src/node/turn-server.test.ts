@@ -79,6 +79,14 @@ after(async () => {
   await server.close();
   await server.close();
   await new Promise<void>((resolve) => echo.close(() => resolve()));
+  // leak check: no socket or server handle is left behind (handles finish closing within a few turns)
+  let left: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP|TLS/.test(r));
+    if (left.length === 0) break;
+  }
+  assert.deepEqual(left, []);
 });
 
 const peerAttr = (): StunAttribute =>
@@ -182,4 +190,46 @@ test('a closed TCP connection frees its allocation; metrics count relayed packet
   const m = server.metrics;
   assert.ok(m.packetsToPeer >= 5 && m.packetsFromPeer >= 5);
   assert.ok(m.allocationsCreated >= 3);
+});
+
+test('RFC 5780 on loopback: CHANGE-REQUEST is answered from 127.0.0.2 and the other port', async (t) => {
+  const nat = new TurnServer({
+    listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }],
+    relayIp: '127.0.0.1',
+    rfc5780: { alternateIp: '127.0.0.2' },
+  });
+  try {
+    await nat.start();
+  } catch (err) {
+    t.skip(`127.0.0.2 not usable here: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    assert.equal(nat.addresses.length, 4);
+    const primary = nat.addresses[0];
+    assert.ok(primary);
+    const s = createSocket('udp4');
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    const got = new Promise<{ msg: Buffer; from: string; port: number }>((resolve) =>
+      s.once('message', (msg, r) => resolve({ msg, from: r.address, port: r.port })),
+    );
+    s.send(
+      encodeMessage({
+        class: StunClass.Request,
+        method: StunMethod.Binding,
+        transactionId: createTransactionId(),
+        attributes: [{ type: AttrType.ChangeRequest, value: { changeIp: true, changePort: true } } as StunAttribute],
+      }),
+      primary.port,
+      '127.0.0.1',
+    );
+    const { msg, from, port } = await got;
+    s.close();
+    assert.equal(from, '127.0.0.2');
+    assert.notEqual(port, primary.port);
+    const res = decodeMessage(msg);
+    assert.deepEqual(res.get(AttrType.OtherAddress), { family: 'IPv4', address: '127.0.0.2', port });
+  } finally {
+    await nat.close();
+  }
 });
