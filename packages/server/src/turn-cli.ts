@@ -141,7 +141,7 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
       ? undefined
       : `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
   const addresses = server.addresses;
-  log.info('TURN listening', {
+  log.info('TURN ready', {
     addresses: addresses.map((a) => `${a.transport}:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`),
     relayIp,
     externalIp: config.externalIp,

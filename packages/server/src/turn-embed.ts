@@ -198,7 +198,7 @@ export async function startEmbeddedTurn(
     ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
     extra: config.iceServers,
   });
-  log.info('TURN listening', {
+  log.info('TURN ready', {
     addresses: addresses.map((a) => `${a.transport}:${bracketHost(a.host)}:${a.port}`),
     relayIp,
     externalIp: config.externalIp,

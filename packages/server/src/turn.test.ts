@@ -298,7 +298,7 @@ test('`itda turn` starts on ephemeral ports, answers STUN, serves /metrics and /
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.ok(records.some((r) => r.msg === 'TURN listening'));
+  assert.ok(records.some((r) => r.msg === 'TURN ready'));
   assert.ok(records.some((r) => r.code === 'self_signed_certificate'));
 });
 
