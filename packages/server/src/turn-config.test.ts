@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { isItdaError } from '@itda/common';
 import { loadConfig, loadServerConfig } from './load-config.ts';
 import { DEFAULT_TURN_CLI_CONFIG, TURN_CLI_SPEC } from './turn-cli-config.ts';
+import { chooseRelayIp, turnListenHost } from './turn-embed.ts';
 
 function errorOf(fn: () => unknown): string {
   try {
@@ -153,4 +154,18 @@ test('itda turn: bad settings are refused', () => {
     errorOf(() => loadConfig(TURN_CLI_SPEC, { flags: { config: 't.json' }, readFile: file('t.json', { port: 1 }) })),
     /unknown setting "port"/,
   );
+});
+
+test('TURN listen and relay addresses follow --host: names are refused, localhost is 127.0.0.1', () => {
+  assert.equal(turnListenHost('0.0.0.0'), '0.0.0.0');
+  assert.equal(turnListenHost(''), '0.0.0.0');
+  assert.equal(turnListenHost('localhost'), '127.0.0.1');
+  assert.equal(turnListenHost('::'), '::');
+  assert.match(
+    errorOf(() => turnListenHost('meet.example.org')),
+    /TURN listens on IP addresses/,
+  );
+  assert.equal(chooseRelayIp({ relayIp: '10.0.0.2', host: '0.0.0.0' }), '10.0.0.2');
+  assert.equal(chooseRelayIp({ relayIp: undefined, host: '127.0.0.1' }), '127.0.0.1');
+  assert.notEqual(chooseRelayIp({ relayIp: undefined, host: '0.0.0.0' }), '0.0.0.0');
 });

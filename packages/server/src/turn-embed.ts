@@ -88,6 +88,14 @@ export function firstExternalIpv4(): string | undefined {
   return undefined;
 }
 
+/** The address TURN listens on for `--host`: an IP literal (`localhost` → 127.0.0.1); throws `invalid_config` for other names. */
+export function turnListenHost(host: string): string {
+  if (host === '') return '0.0.0.0';
+  if (host === 'localhost') return '127.0.0.1';
+  if (isIP(host) !== 0) return host;
+  throw configError(`TURN listens on IP addresses: --host "${host}" is a name; pass an address or --no-turn`);
+}
+
 /** `--relay-ip`, else the listen host when it is an address, else the first external IPv4, else 127.0.0.1. */
 export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): string {
   if (config.relayIp !== undefined) return config.relayIp;
@@ -147,7 +155,7 @@ export async function startEmbeddedTurn(
   options: { log: Logger; ephemeralPorts?: boolean },
 ): Promise<EmbeddedTurn> {
   const log = options.log;
-  const host = config.host === '' ? '0.0.0.0' : config.host;
+  const host = turnListenHost(config.host);
   const relayIp = chooseRelayIp(config);
   const port = options.ephemeralPorts === true ? 0 : config.turnPort;
   const tlsPort = options.ephemeralPorts === true ? 0 : config.turnTlsPort;
