@@ -218,3 +218,27 @@ test('bandwidth quota: packets beyond the per-allocation rate are dropped and co
   assert.equal(h.io.toPeer.length, 15);
   h.core.close();
 });
+
+test('two clients of one server relay to each other even when the relay IP is private; other ports of that IP stay refused', () => {
+  const h = harness({ users: { alice: 'secret' } }, { IPv4: '192.168.1.10' });
+  const a = new TestClient(h, '203.0.113.5', 40000);
+  const b = new TestClient(h, '203.0.113.6', 40001);
+  a.creds = alice;
+  b.creds = alice;
+  const ra = a.allocate()?.get(AttrType.XorRelayedAddress);
+  const rb = b.allocate()?.get(AttrType.XorRelayedAddress);
+  assert.ok(ra !== undefined && rb !== undefined);
+  assert.equal(rb.address, '192.168.1.10');
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer(rb.address, rb.port)])), 0);
+  assert.equal(codeOf(b.request(StunMethod.CreatePermission, [peer(ra.address, ra.port)])), 0);
+  const bind = [{ type: AttrType.ChannelNumber, value: 0x4001 } as StunAttribute, peer(rb.address, rb.port)];
+  assert.equal(codeOf(a.request(StunMethod.ChannelBind, bind)), 0);
+  // The same private IP on a port that is no live relay, and another private address: 403.
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer('192.168.1.10', 22)])), 403);
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer('192.168.1.11', rb.port)])), 403);
+  const sent = h.io.toPeer.length;
+  send(a, rb.address, rb.port, new Uint8Array([1, 2, 3]));
+  assert.equal(h.io.toPeer.length, sent + 1);
+  assert.deepEqual(h.io.toPeer.at(-1)?.port, rb.port);
+  h.core.close();
+});

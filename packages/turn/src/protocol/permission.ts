@@ -17,6 +17,30 @@ import { authenticateRequest } from './request-auth.ts';
 import { requestInfo, sendError, sendSuccess } from './respond.ts';
 import { type CoreState, findAllocation } from './state.ts';
 
+/**
+ * Why the peer policy refuses `peer`, or undefined when it is allowed.
+ *
+ * One exception to deny-by-default: a relayed transport address of a live allocation
+ * on this same server is always a valid peer. When both ends of a call relay through
+ * one server (two browsers with `iceTransportPolicy: 'relay'`), each relay's peer is
+ * the other relay; on a server whose relay IP is private (a LAN install) or loopback
+ * (tests) the default table would refuse it. Only the exact advertised relay address
+ * with a port that holds a live allocation passes — not other ports of that host.
+ * The scan over allocations runs only when the address is the relay address itself.
+ */
+function peerRefusal<R extends RelayHandle, S>(
+  st: CoreState<R, S>,
+  peer: { family: 'IPv4' | 'IPv6'; address: string; port: number },
+): string | undefined {
+  const why = st.policy.check(peer.address, peer.port);
+  if (why === undefined || why === 'own_address' || why === 'denied_list') return why;
+  if (st.relayAddresses[peer.family] !== peer.address) return why;
+  for (const a of st.byRelay.values()) {
+    if (a.relayed.port === peer.port && a.relayed.address === peer.address) return undefined;
+  }
+  return why;
+}
+
 function liveAllocation<R extends RelayHandle, S>(
   st: CoreState<R, S>,
   client: ClientRef<S>,
@@ -71,7 +95,7 @@ export function handleCreatePermission<R extends RelayHandle, S>(
     // "The server MAY impose restrictions on the IP address allowed in the XOR-PEER-ADDRESS
     //  attribute; if a value is not allowed, the server rejects the request with a 403
     //  (Forbidden) error." (RFC 8656 §10.2, §21.3: deny by default.)
-    const why = st.policy.check(peer.address, peer.port);
+    const why = peerRefusal(st, peer);
     if (why !== undefined) {
       st.log.info('peer refused', { peer: peer.address, reason: why });
       fail(403);
@@ -148,7 +172,7 @@ export function handleChannelBind<R extends RelayHandle, S>(
   // "The server MAY impose restrictions on the IP address and port values allowed in the
   //  XOR-PEER-ADDRESS attribute; if a value is not allowed, the server rejects the
   //  request with a 403 (Forbidden) error."
-  const why = st.policy.check(peer.address, peer.port);
+  const why = peerRefusal(st, peer);
   if (why !== undefined) {
     st.log.info('peer refused', { peer: peer.address, reason: why });
     fail(403);
