@@ -14,11 +14,18 @@ step() { printf '\n== %s\n' "$*"; }
 need_pkgs=()
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
+# coturn: turnserver and the turnutils_* clients for the TURN interop tests (e2e/interop/).
+{ command -v turnserver && command -v turnutils_uclient; } >/dev/null 2>&1 || need_pkgs+=(coturn)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   step "installing Debian packages: ${need_pkgs[*]}"
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+    # The tests start their own turnserver on 127.0.0.1; the package's system service
+    # (port 3478 on every interface) is not wanted.
+    if [[ " ${need_pkgs[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null 2>&1; then
+      systemctl disable --now coturn >/dev/null 2>&1 || true
+    fi
   else
     echo "not root: install ${need_pkgs[*]} yourself (sudo apt-get install ${need_pkgs[*]})" >&2
     exit 1
