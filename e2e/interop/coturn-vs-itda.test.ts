@@ -1,0 +1,171 @@
+/**
+ * Interop, the other way: coturn's own clients against itda's `TurnServer` on
+ * 127.0.0.1 — `turnutils_stunclient` (Binding, and RFC 5780 behaviour discovery with
+ * 127.0.0.2 as the alternate address) and `turnutils_uclient` over UDP, TCP and TLS
+ * with long-term (`-u -w`) and TURN REST (`-W`) credentials, relaying to
+ * `turnutils_peer` (an echo peer), with zero loss in uclient's own statistics.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { TurnServer } from '@itda/turn';
+import {
+  type CoturnPeer,
+  coturnMissing,
+  relayPortRange,
+  runStunclient,
+  runUclient,
+  selfSignedCert,
+  startCoturnPeer,
+  type UclientResult,
+} from './coturn.ts';
+
+const missing = coturnMissing();
+const SECRET = 'itda-rest-secret';
+/** uclient: 2 clients (each with an RTP and an RTCP allocation), 40 messages of 200 bytes, 5 ms apart. */
+const LOAD = ['-n', '40', '-m', '2', '-l', '200', '-z', '5'];
+
+describe('coturn clients against itda TurnServer', { skip: missing }, () => {
+  let turn: TurnServer;
+  let peer: CoturnPeer;
+  let dir: string;
+  const port = (transport: 'udp' | 'tcp' | 'tls'): number => {
+    const a = turn.addresses.find((x) => x.transport === transport && x.host === '127.0.0.1');
+    assert.ok(a, `itda listens on ${transport}`);
+    return a.port;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'itda-interop-'));
+    const cert = selfSignedCert(dir);
+    const range = relayPortRange(1000);
+    turn = new TurnServer({
+      realm: 'itda',
+      listen: [
+        { transport: 'udp', host: '127.0.0.1', port: 0 },
+        { transport: 'tcp', host: '127.0.0.1', port: 0 },
+        {
+          transport: 'tls',
+          host: '127.0.0.1',
+          port: 0,
+          cert: readFileSync(cert.certPath, 'utf8'),
+          key: readFileSync(cert.keyPath, 'utf8'),
+        },
+      ],
+      users: { alice: 'wonderland' },
+      secrets: [SECRET, 'an-older-secret'],
+      relayIp: '127.0.0.1',
+      minPort: range.min,
+      maxPort: range.max,
+      allowLoopbackPeers: true,
+      // 12 uclient runs at once, each with 2 clients × (RTP + RTCP) allocations.
+      quotas: { allocationsPerUser: 100 },
+      rfc5780: { alternateIp: '127.0.0.2' },
+    });
+    await turn.start();
+    peer = await startCoturnPeer();
+  });
+
+  after(async () => {
+    await Promise.all(runs.values());
+    await peer?.close();
+    await turn?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('turnutils_stunclient: Binding over UDP', async () => {
+    const { code, output } = await runStunclient(['-p', String(port('udp')), '127.0.0.1']);
+    assert.equal(code, 0, output);
+    assert.match(output, /UDP reflexive addr: 127\.0\.0\.1:\d+/);
+  });
+
+  test('turnutils_stunclient -f: RFC 5780 behaviour discovery, answered from 127.0.0.2', async () => {
+    const { code, output } = await runStunclient(['-f', '-p', String(port('udp')), '127.0.0.1']);
+    assert.equal(code, 0, output);
+    const primary = port('udp');
+    assert.match(output, new RegExp(`Response origin: : 127\\.0\\.0\\.1:${primary}`));
+    assert.match(output, /Other addr: : 127\.0\.0\.2:\d+/);
+    // CHANGE-REQUEST (change IP and port) is answered from the other address.
+    assert.match(output, /Response origin: : 127\.0\.0\.2:\d+/);
+  });
+
+  const credentials = {
+    'long-term': ['-u', 'alice', '-w', 'wonderland'],
+    rest: ['-u', 'ada', '-W', SECRET],
+  } as const;
+  const transports = { udp: [], tcp: ['-t'], tls: ['-t', '-S'] } as const;
+  type Transport = keyof typeof transports;
+  type Kind = keyof typeof credentials;
+  const cases: { kind: Kind; transport: Transport; mode: 'send' | 'channel' }[] = [];
+  for (const kind of Object.keys(credentials) as Kind[]) {
+    for (const transport of Object.keys(transports) as Transport[]) {
+      for (const mode of ['send', 'channel'] as const) cases.push({ kind, transport, mode });
+    }
+  }
+  // uclient spends about 5 s per run whatever the load (its own timers), so every run
+  // starts at once here and each test awaits its own.
+  const runs = new Map<string, Promise<UclientResult>>();
+  const key = (c: (typeof cases)[number]): string => `${c.kind}/${c.transport}/${c.mode}`;
+  const startRuns = (): void => {
+    for (const c of cases) {
+      runs.set(
+        key(c),
+        runUclient([
+          ...transports[c.transport],
+          ...(c.mode === 'send' ? ['-s'] : []),
+          ...credentials[c.kind],
+          '-e',
+          '127.0.0.1',
+          '-r',
+          String(peer.port),
+          ...LOAD,
+          '-p',
+          String(port(c.transport)),
+          '127.0.0.1',
+        ]),
+      );
+    }
+  };
+
+  for (const c of cases) {
+    const name = `turnutils_uclient over ${c.transport}, ${c.kind} credentials, ${c.mode === 'send' ? 'Send/Data indications (-s)' : 'channels'}: no loss`;
+    // coturn's uclient binds channels in RFC 5766's range 0x4000–0x7FFF (e.g. 0x73d7);
+    // RFC 8656 §12 narrowed it to 0x4000–0x4FFF and itda answers others with 400, so
+    // uclient's channel mode fails until itda accepts the RFC 5766 range.
+    const options =
+      c.mode === 'channel'
+        ? { todo: 'itda refuses the RFC 5766 channel numbers 0x5000-0x7FFF that uclient picks (400)' }
+        : {};
+    test(name, options, async () => {
+      if (runs.size === 0) startRuns();
+      const r = await (runs.get(key(c)) as Promise<UclientResult>);
+      assert.equal(r.exitCode, 0, r.output.slice(-2000));
+      assert.ok(r.sent > 0, r.output.slice(-2000));
+      assert.equal(r.received, r.sent);
+      assert.equal(r.lost, 0);
+    });
+  }
+
+  test('turnutils_uclient with a wrong password gets no allocation', async () => {
+    const r = await runUclient([
+      '-u',
+      'alice',
+      '-w',
+      'not-it',
+      '-e',
+      '127.0.0.1',
+      '-r',
+      String(peer.port),
+      '-n',
+      '1',
+      '-p',
+      String(port('udp')),
+      '127.0.0.1',
+    ]);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.output, /Cannot complete Allocation/);
+    assert.ok((turn.metrics.authFailures.bad_integrity ?? 0) > 0);
+  });
+});
