@@ -120,6 +120,10 @@ export interface CoturnOptions {
   tls?: boolean;
   /** `--relay-threads`; default: coturn's own (one per CPU). */
   relayThreads?: number;
+  /** Log to /dev/null instead of capturing stdout (the benchmark). Default false. */
+  quiet?: boolean;
+  /** Relay port window. Default: a random 200-port window (relayPortRange). */
+  relayPorts?: { min: number; max: number };
   /** More `turnserver` flags. */
   extraArgs?: readonly string[];
 }
@@ -148,7 +152,7 @@ export interface Coturn {
 export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'itda-coturn-'));
   const port = await freePort();
-  const relayPorts = relayPortRange();
+  const relayPorts = options.relayPorts ?? relayPortRange();
   const args = [
     '-n',
     '--no-cli',
@@ -171,7 +175,8 @@ export async function startCoturn(options: CoturnOptions): Promise<Coturn> {
     '--pidfile',
     join(dir, 'turnserver.pid'),
     '--log-file',
-    'stdout',
+    options.quiet === true ? '/dev/null' : 'stdout',
+    ...(options.quiet === true ? ['--no-stdout-log'] : []),
     '--simple-log',
     '--no-rfc5780',
   ];
