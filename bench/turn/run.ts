@@ -1,5 +1,5 @@
 /**
- * `npm run bench:turn -- [--duration-s 5] [--rates 5000,10000,20000] [--clients 20] [--size 160]
+ * `npm run bench:turn -- [--duration-s 5] [--rates 5000,10000,20000,30000,40000] [--clients 20] [--size 160]
  *   [--modes channel,send] [--coturn-threads N] [--cpu-prof DIR] [--json FILE] [--timeout-s 900]`
  *
  * itda's TurnServer and coturn's turnserver, each its own process on 127.0.0.1 with the
@@ -24,15 +24,16 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CoturnPeer, startCoturnPeer } from '../../e2e/interop/coturn.ts';
-import { cpuMicros, peakRssBytes, rssBytes } from '../signal/proc.ts';
+import { peakRssBytes, rssBytes } from '../signal/proc.ts';
 import { fmt, ratio, table } from '../signal/stats.ts';
+import { cpuSplit } from './cpu.ts';
 import type { AllocateReport, BindingReport, Command, Credentials, RelayReport, Report } from './ipc.ts';
 import { startCoturnTarget, startItda, type Target, USER } from './servers.ts';
 
 const { values } = parseArgs({
   options: {
     'duration-s': { type: 'string', default: '5' },
-    rates: { type: 'string', default: '5000,10000,20000,30000' },
+    rates: { type: 'string', default: '5000,10000,20000,30000,40000' },
     clients: { type: 'string', default: '20' },
     size: { type: 'string', default: '160' },
     modes: { type: 'string', default: 'channel,send' },
@@ -111,11 +112,17 @@ function ask<E extends Report['ev']>(gen: ChildProcess, cmd: Command, ev: E, tim
   });
 }
 
-/** Runs `fn` and returns its result with the server CPU (µs) it cost. */
-async function measured<T>(target: Target, fn: () => Promise<T>): Promise<{ result: T; cpuUs: number }> {
-  const before = cpuMicros(target.pid);
+/** Runs `fn` and returns its result with the server CPU (µs; user and system) it cost. */
+async function measured<T>(
+  target: Target,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpuUs: number; userUs: number; systemUs: number }> {
+  const before = cpuSplit(target.pid);
   const result = await fn();
-  return { result, cpuUs: cpuMicros(target.pid) - before };
+  const after = cpuSplit(target.pid);
+  const userUs = after.userUs - before.userUs;
+  const systemUs = after.systemUs - before.systemUs;
+  return { result, cpuUs: userUs + systemUs, userUs, systemUs };
 }
 
 const settle = (ms = 500): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -129,6 +136,8 @@ interface RelayRow {
   lost: number;
   relayedPerSecond: number;
   cpuUsPerPacket: number;
+  userUsPerPacket: number;
+  systemUsPerPacket: number;
   cpuCores: number;
   rttP50: number;
   rttP99: number;
@@ -136,7 +145,7 @@ interface RelayRow {
 }
 
 interface TargetSummary {
-  binding: { perSecond: number; cpuUsPerRequest: number; timedOut: number; cpuCores: number };
+  binding: { perSecond: number; cpuUsPerRequest: number; userUsPerRequest: number; timedOut: number; cpuCores: number };
   allocations: { perSecond: number; cpuUsPerAllocation: number; failures: number; firstError: string | undefined };
   idleRssMiB: number;
   peakRssMiB: number;
@@ -168,7 +177,7 @@ async function main(): Promise<void> {
   const summary = new Map<string, TargetSummary>();
   for (const t of targets) {
     summary.set(t.name, {
-      binding: { perSecond: 0, cpuUsPerRequest: 0, timedOut: 0, cpuCores: 0 },
+      binding: { perSecond: 0, cpuUsPerRequest: 0, userUsPerRequest: 0, timedOut: 0, cpuCores: 0 },
       allocations: { perSecond: 0, cpuUsPerAllocation: 0, failures: 0, firstError: undefined },
       idleRssMiB: rssBytes(t.pid) / MiB,
       peakRssMiB: 0,
@@ -205,7 +214,7 @@ async function main(): Promise<void> {
   // ---- STUN Binding.
   for (const t of targets) {
     await settle();
-    const { result, cpuUs } = await measured(t, () =>
+    const { result, cpuUs, userUs } = await measured(t, () =>
       ask<'binding'>(
         load,
         {
@@ -224,6 +233,7 @@ async function main(): Promise<void> {
     s.binding = {
       perSecond: (r.answered * 1000) / r.elapsedMs,
       cpuUsPerRequest: cpuUs / Math.max(1, r.answered),
+      userUsPerRequest: userUs / Math.max(1, r.answered),
       timedOut: r.timedOut,
       cpuCores: cpuUs / 1000 / r.elapsedMs,
     };
@@ -285,7 +295,7 @@ async function main(): Promise<void> {
         log(`  ${t.name} ${mode}: ${ready.setupFailures} clients failed to set up: ${ready.firstError}`);
       for (const rate of rates) {
         await settle(300);
-        const { result, cpuUs } = await measured(t, () =>
+        const { result, cpuUs, userUs, systemUs } = await measured(t, () =>
           ask<'relay'>(load, { cmd: 'relay-run', rate, size, durationMs, drainMs: 500 }, 'relay', phaseTimeout),
         );
         const r = result as RelayReport;
@@ -299,6 +309,8 @@ async function main(): Promise<void> {
           lost: r.sent - r.received,
           relayedPerSecond: (relayed * 1000) / r.sendMs,
           cpuUsPerPacket: cpuUs / Math.max(1, relayed),
+          userUsPerPacket: userUs / Math.max(1, relayed),
+          systemUsPerPacket: systemUs / Math.max(1, relayed),
           cpuCores: cpuUs / 1000 / (r.sendMs + 500),
           rttP50: r.rtt.p50,
           rttP99: r.rtt.p99,
@@ -306,7 +318,7 @@ async function main(): Promise<void> {
         };
         rows.push(row);
         log(
-          `relay    ${t.name.padEnd(6)} ${mode.padEnd(7)} ${fmt(rate).padStart(7)} pkt/s: lost ${row.lost}/${row.sent}, ${row.cpuUsPerPacket.toFixed(2)} µs CPU/relayed pkt, ${row.cpuCores.toFixed(2)} cores, RTT p50 ${row.rttP50.toFixed(3)} p99 ${row.rttP99.toFixed(3)} ms`,
+          `relay    ${t.name.padEnd(6)} ${mode.padEnd(7)} ${fmt(rate).padStart(7)} pkt/s: lost ${row.lost}/${row.sent}, ${row.cpuUsPerPacket.toFixed(2)} µs CPU/relayed pkt (user ${row.userUsPerPacket.toFixed(2)}), ${row.cpuCores.toFixed(2)} cores, RTT p50 ${row.rttP50.toFixed(3)} p99 ${row.rttP99.toFixed(3)} ms`,
         );
       }
       await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
@@ -332,6 +344,12 @@ async function main(): Promise<void> {
         it.binding.cpuUsPerRequest.toFixed(2),
         co.binding.cpuUsPerRequest.toFixed(2),
         ratio(it.binding.cpuUsPerRequest, co.binding.cpuUsPerRequest),
+      ],
+      [
+        'STUN Binding user-space CPU µs/request',
+        it.binding.userUsPerRequest.toFixed(2),
+        co.binding.userUsPerRequest.toFixed(2),
+        ratio(it.binding.userUsPerRequest, co.binding.userUsPerRequest),
       ],
       [
         'STUN Binding requests per CPU-second',
@@ -369,6 +387,7 @@ async function main(): Promise<void> {
       'itda µs/pkt',
       'coturn µs/pkt',
       'itda/coturn CPU',
+      'user+sys µs itda / coturn',
       'itda RTT p50/p99 ms',
       'coturn RTT p50/p99 ms',
       'added RTT p50 itda/coturn ms',
@@ -388,6 +407,7 @@ async function main(): Promise<void> {
         i.cpuUsPerPacket.toFixed(2),
         c.cpuUsPerPacket.toFixed(2),
         ratio(i.cpuUsPerPacket, c.cpuUsPerPacket),
+        `${i.userUsPerPacket.toFixed(1)}+${i.systemUsPerPacket.toFixed(1)} / ${c.userUsPerPacket.toFixed(1)}+${c.systemUsPerPacket.toFixed(1)}`,
         `${i.rttP50.toFixed(3)} / ${i.rttP99.toFixed(3)}`,
         `${c.rttP50.toFixed(3)} / ${c.rttP99.toFixed(3)}`,
         `${(i.rttP50 - direct.rtt.p50).toFixed(3)} / ${(c.rttP50 - direct.rtt.p50).toFixed(3)}`,
