@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isItdaError } from '@itda/common';
 import {
+  CHANNEL_NUMBER_MAX_RFC5766,
   channelDataLength,
   decodeChannelData,
   encodeChannelData,
   encodeChannelDataInto,
   isValidChannelNumber,
 } from './channel-data.ts';
+import { streamFrameLength } from './demux.ts';
 
 const data = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i + 1);
 
@@ -81,5 +83,23 @@ test('encodeChannelDataInto writes at an offset and checks room', () => {
   assert.throws(
     () => encodeChannelDataInto(0x4002, data(9), buf, 4, true),
     (err) => isItdaError(err, 'stun_buffer_too_small'),
+  );
+});
+
+test('RFC 5766 channel numbers 0x5000–0x7FFF pass where the caller allows them, and nowhere else', () => {
+  assert.ok(isValidChannelNumber(0x7fff, CHANNEL_NUMBER_MAX_RFC5766) && !isValidChannelNumber(0x8000, 0x7fff));
+  const wire = encodeChannelData(0x73d7, data(5), true, CHANNEL_NUMBER_MAX_RFC5766);
+  assert.equal(wire.length, 12);
+  const cd = decodeChannelData(wire, true, CHANNEL_NUMBER_MAX_RFC5766);
+  assert.equal(cd.channel, 0x73d7);
+  assert.deepEqual(cd.data, data(5));
+  assert.equal(streamFrameLength(wire, CHANNEL_NUMBER_MAX_RFC5766), 12);
+  assert.throws(
+    () => streamFrameLength(wire),
+    (err) => isItdaError(err, 'stun_unknown_frame'),
+  );
+  assert.throws(
+    () => decodeChannelData(Uint8Array.of(0x80, 0, 0, 0), false, CHANNEL_NUMBER_MAX_RFC5766),
+    (err) => isItdaError(err, 'stun_bad_channel_number'),
   );
 });

@@ -13,6 +13,7 @@
  * and cutting frames out of a TURN TCP/TLS byte stream (RFC 8656 §12.5, RFC 6062).
  * None of these throws except `streamFrameLength` on garbage.
  */
+import { CHANNEL_NUMBER_MAX } from './channel-data.ts';
 import { HEADER_LENGTH, MAGIC_COOKIE } from './constants.ts';
 import { StunDecodeError } from './errors.ts';
 import { readU16, readU32 } from './header.ts';
@@ -57,6 +58,8 @@ export function isChannelData(buf: Uint8Array): boolean {
  * Length of the frame at the start of a TURN TCP/TLS stream buffer: a STUN message
  * (`20 + Length`, RFC 8489 §6.2.2) or a ChannelData message padded to 4 bytes
  * (RFC 8656 §12.5). Returns undefined while fewer than 4 bytes are buffered.
+ * `maxChannel` is the highest ChannelData channel accepted: 0x4FFF (default, RFC 8656)
+ * or 0x7FFF for RFC 5766 clients (CHANNEL_NUMBER_MAX_RFC5766).
  * The frame may be longer than `buf`: wait for more bytes.
  *
  * @throws StunDecodeError stun_unknown_frame when the first two bits say neither STUN
@@ -64,7 +67,7 @@ export function isChannelData(buf: Uint8Array): boolean {
  *   stun_bad_length when a STUN length is not a multiple of 4. The stream cannot be
  *   resynchronised after either: close it.
  */
-export function streamFrameLength(buf: Uint8Array): number | undefined {
+export function streamFrameLength(buf: Uint8Array, maxChannel: number = CHANNEL_NUMBER_MAX): number | undefined {
   if (buf.length < 4) return undefined;
   const b = buf[0] as number;
   const length = readU16(buf, 2);
@@ -73,6 +76,6 @@ export function streamFrameLength(buf: Uint8Array): number | undefined {
       throw new StunDecodeError('stun_bad_length', `STUN length ${length} is not a multiple of 4`);
     return HEADER_LENGTH + length;
   }
-  if (b <= 0x4f) return (4 + length + 3) & ~3;
+  if (b <= maxChannel >> 8) return (4 + length + 3) & ~3;
   throw new StunDecodeError('stun_unknown_frame', `first byte 0x${b.toString(16)} is neither STUN nor ChannelData`);
 }

@@ -16,6 +16,7 @@ export {
 export {
   CHANNEL_DATA_HEADER_LENGTH,
   CHANNEL_NUMBER_MAX,
+  CHANNEL_NUMBER_MAX_RFC5766,
   CHANNEL_NUMBER_MIN,
   type ChannelData,
   channelDataLength,

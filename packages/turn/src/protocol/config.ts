@@ -3,6 +3,7 @@
  * and limits, validated once (STYLE.md §6). The Node `TurnServer` takes the same
  * options plus its listeners.
  */
+import { CHANNEL_NUMBER_MAX, CHANNEL_NUMBER_MAX_RFC5766 } from '@itda/stun';
 import { TurnError, TurnErrorCode } from './errors.ts';
 
 /** Quotas (RFC 8656 §7.2 step 7: 486 Allocation Quota Reached). */
@@ -60,6 +61,13 @@ export interface TurnCoreOptions {
   /** Rate limit of unauthenticated error answers per source IP (no amplification). */
   unauthenticatedRate?: UnauthenticatedRateLimit;
   /**
+   * Accept channel numbers of RFC 5766's older range 0x4000–0x7FFF in ChannelBind and
+   * ChannelData, not only RFC 8656's 0x4000–0x4FFF. Older clients (coturn's
+   * `turnutils_uclient`, and coturn itself accepts them) still bind 0x5000–0x7FFF, and a
+   * TURN port multiplexes nothing else, so the wider range costs nothing. Default true.
+   */
+  legacyChannelNumbers?: boolean;
+  /**
    * Secret of the stateless nonces (HMAC key). Default: 32 random bytes per process,
    * so nonces do not survive a restart (clients get a 438 and carry on).
    */
@@ -90,6 +98,8 @@ export interface ResolvedCoreOptions {
   maxLifetimeSeconds: number;
   unauthPerSecond: number;
   unauthBurst: number;
+  /** Highest channel number accepted: 0x7FFF with legacyChannelNumbers, else 0x4FFF. */
+  maxChannel: number;
   nonceSecret: Uint8Array | undefined;
   wallClock: (() => number) | undefined;
 }
@@ -154,6 +164,7 @@ export function resolveCoreOptions(options: TurnCoreOptions = {}): ResolvedCoreO
     maxLifetimeSeconds,
     unauthPerSecond: int('unauthenticatedRate.perSecond', rate.perSecond, 50, 1, 100_000),
     unauthBurst: int('unauthenticatedRate.burst', rate.burst, 100, 1, 1_000_000),
+    maxChannel: options.legacyChannelNumbers === false ? CHANNEL_NUMBER_MAX : CHANNEL_NUMBER_MAX_RFC5766,
     nonceSecret: options.nonceSecret,
     wallClock: options.wallClock,
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   AttrType,
+  CHANNEL_NUMBER_MAX_RFC5766,
   createTransactionId,
   decodeChannelData,
   decodeMessage,
@@ -116,7 +117,8 @@ test('allowLoopbackPeers lets tests relay to 127.0.0.1', () => {
 });
 
 test('ChannelBind: ChannelData both ways, rebinding rules (400), refresh of the permission, expiry at 600 s', () => {
-  const h = harness({ users: { alice: 'secret' } });
+  // RFC 8656's strict range: 0x5000 is refused (the default also accepts RFC 5766's range, below).
+  const h = harness({ users: { alice: 'secret' }, legacyChannelNumbers: false });
   const c = new TestClient(h);
   c.creds = alice;
   assert.equal(codeOf(c.allocate()), 0);
@@ -240,5 +242,33 @@ test('two clients of one server relay to each other even when the relay IP is pr
   send(a, rb.address, rb.port, new Uint8Array([1, 2, 3]));
   assert.equal(h.io.toPeer.length, sent + 1);
   assert.deepEqual(h.io.toPeer.at(-1)?.port, rb.port);
+  h.core.close();
+});
+
+test('RFC 5766 channel numbers (0x5000–0x7FFF, as coturn clients bind) work by default over UDP and TCP; 0x8000 is 400', () => {
+  const h = harness({ users: { alice: 'secret' } });
+  const ch = (n: number) => ({ type: AttrType.ChannelNumber, value: n }) as StunAttribute;
+  const legacy = CHANNEL_NUMBER_MAX_RFC5766;
+  const u = new TestClient(h, '203.0.113.5', 40000);
+  u.creds = alice;
+  assert.equal(codeOf(u.allocate()), 0);
+  assert.equal(codeOf(u.request(StunMethod.ChannelBind, [ch(0x8000), peer(PEER)])), 400);
+  assert.equal(codeOf(u.request(StunMethod.ChannelBind, [ch(0x73d7), peer(PEER)])), 0);
+  u.raw(encodeChannelData(0x73d7, Buffer.from('udp'), false, legacy));
+  assert.deepEqual(Buffer.from(h.io.toPeer.at(-1)?.data ?? []).toString(), 'udp');
+  const relay = h.io.toPeer.at(-1)?.relay as FakeRelay;
+  const before = h.io.toClient.length;
+  h.core.handlePeer(relay, Buffer.from('back'), PEER, 5000);
+  const back = decodeChannelData(h.io.toClient[before]?.bytes ?? new Uint8Array(), false, legacy);
+  assert.equal(back.channel, 0x73d7);
+  assert.equal(Buffer.from(back.data).toString(), 'back');
+  const t = new TestClient(h, '203.0.113.6', 40001, true);
+  t.creds = alice;
+  assert.equal(codeOf(t.allocate()), 0);
+  assert.equal(codeOf(t.request(StunMethod.ChannelBind, [ch(0x7fff), peer(PEER)])), 0);
+  const frame = encodeChannelData(0x7fff, Buffer.from('tcp'), true, legacy);
+  for (const b of frame) t.raw(Buffer.from([b]));
+  assert.deepEqual(Buffer.from(h.io.toPeer.at(-1)?.data ?? []).toString(), 'tcp');
+  assert.equal(h.io.closedStreams.length, 0);
   h.core.close();
 });

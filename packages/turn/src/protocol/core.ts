@@ -123,7 +123,9 @@ export class TurnCore<R extends RelayHandle, S> {
   handleUdp(endpoint: Endpoint, data: Uint8Array, address: string, port: number): void {
     if (this.#closed || data.length === 0) return;
     const b = data[0] as number;
-    if (b >= 0x40 && b <= 0x4f) {
+    // ChannelData: first two bits 01 (RFC 8656 §12.4); the channel's high byte bounded by
+    // the accepted range (0x4F, or 0x7F with legacyChannelNumbers). Unknown channels drop.
+    if (b >= 0x40 && b <= this.#st.o.maxChannel >> 8) {
       const a = this.#st.udpAllocations.get(endpoint.id)?.get(port)?.get(address);
       if (a === undefined) {
         this.#st.metrics.drop(DropReason.NoAllocation);
@@ -176,7 +178,7 @@ export class TurnCore<R extends RelayHandle, S> {
     while (buf.length - at >= 4 && !conn.closed) {
       let n: number | undefined;
       try {
-        n = streamFrameLength(at === 0 ? buf : buf.subarray(at));
+        n = streamFrameLength(at === 0 ? buf : buf.subarray(at), this.#st.o.maxChannel);
       } catch {
         n = undefined;
       }

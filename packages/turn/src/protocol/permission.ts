@@ -133,6 +133,7 @@ export function handleChannelBind<R extends RelayHandle, S>(
   // RFC 8656 §12.2: "The server MUST check the following:
   //  * The request contains both a CHANNEL-NUMBER and an XOR-PEER-ADDRESS attribute;
   //  * The channel number is in the range 0x4000 through 0x4FFF (inclusive);
+  //    (with `legacyChannelNumbers`, RFC 5766 §11's 0x4000 through 0x7FFF)
   //  * The channel number is not currently bound to a different transport address (same
   //    transport address is OK);
   //  * The transport address is not currently bound to a different channel number.
@@ -146,7 +147,7 @@ export function handleChannelBind<R extends RelayHandle, S>(
     fail(400);
     return;
   }
-  if (number === undefined || peer === undefined || !isValidChannelNumber(number)) {
+  if (number === undefined || peer === undefined || !isValidChannelNumber(number, st.o.maxChannel)) {
     fail(400);
     return;
   }
