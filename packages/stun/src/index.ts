@@ -63,7 +63,7 @@ export {
   type VerifyIntegrityOptions,
   verifyIntegrity,
 } from './integrity.ts';
-export { formatIPv4, formatIPv6, type IpFamily, parseIp, type TransportAddress } from './ip.ts';
+export { formatIPv4, formatIPv6, type IpFamily, parseIp, parseIpInto, type TransportAddress } from './ip.ts';
 export { type LongTermKeyOptions, longTermKey, shortTermKey, userhash } from './keys.ts';
 export { DOMAIN_LIMITS, TEXT_LIMITS, USERNAME_LIMITS } from './limits.ts';
 export { attr, createTransactionId, isRawAttribute, type StunMessage, transactionIdHex } from './message.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIPv4, formatIPv6, parseIp } from './ip.ts';
+import { formatIPv4, formatIPv6, parseIp, parseIpInto } from './ip.ts';
 
 const roundTrip = (text: string): string | undefined => {
   const bytes = parseIp(text);
@@ -46,4 +46,44 @@ test('IPv6 text parses RFC 4291 forms and formats per RFC 5952', () => {
   ]) {
     assert.equal(parseIp(bad), undefined, bad);
   }
+});
+
+test('IPv4: the character-loop parser keeps the strict rules (no leading zeros, 0-255, four parts)', () => {
+  for (const good of ['1.2.3.4', '10.0.0.1', '127.0.0.1', '100.64.0.0', '249.250.251.252', '9.99.199.255']) {
+    assert.equal(roundTrip(good), good, good);
+  }
+  for (const bad of [
+    '1.2.3.4.',
+    '.1.2.3.4',
+    '1.2.3.04',
+    '1.2.3.00',
+    '1.2.3.256',
+    '1.2.3.999',
+    '1.2.3.1000',
+    '1.2.3.4 ',
+    ' 1.2.3.4',
+    '1.2.3.+4',
+    '1.2.3.0x1',
+    '1.2.3.٤', // a non-ASCII digit
+    '1.2.3',
+    '1234.1.1.1',
+    '1.2.3.4.5.6.7.8',
+  ]) {
+    assert.equal(parseIp(bad), undefined, bad);
+  }
+});
+
+test('parseIpInto writes 4 or 16 bytes at an offset, 0 for bad text or too little room', () => {
+  const buf = new Uint8Array(20).fill(0xee);
+  assert.equal(parseIpInto('192.0.2.1', buf, 2), 4);
+  assert.deepEqual([...buf.subarray(0, 7)], [0xee, 0xee, 192, 0, 2, 1, 0xee]);
+  assert.equal(parseIpInto('2001:db8::1', buf, 4), 16);
+  assert.deepEqual(buf.subarray(4, 20), parseIp('2001:db8::1'));
+  assert.equal(parseIpInto('::ffff:192.0.2.1', buf, 0), 16);
+  assert.deepEqual(buf.subarray(0, 16), parseIp('::ffff:192.0.2.1'));
+  assert.equal(parseIpInto('2001:db8::1', buf, 5), 0, 'no room for 16 bytes');
+  assert.equal(parseIpInto('1.2.3.4', buf, 17), 0, 'no room for 4 bytes');
+  assert.equal(parseIpInto('01.2.3.4', buf), 0);
+  assert.equal(parseIpInto('1::2::3', buf), 0);
+  assert.equal(parseIpInto('', buf), 0);
 });
