@@ -5,7 +5,8 @@
  * OTHER-ADDRESS, CHANGE-REQUEST, RESPONSE-PORT). No authentication: a TURN server
  * answers Binding to anyone, like coturn.
  */
-import { AttrType, type DecodedStunMessage, type StunAttribute } from '@itda/stun';
+import { AttrType, type DecodedStunMessage, type StunAttribute, StunMethod } from '@itda/stun';
+import { encodeBindingSuccess } from './binding-response.ts';
 import type { ClientRef, Endpoint, RelayHandle } from './io.ts';
 import { requestInfo, sendError, sendSuccess } from './respond.ts';
 import type { CoreState } from './state.ts';
@@ -23,10 +24,9 @@ export function handleBinding<R extends RelayHandle, S>(
   client: ClientRef<S>,
   msg: DecodedStunMessage,
 ): void {
-  const req = requestInfo(msg);
   // RFC 8489 §6.3.1: unknown comprehension-required attributes → 420 with UNKNOWN-ATTRIBUTES.
   if (msg.unknownRequired.length > 0) {
-    sendError(st, client, req, 420, { unknown: msg.unknownRequired });
+    sendError(st, client, requestInfo(msg), 420, { unknown: msg.unknownRequired });
     return;
   }
   const role = client.transport === 'udp' ? st.rfc5780.roles.get(client.endpoint.id) : undefined;
@@ -42,16 +42,31 @@ export function handleBinding<R extends RelayHandle, S>(
     if (change !== undefined) unknown.push(AttrType.ChangeRequest);
     if (responsePort !== undefined) unknown.push(AttrType.ResponsePort);
     if (unknown.length > 0) {
-      sendError(st, client, req, 420, { unknown });
+      sendError(st, client, requestInfo(msg), 420, { unknown });
       return;
     }
-    sendSuccess(st, client, req, [{ type: AttrType.XorMappedAddress, value: address(client) } as StunAttribute]);
+    // The common answer, written by hand into one buffer (binding-response.ts).
+    const bytes = encodeBindingSuccess(
+      msg.transactionId,
+      client.address,
+      client.port,
+      st.o.software,
+      msg.fingerprintAt >= 0,
+    );
+    if (bytes === undefined) {
+      sendSuccess(st, client, requestInfo(msg), [
+        { type: AttrType.XorMappedAddress, value: address(client) } as StunAttribute,
+      ]);
+      return;
+    }
+    st.io.sendToClient(client, bytes);
+    st.metrics.request(StunMethod.Binding, 'success');
     return;
   }
   // RFC 5780 §6.1: "If the Request contained a PADDING attribute [...] If the Request also
   // contains the RESPONSE-PORT attribute the server MUST return an error response of type 400."
   if (responsePort !== undefined && msg.has(AttrType.Padding)) {
-    sendError(st, client, req, 400);
+    sendError(st, client, requestInfo(msg), 400);
     return;
   }
   const [ip, port] = role;
@@ -67,7 +82,7 @@ export function handleBinding<R extends RelayHandle, S>(
     { type: AttrType.ResponseOrigin, value: address(from) },
     { type: AttrType.OtherAddress, value: address(other) },
   ] as StunAttribute[];
-  sendSuccess(st, client, req, attributes, {
+  sendSuccess(st, client, requestInfo(msg), attributes, {
     ...(from === client.endpoint ? {} : { from }),
     ...(responsePort === undefined ? {} : { port: responsePort }),
   });

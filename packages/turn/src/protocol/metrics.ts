@@ -91,7 +91,8 @@ export class TurnMetrics {
   packetsFromPeer = 0;
   readonly #auth = new Map<string, number>();
   readonly #dropped = new Map<string, number>();
-  readonly #requests = new Map<string, number>();
+  /** Method → result ('success' or the error code) → count: no key strings on the hot path. */
+  readonly #requests = new Map<number, Map<number | 'success', number>>();
 
   drop(reason: DropReason): void {
     this.#dropped.set(reason, (this.#dropped.get(reason) ?? 0) + 1);
@@ -103,8 +104,12 @@ export class TurnMetrics {
 
   /** Counts one answered request: `result` is 'success' or the error code. */
   request(method: number, result: number | 'success'): void {
-    const key = `${METHOD_NAMES[method] ?? 'other'} ${result}`;
-    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let byResult = this.#requests.get(method);
+    if (byResult === undefined) {
+      byResult = new Map();
+      this.#requests.set(method, byResult);
+    }
+    byResult.set(result, (byResult.get(result) ?? 0) + 1);
   }
 
   dropped(reason: DropReason): number {
@@ -113,6 +118,21 @@ export class TurnMetrics {
 
   authFailures(reason: AuthFailure): number {
     return this.#auth.get(reason) ?? 0;
+  }
+
+  /** Counts by method name and result; methods without a name add up under 'other'. */
+  #requestCounts(): { method: string; result: string; count: number }[] {
+    const sums = new Map<string, { method: string; result: string; count: number }>();
+    for (const [method, byResult] of this.#requests) {
+      const name = METHOD_NAMES[method] ?? 'other';
+      for (const [result, count] of byResult) {
+        const key = `${name} ${result}`;
+        const row = sums.get(key);
+        if (row === undefined) sums.set(key, { method: name, result: `${result}`, count });
+        else row.count += count;
+      }
+    }
+    return [...sums.values()];
   }
 
   snapshot(): TurnMetricsSnapshot {
@@ -129,10 +149,7 @@ export class TurnMetrics {
       packetsFromPeer: this.packetsFromPeer,
       authFailures: Object.fromEntries(this.#auth),
       dropped: Object.fromEntries(this.#dropped),
-      requests: [...this.#requests].map(([key, count]) => {
-        const [method = '', result = ''] = key.split(' ');
-        return { method, result, count };
-      }),
+      requests: this.#requestCounts(),
     };
   }
 }
