@@ -72,6 +72,22 @@ export interface TurnServerOptions extends TurnCoreOptions {
   maxPort?: number;
   /** NAT behaviour discovery (RFC 5780). Default off. */
   rfc5780?: Rfc5780Options;
+  /**
+   * Kernel receive and send buffer asked for each UDP listener socket, in bytes
+   * (SO_RCVBUF / SO_SNDBUF): room for the datagrams that arrive while the event loop is
+   * busy (GC, a burst of requests), which would otherwise be dropped by the kernel.
+   * Default 2 MiB, what coturn asks for its listeners. Linux grants at most
+   * net.core.rmem_max / net.core.wmem_max (often 208 KiB: raise them with sysctl for a
+   * busy server; `start()` logs a warning when the grant is smaller than asked).
+   * 0 keeps the kernel default; otherwise 65,536–268,435,456.
+   */
+  udpBufferBytes?: number;
+  /**
+   * The same for each relay socket (one per allocation; it receives what peers send).
+   * Default 0: the kernel default (net.core.rmem_default, usually 208 KiB; coturn asks
+   * 64 KiB). 0 or 65,536–268,435,456.
+   */
+  relayBufferBytes?: number;
   /** Named logger. Default: silent. */
   logger?: Logger;
   /** Clock for lifetimes and rate limits. Default `systemClock`. */

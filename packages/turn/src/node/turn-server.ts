@@ -130,12 +130,13 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
 
   async #listenUdp(host: string, port: number): Promise<Endpoint> {
     const family = familyOf(host);
-    const socket = await bindUdp(family, host, port);
+    const socket = await bindUdp(family, host, port, this.#o.udpBufferBytes);
     return this.#addUdp(socket, host, family);
   }
 
   #addUdp(socket: DgramSocket, host: string, family: 'IPv4' | 'IPv6'): Endpoint {
     const port = socket.address().port;
+    this.#checkBuffers(socket, port);
     const endpoint = this.#core.addEndpoint({ transport: 'udp', address: host, port, family });
     this.#udp.set(endpoint.id, socket);
     this.#addresses.push({ transport: 'udp', host, port, family });
@@ -143,6 +144,26 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     socket.on('message', (msg, rinfo) => core.handleUdp(endpoint, msg, plainIp(rinfo.address), rinfo.port));
     socket.on('error', (err) => this.#log.warn('udp socket error', { err, port }));
     return endpoint;
+  }
+
+  /** Warns when the kernel granted less buffer than `udpBufferBytes` asked (Linux reports twice the grant). */
+  #checkBuffers(socket: DgramSocket, port: number): void {
+    const asked = this.#o.udpBufferBytes;
+    if (asked === 0) return;
+    try {
+      const recv = socket.getRecvBufferSize() / 2;
+      const send = socket.getSendBufferSize() / 2;
+      if (recv < asked || send < asked) {
+        this.#log.warn('udp socket buffers smaller than asked: raise net.core.rmem_max / wmem_max', {
+          port,
+          asked,
+          receive: recv,
+          send,
+        });
+      }
+    } catch {
+      // not available on this platform
+    }
   }
 
   /**
@@ -155,13 +176,14 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const bound: DgramSocket[] = [];
       try {
-        const a = await bindUdp(family, host, port);
+        const bytes = this.#o.udpBufferBytes;
+        const a = await bindUdp(family, host, port, bytes);
         bound.push(a);
         const p = a.address().port;
-        bound.push(await bindUdp(family, alt.alternateIp, p));
-        const c = await bindUdp(family, host, alt.alternatePort);
+        bound.push(await bindUdp(family, alt.alternateIp, p, bytes));
+        const c = await bindUdp(family, host, alt.alternatePort, bytes);
         bound.push(c);
-        bound.push(await bindUdp(family, alt.alternateIp, c.address().port));
+        bound.push(await bindUdp(family, alt.alternateIp, c.address().port, bytes));
       } catch (err) {
         for (const s of bound) s.close();
         if (port !== 0 && alt.alternatePort !== 0) throw err;
@@ -271,7 +293,14 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   bindRelay(request: RelayRequest): void {
     const ip = request.family === 'IPv6' ? (this.#o.relayIpv6 ?? this.#o.relayIp) : this.#o.relayIp;
     const range = { min: this.#o.minPort, max: this.#o.maxPort };
-    const job = bindRelaySockets(request.family, ip, range, request.evenPort, request.reserveNext).then(
+    const job = bindRelaySockets(
+      request.family,
+      ip,
+      range,
+      request.evenPort,
+      request.reserveNext,
+      this.#o.relayBufferBytes,
+    ).then(
       (sockets) => {
         if (sockets === undefined) {
           this.#core.relayBound(request.id, undefined);

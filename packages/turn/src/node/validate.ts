@@ -14,6 +14,24 @@ export interface ResolvedServerOptions {
   minPort: number;
   maxPort: number;
   rfc5780: { alternateIp: string; alternatePort: number } | undefined;
+  udpBufferBytes: number;
+  relayBufferBytes: number;
+}
+
+/** Default `udpBufferBytes`: 2 MiB, as coturn asks for its UDP listeners. */
+export const DEFAULT_UDP_BUFFER_BYTES = 2 << 20;
+const MIN_BUFFER_BYTES = 65_536;
+const MAX_BUFFER_BYTES = 268_435_456;
+
+function checkBufferBytes(name: string, value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    (value !== 0 && (value < MIN_BUFFER_BYTES || value > MAX_BUFFER_BYTES))
+  ) {
+    throw bad(`${name} must be 0 or an integer ${MIN_BUFFER_BYTES}-${MAX_BUFFER_BYTES}, got ${String(value)}`);
+  }
+  return value;
 }
 
 function bad(message: string): TurnError {
@@ -88,5 +106,7 @@ export function resolveServerOptions(o: TurnServerOptions): ResolvedServerOption
     }
     rfc5780 = { alternateIp, alternatePort: checkPort('rfc5780.alternatePort', o.rfc5780.alternatePort ?? 0) };
   }
-  return { listen, relayIp, relayIpv6, externalIp, minPort, maxPort, rfc5780 };
+  const udpBufferBytes = checkBufferBytes('udpBufferBytes', o.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES);
+  const relayBufferBytes = checkBufferBytes('relayBufferBytes', o.relayBufferBytes ?? 0);
+  return { listen, relayIp, relayIpv6, externalIp, minPort, maxPort, rfc5780, udpBufferBytes, relayBufferBytes };
 }
