@@ -1,6 +1,6 @@
 /**
  * `npm run bench:turn -- [--duration-s 5] [--rates 5000,10000,20000,30000,40000] [--clients 20] [--size 160]
- *   [--modes channel,send] [--coturn-threads N] [--cpu-prof DIR] [--json FILE] [--timeout-s 900]`
+ *   [--modes channel,send] [--coturn-threads N] [--no-floor] [--cpu-prof DIR] [--json FILE] [--timeout-s 900]`
  *
  * itda's TurnServer and coturn's turnserver, each its own process on 127.0.0.1 with the
  * same realm, user, loopback peers and relay IP, under the same load in one run:
@@ -13,10 +13,17 @@
  *   and get every packet back through the relay: relayed packets/s, server CPU µs per
  *   relayed packet (both directions count), loss, RTT and RTT added over the direct path.
  *
+ * - the floor: the same relay load through a bare node:dgram forwarder without TURN
+ *   (floor-server.ts) — what any Node relay pays per packet, so itda − floor is what
+ *   `@itda/turn` adds and floor − coturn is Node's own cost (`--no-floor` skips it).
+ *
  * Server CPU is utime + stime of the server process (all threads) from /proc/<pid>/stat
- * over each measurement; RSS from /proc/<pid>/status. Load generators are separate
- * processes. Everything is bounded; a hard timeout kills every child. Results:
- * bench/RESULTS.md.
+ * over each measurement; RSS from /proc/<pid>/status; receive drops of each server's UDP
+ * sockets from `ss` (datagrams the kernel dropped for a full socket buffer). As root the
+ * run raises net.core.rmem_max / wmem_max to 4 MiB if they are lower (the load
+ * generator asks 4 MiB, both servers 2 MiB), prints what it set and puts them back at the
+ * end. Load generators are separate processes. Everything is bounded; a hard timeout
+ * kills every child. Results: bench/RESULTS.md.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,10 +32,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CoturnPeer, startCoturnPeer } from '../../e2e/interop/coturn.ts';
 import { peakRssBytes, rssBytes } from '../signal/proc.ts';
-import { fmt, ratio, table } from '../signal/stats.ts';
+import { fmt } from '../signal/stats.ts';
 import { cpuSplit } from './cpu.ts';
 import type { AllocateReport, BindingReport, Command, Credentials, RelayReport, Report } from './ipc.ts';
-import { startCoturnTarget, startItda, type Target, USER } from './servers.ts';
+import { type RelayRow, relayReport, summaryTable, type TargetSummary } from './report.ts';
+import { startCoturnTarget, startFloor, startItda, type Target, USER } from './servers.ts';
+import { type BufferCaps, ensureBufferCaps, udpDrops, udpSockets } from './sockets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +51,7 @@ const { values } = parseArgs({
     'alloc-concurrency': { type: 'string', default: '16' },
     'max-allocations': { type: 'string', default: '8000' },
     'coturn-threads': { type: 'string' },
+    'no-floor': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'timeout-s': { type: 'string', default: '900' },
     json: { type: 'string' },
@@ -79,6 +89,7 @@ const closers: (() => Promise<void>)[] = [];
 const hardTimer = setTimeout(() => {
   log(`hard timeout (${timeoutS} s): killing every child`);
   for (const c of children) c.kill('SIGKILL');
+  caps?.restore();
   process.exit(2);
 }, timeoutS * 1000);
 
@@ -127,38 +138,54 @@ async function measured<T>(
 
 const settle = (ms = 500): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface RelayRow {
-  target: 'itda' | 'coturn';
-  mode: 'channel' | 'send';
-  rate: number;
-  sent: number;
-  received: number;
-  lost: number;
-  relayedPerSecond: number;
-  cpuUsPerPacket: number;
-  userUsPerPacket: number;
-  systemUsPerPacket: number;
-  cpuCores: number;
-  rttP50: number;
-  rttP99: number;
-  rssMiB: number;
-}
-
-interface TargetSummary {
-  binding: { perSecond: number; cpuUsPerRequest: number; userUsPerRequest: number; timedOut: number; cpuCores: number };
-  allocations: { perSecond: number; cpuUsPerAllocation: number; failures: number; firstError: string | undefined };
-  idleRssMiB: number;
-  peakRssMiB: number;
-  notes: string;
-}
-
 const MiB = 1024 * 1024;
+let caps: BufferCaps | undefined;
+
+/** One relay measurement: `rate` packets/s through `target` for the duration. */
+async function relayRun(
+  load: ChildProcess,
+  t: Target,
+  mode: RelayRow['mode'],
+  rate: number,
+  phaseTimeout: number,
+): Promise<RelayRow> {
+  await settle(300);
+  const dropsBefore = udpDrops(t.pid);
+  const { result, cpuUs, userUs, systemUs } = await measured(t, () =>
+    ask<'relay'>(load, { cmd: 'relay-run', rate, size, durationMs, drainMs: 500 }, 'relay', phaseTimeout),
+  );
+  const r = result as RelayReport;
+  const relayed = r.sent + r.received;
+  const row: RelayRow = {
+    target: t.name,
+    mode,
+    rate,
+    sent: r.sent,
+    received: r.received,
+    lost: r.sent - r.received,
+    kernelDrops: udpDrops(t.pid) - dropsBefore,
+    relayedPerSecond: (relayed * 1000) / r.sendMs,
+    cpuUsPerPacket: cpuUs / Math.max(1, relayed),
+    userUsPerPacket: userUs / Math.max(1, relayed),
+    systemUsPerPacket: systemUs / Math.max(1, relayed),
+    cpuCores: cpuUs / 1000 / (r.sendMs + 500),
+    rttP50: r.rtt.p50,
+    rttP99: r.rtt.p99,
+    rssMiB: rssBytes(t.pid) / MiB,
+  };
+  log(
+    `relay    ${t.name.padEnd(6)} ${mode.padEnd(7)} ${fmt(rate).padStart(7)} pkt/s: lost ${row.lost}/${row.sent} (kernel drops ${row.kernelDrops}), ${row.cpuUsPerPacket.toFixed(2)} µs CPU/relayed pkt (user ${row.userUsPerPacket.toFixed(2)}), ${row.cpuCores.toFixed(2)} cores, RTT p50 ${row.rttP50.toFixed(3)} p99 ${row.rttP99.toFixed(3)} ms`,
+  );
+  return row;
+}
 
 async function main(): Promise<void> {
   const started = new Date();
   log(
     `bench/turn — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}`,
   );
+  caps = ensureBufferCaps(4 * MiB);
+  log(`socket buffer caps: ${caps.note}`);
   const peer: CoturnPeer = await startCoturnPeer();
   closers.push(() => peer.close());
   // Relay ports: 10,000 each, disjoint, below Linux's ephemeral range (32768+). coturn
@@ -171,8 +198,14 @@ async function main(): Promise<void> {
   closers.push(() => itda.close());
   const coturn = await startCoturnTarget(coturnPorts, coturnThreads);
   closers.push(() => coturn.close());
+  const floor = values['no-floor'] === true ? undefined : await startFloor(peer.port);
+  if (floor !== undefined) closers.push(() => floor.close());
   const targets = [itda, coturn];
-  for (const t of targets) log(`  ${t.name}: pid ${t.pid}, udp ${t.host}:${t.udpPort} — ${t.notes}`);
+  for (const t of [...targets, ...(floor === undefined ? [] : [floor])]) {
+    const listeners = udpSockets(t.pid).filter((u) => u.local.endsWith(`:${t.udpPort}`));
+    const buffers = listeners.map((u) => `rb ${u.rb} tb ${u.tb}`).join(', ') || 'unknown (no ss)';
+    log(`  ${t.name}: pid ${t.pid}, udp ${t.host}:${t.udpPort} (socket buffers: ${buffers}) — ${t.notes}`);
+  }
   const load = forkLoad();
   const summary = new Map<string, TargetSummary>();
   for (const t of targets) {
@@ -293,36 +326,28 @@ async function main(): Promise<void> {
       );
       if (ready.setupFailures > 0)
         log(`  ${t.name} ${mode}: ${ready.setupFailures} clients failed to set up: ${ready.firstError}`);
-      for (const rate of rates) {
-        await settle(300);
-        const { result, cpuUs, userUs, systemUs } = await measured(t, () =>
-          ask<'relay'>(load, { cmd: 'relay-run', rate, size, durationMs, drainMs: 500 }, 'relay', phaseTimeout),
-        );
-        const r = result as RelayReport;
-        const relayed = r.sent + r.received;
-        const row: RelayRow = {
-          target: t.name,
-          mode,
-          rate,
-          sent: r.sent,
-          received: r.received,
-          lost: r.sent - r.received,
-          relayedPerSecond: (relayed * 1000) / r.sendMs,
-          cpuUsPerPacket: cpuUs / Math.max(1, relayed),
-          userUsPerPacket: userUs / Math.max(1, relayed),
-          systemUsPerPacket: systemUs / Math.max(1, relayed),
-          cpuCores: cpuUs / 1000 / (r.sendMs + 500),
-          rttP50: r.rtt.p50,
-          rttP99: r.rtt.p99,
-          rssMiB: rssBytes(t.pid) / MiB,
-        };
-        rows.push(row);
-        log(
-          `relay    ${t.name.padEnd(6)} ${mode.padEnd(7)} ${fmt(rate).padStart(7)} pkt/s: lost ${row.lost}/${row.sent}, ${row.cpuUsPerPacket.toFixed(2)} µs CPU/relayed pkt (user ${row.userUsPerPacket.toFixed(2)}), ${row.cpuCores.toFixed(2)} cores, RTT p50 ${row.rttP50.toFixed(3)} p99 ${row.rttP99.toFixed(3)} ms`,
-        );
-      }
+      for (const rate of rates) rows.push(await relayRun(load, t, mode, rate, phaseTimeout));
       await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
     }
+  }
+  // ---- the floor: the same load through a bare node:dgram forwarder (no TURN, no modes).
+  if (floor !== undefined) {
+    await settle();
+    await ask(
+      load,
+      {
+        cmd: 'relay-setup',
+        server: undefined,
+        credentials,
+        mode: 'channel',
+        peer: { host: floor.host, port: floor.udpPort },
+        clients,
+      },
+      'ready',
+      phaseTimeout,
+    );
+    for (const rate of rates) rows.push(await relayRun(load, floor, 'floor', rate, phaseTimeout));
+    await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
   }
   for (const t of targets) (summary.get(t.name) as TargetSummary).peakRssMiB = peakRssBytes(t.pid) / MiB;
 
@@ -330,105 +355,10 @@ async function main(): Promise<void> {
   const it = summary.get('itda') as TargetSummary;
   const co = summary.get('coturn') as TargetSummary;
   log('');
-  log(
-    table([
-      ['metric', 'itda', 'coturn', 'itda/coturn'],
-      [
-        'STUN Binding requests/s',
-        fmt(it.binding.perSecond),
-        fmt(co.binding.perSecond),
-        ratio(it.binding.perSecond, co.binding.perSecond),
-      ],
-      [
-        'STUN Binding CPU µs/request',
-        it.binding.cpuUsPerRequest.toFixed(2),
-        co.binding.cpuUsPerRequest.toFixed(2),
-        ratio(it.binding.cpuUsPerRequest, co.binding.cpuUsPerRequest),
-      ],
-      [
-        'STUN Binding user-space CPU µs/request',
-        it.binding.userUsPerRequest.toFixed(2),
-        co.binding.userUsPerRequest.toFixed(2),
-        ratio(it.binding.userUsPerRequest, co.binding.userUsPerRequest),
-      ],
-      [
-        'STUN Binding requests per CPU-second',
-        fmt(1e6 / it.binding.cpuUsPerRequest),
-        fmt(1e6 / co.binding.cpuUsPerRequest),
-        ratio(co.binding.cpuUsPerRequest, it.binding.cpuUsPerRequest),
-      ],
-      [
-        'allocations/s',
-        fmt(it.allocations.perSecond),
-        fmt(co.allocations.perSecond),
-        ratio(it.allocations.perSecond, co.allocations.perSecond),
-      ],
-      [
-        'CPU µs/allocation (Allocate×2 + Refresh 0)',
-        it.allocations.cpuUsPerAllocation.toFixed(1),
-        co.allocations.cpuUsPerAllocation.toFixed(1),
-        ratio(it.allocations.cpuUsPerAllocation, co.allocations.cpuUsPerAllocation),
-      ],
-      [
-        'RSS idle / peak MiB',
-        `${it.idleRssMiB.toFixed(1)} / ${it.peakRssMiB.toFixed(1)}`,
-        `${co.idleRssMiB.toFixed(1)} / ${co.peakRssMiB.toFixed(1)}`,
-        '',
-      ],
-    ]),
-  );
+  log(summaryTable(it, co));
   log('');
-  const relayTable: string[][] = [
-    [
-      'mode',
-      'pkt/s sent',
-      'itda lost',
-      'coturn lost',
-      'itda µs/pkt',
-      'coturn µs/pkt',
-      'itda/coturn CPU',
-      'user+sys µs itda / coturn',
-      'itda RTT p50/p99 ms',
-      'coturn RTT p50/p99 ms',
-      'added RTT p50 itda/coturn ms',
-    ],
-  ];
-  let sustained: Record<string, number> = {};
-  for (const mode of modes) {
-    for (const rate of rates) {
-      const i = rows.find((r) => r.target === 'itda' && r.mode === mode && r.rate === rate);
-      const c = rows.find((r) => r.target === 'coturn' && r.mode === mode && r.rate === rate);
-      if (i === undefined || c === undefined) continue;
-      relayTable.push([
-        mode,
-        fmt(rate),
-        `${i.lost}`,
-        `${c.lost}`,
-        i.cpuUsPerPacket.toFixed(2),
-        c.cpuUsPerPacket.toFixed(2),
-        ratio(i.cpuUsPerPacket, c.cpuUsPerPacket),
-        `${i.userUsPerPacket.toFixed(1)}+${i.systemUsPerPacket.toFixed(1)} / ${c.userUsPerPacket.toFixed(1)}+${c.systemUsPerPacket.toFixed(1)}`,
-        `${i.rttP50.toFixed(3)} / ${i.rttP99.toFixed(3)}`,
-        `${c.rttP50.toFixed(3)} / ${c.rttP99.toFixed(3)}`,
-        `${(i.rttP50 - direct.rtt.p50).toFixed(3)} / ${(c.rttP50 - direct.rtt.p50).toFixed(3)}`,
-      ]);
-    }
-    const coturnOk = rows.filter((r) => r.target === 'coturn' && r.mode === mode && r.lost === 0).map((r) => r.rate);
-    const best = coturnOk.length === 0 ? 0 : Math.max(...coturnOk);
-    sustained = { ...sustained, [mode]: best };
-  }
-  log(table(relayTable));
-  log('');
-  log(
-    `direct RTT p50 ${direct.rtt.p50.toFixed(3)} ms (load → echo peer → load, no relay); "relayed packets" count both directions (to the peer and back).`,
-  );
-  for (const mode of modes) {
-    const best = sustained[mode] ?? 0;
-    const i = rows.find((r) => r.target === 'itda' && r.mode === mode && r.rate === best);
-    log(
-      `${mode}: highest rate coturn relayed without loss: ${fmt(best)} pkt/s — itda at that rate lost ${i === undefined ? '–' : i.lost}`,
-    );
-  }
+  const { text, sustained } = relayReport(rows, modes, rates, direct.rtt.p50);
+  log(text);
   if (values.json !== undefined) {
     writeFileSync(
       values.json,
@@ -441,6 +371,7 @@ async function main(): Promise<void> {
           summary: Object.fromEntries(summary),
           relay: rows,
           sustained,
+          socketBufferCaps: caps?.note,
         },
         null,
         2,
@@ -459,6 +390,7 @@ try {
 } finally {
   for (const c of children) if (c.connected) c.disconnect();
   for (const close of closers.reverse()) await close().catch(() => {});
+  caps?.restore();
   clearTimeout(hardTimer);
 }
 process.exit(exitCode);

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { startCoturn, stop } from '../../e2e/interop/coturn.ts';
 
 const RUNNER = fileURLToPath(new URL('./itda-server.ts', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 
 export const REALM = 'itda';
 export const USER = { name: 'bench', password: 'bench-password' };
 
 /** A running server: its process id (for procfs), ports, and how to stop it. */
 export interface Target {
-  readonly name: 'itda' | 'coturn';
+  readonly name: 'itda' | 'coturn' | 'floor';
   readonly pid: number;
   readonly host: string;
   readonly udpPort: number;
@@ -25,17 +26,16 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Starts the itda runner; `cpuProfDir` adds `--cpu-prof` into that directory. */
-export async function startItda(ports: { min: number; max: number }, cpuProfDir?: string): Promise<Target> {
-  const args = [
-    ...(cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir]),
-    RUNNER,
-    JSON.stringify({ realm: REALM, users: { [USER.name]: USER.password }, minPort: ports.min, maxPort: ports.max }),
-  ];
+/** Spawns a Node runner that prints one `{"ready":true,…}` line; resolves with that line. */
+async function spawnRunner(
+  name: string,
+  args: string[],
+): Promise<{ child: ChildProcess; pid: number; ready: { udp: number; tcp?: number } }> {
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  if (child.pid === undefined) throw new Error('could not start the itda runner');
-  const ready = await new Promise<{ udp: number; tcp: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('itda runner: no ready line within 15 s')), 15_000);
+  if (child.pid === undefined) throw new Error(`could not start the ${name} runner`);
+  const pid = child.pid;
+  const ready = await new Promise<{ udp: number; tcp?: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} runner: no ready line within 15 s`)), 15_000);
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
       try {
@@ -50,16 +50,41 @@ export async function startItda(ports: { min: number; max: number }, cpuProfDir?
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`itda runner exited with ${code}`));
+      reject(new Error(`${name} runner exited with ${code}`));
     });
   });
+  return { child, pid, ready };
+}
+
+/** Starts the itda runner; `cpuProfDir` adds `--cpu-prof` into that directory. */
+export async function startItda(ports: { min: number; max: number }, cpuProfDir?: string): Promise<Target> {
+  const args = [
+    ...(cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir]),
+    RUNNER,
+    JSON.stringify({ realm: REALM, users: { [USER.name]: USER.password }, minPort: ports.min, maxPort: ports.max }),
+  ];
+  const { child, pid, ready } = await spawnRunner('itda', args);
   return {
     name: 'itda',
-    pid: child.pid,
+    pid,
     host: '127.0.0.1',
     udpPort: ready.udp,
-    tcpPort: ready.tcp,
+    tcpPort: ready.tcp ?? 0,
     notes: `node ${process.version}, one thread for JS (+ libuv/V8 helper threads)`,
+    close: () => stop(child, 10_000),
+  };
+}
+
+/** Starts the floor: a bare node:dgram forwarder to the echo peer at `peerPort` (floor-server.ts). */
+export async function startFloor(peerPort: number): Promise<Target> {
+  const { child, pid, ready } = await spawnRunner('floor', [FLOOR, JSON.stringify({ peerPort })]);
+  return {
+    name: 'floor',
+    pid,
+    host: '127.0.0.1',
+    udpPort: ready.udp,
+    tcpPort: 0,
+    notes: `node ${process.version}, node:dgram forwarder without TURN (the floor of any Node relay)`,
     close: () => stop(child, 10_000),
   };
 }
