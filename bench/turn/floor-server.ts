@@ -9,6 +9,10 @@
  * (same buffer sizes, synchronous lookup for IP literals), so itda's cost above this
  * floor is what `@itda/turn` adds, and the floor's cost above coturn is Node's.
  *
+ * A STUN Binding request (a 20-byte message of type 0x0001) is answered instead, with a
+ * success response carrying XOR-MAPPED-ADDRESS (RFC 8489 §14.2) and nothing else: the
+ * floor of a Node STUN server (one `message` event, one `send()`).
+ *
  * Prints `{"ready":true,"udp":N}` and runs until SIGTERM/SIGINT. At most 1,000 upstream
  * sockets (the benchmark uses --clients of them).
  */
@@ -44,7 +48,32 @@ const listener = await bind(bufferBytes);
 const upstreams = new Map<number, Socket>();
 const pending = new Map<number, Buffer[]>();
 
+/** A Binding success with XOR-MAPPED-ADDRESS for an IPv4 client (the benchmark's clients are on 127.0.0.1). */
+function bindingAnswer(request: Buffer, address: string, port: number): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  out.writeUInt32BE(0x0101000c, 0); // Binding success, 12 bytes of attributes
+  request.copy(out, 4, 4, 20); // magic cookie and transaction id
+  out.writeUInt32BE(0x00200008, 20); // XOR-MAPPED-ADDRESS, 8 bytes
+  out.writeUInt16BE(0x0001, 24); // IPv4
+  out.writeUInt16BE(port ^ 0x2112, 26);
+  let at = 28;
+  let value = 0;
+  for (let i = 0; i <= address.length; i++) {
+    const c = i < address.length ? address.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      out[at] = value ^ (out[at - 24] as number);
+      at++;
+      value = 0;
+    } else value = value * 10 + c - 0x30;
+  }
+  return out;
+}
+
 listener.on('message', (msg, rinfo) => {
+  if (msg.length === 20 && msg[0] === 0 && msg[1] === 1) {
+    listener.send(bindingAnswer(msg, rinfo.address, rinfo.port), rinfo.port, rinfo.address);
+    return;
+  }
   const up = upstreams.get(rinfo.port);
   if (up !== undefined) {
     up.send(msg, options.peerPort, PEER);

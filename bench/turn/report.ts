@@ -30,51 +30,59 @@ export interface TargetSummary {
   notes: string;
 }
 
-/** Binding, allocations and memory, itda against coturn. */
-export function summaryTable(it: TargetSummary, co: TargetSummary): string {
+/** Binding, allocations and memory, itda against coturn (Binding also for the floor, when it ran). */
+export function summaryTable(it: TargetSummary, co: TargetSummary, floor?: TargetSummary): string {
+  const f = (value: (s: TargetSummary) => string): string[] => (floor === undefined ? [] : [value(floor)]);
   return table([
-    ['metric', 'itda', 'coturn', 'itda/coturn'],
+    ['metric', 'itda', 'coturn', 'itda/coturn', ...f(() => 'floor (node:dgram)')],
     [
       'STUN Binding requests/s',
       fmt(it.binding.perSecond),
       fmt(co.binding.perSecond),
       ratio(it.binding.perSecond, co.binding.perSecond),
+      ...f((s) => fmt(s.binding.perSecond)),
     ],
     [
       'STUN Binding CPU µs/request',
       it.binding.cpuUsPerRequest.toFixed(2),
       co.binding.cpuUsPerRequest.toFixed(2),
       ratio(it.binding.cpuUsPerRequest, co.binding.cpuUsPerRequest),
+      ...f((s) => s.binding.cpuUsPerRequest.toFixed(2)),
     ],
     [
       'STUN Binding user-space CPU µs/request',
       it.binding.userUsPerRequest.toFixed(2),
       co.binding.userUsPerRequest.toFixed(2),
       ratio(it.binding.userUsPerRequest, co.binding.userUsPerRequest),
+      ...f((s) => s.binding.userUsPerRequest.toFixed(2)),
     ],
     [
       'STUN Binding requests per CPU-second',
       fmt(1e6 / it.binding.cpuUsPerRequest),
       fmt(1e6 / co.binding.cpuUsPerRequest),
       ratio(co.binding.cpuUsPerRequest, it.binding.cpuUsPerRequest),
+      ...f((s) => fmt(1e6 / s.binding.cpuUsPerRequest)),
     ],
     [
       'allocations/s',
       fmt(it.allocations.perSecond),
       fmt(co.allocations.perSecond),
       ratio(it.allocations.perSecond, co.allocations.perSecond),
+      ...f(() => ''),
     ],
     [
       'CPU µs/allocation (Allocate×2 + Refresh 0)',
       it.allocations.cpuUsPerAllocation.toFixed(1),
       co.allocations.cpuUsPerAllocation.toFixed(1),
       ratio(it.allocations.cpuUsPerAllocation, co.allocations.cpuUsPerAllocation),
+      ...f(() => ''),
     ],
     [
       'RSS idle / peak MiB',
       `${it.idleRssMiB.toFixed(1)} / ${it.peakRssMiB.toFixed(1)}`,
       `${co.idleRssMiB.toFixed(1)} / ${co.peakRssMiB.toFixed(1)}`,
       '',
+      ...f((s) => `${s.idleRssMiB.toFixed(1)} / ${s.peakRssMiB.toFixed(1)}`),
     ],
   ]);
 }

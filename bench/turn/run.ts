@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   }
   const load = forkLoad();
   const summary = new Map<string, TargetSummary>();
-  for (const t of targets) {
+  for (const t of [...targets, ...(floor === undefined ? [] : [floor])]) {
     summary.set(t.name, {
       binding: { perSecond: 0, cpuUsPerRequest: 0, userUsPerRequest: 0, timedOut: 0, cpuCores: 0 },
       allocations: { perSecond: 0, cpuUsPerAllocation: 0, failures: 0, firstError: undefined },
@@ -244,8 +244,8 @@ async function main(): Promise<void> {
     `direct RTT (no relay) at 2,000 pkt/s: p50 ${direct.rtt.p50.toFixed(3)} ms, p99 ${direct.rtt.p99.toFixed(3)} ms, lost ${direct.sent - direct.received}`,
   );
 
-  // ---- STUN Binding.
-  for (const t of targets) {
+  // ---- STUN Binding (the floor answers Binding too).
+  for (const t of [...targets, ...(floor === undefined ? [] : [floor])]) {
     await settle();
     const { result, cpuUs, userUs } = await measured(t, () =>
       ask<'binding'>(
@@ -349,13 +349,14 @@ async function main(): Promise<void> {
     for (const rate of rates) rows.push(await relayRun(load, floor, 'floor', rate, phaseTimeout));
     await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
   }
-  for (const t of targets) (summary.get(t.name) as TargetSummary).peakRssMiB = peakRssBytes(t.pid) / MiB;
+  for (const t of [...targets, ...(floor === undefined ? [] : [floor])])
+    (summary.get(t.name) as TargetSummary).peakRssMiB = peakRssBytes(t.pid) / MiB;
 
   // ---- report.
   const it = summary.get('itda') as TargetSummary;
   const co = summary.get('coturn') as TargetSummary;
   log('');
-  log(summaryTable(it, co));
+  log(summaryTable(it, co, summary.get('floor')));
   log('');
   const { text, sustained } = relayReport(rows, modes, rates, direct.rtt.p50);
   log(text);
