@@ -11,7 +11,8 @@
  * - relay: `--clients` allocations send to a UDP echo peer (`turnutils_peer`) at each of
  *   `--rates` packets/s (open loop) through ChannelData and through Send indications,
  *   and get every packet back through the relay: relayed packets/s, server CPU µs per
- *   relayed packet (both directions count), loss, RTT and RTT added over the direct path.
+ *   relayed packet (both directions count), loss, RTT and RTT added over the direct path;
+ *   each target first relays one unmeasured second at the first rate (JIT warm-up);
  *
  * - the floor: the same relay load through a bare node:dgram forwarder without TURN
  *   (floor-server.ts) — what any Node relay pays per packet, so itda − floor is what
@@ -140,6 +141,21 @@ const settle = (ms = 500): Promise<void> => new Promise((r) => setTimeout(r, ms)
 
 const MiB = 1024 * 1024;
 let caps: BufferCaps | undefined;
+
+/**
+ * One second of relay load that is not measured, before a target's first rate of a mode:
+ * a JavaScript server compiles its hot paths (V8 tiers up, on helper threads that count
+ * in the process's CPU) during its first thousands of packets, which would otherwise be
+ * charged to the first rate only. Every target gets the same.
+ */
+async function warmUp(load: ChildProcess, phaseTimeout: number): Promise<void> {
+  await ask<'relay'>(
+    load,
+    { cmd: 'relay-run', rate: rates[0] ?? 5000, size, durationMs: 1000, drainMs: 200 },
+    'relay',
+    phaseTimeout,
+  );
+}
 
 /** One relay measurement: `rate` packets/s through `target` for the duration. */
 async function relayRun(
@@ -326,6 +342,7 @@ async function main(): Promise<void> {
       );
       if (ready.setupFailures > 0)
         log(`  ${t.name} ${mode}: ${ready.setupFailures} clients failed to set up: ${ready.firstError}`);
+      await warmUp(load, phaseTimeout);
       for (const rate of rates) rows.push(await relayRun(load, t, mode, rate, phaseTimeout));
       await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
     }
@@ -346,6 +363,7 @@ async function main(): Promise<void> {
       'ready',
       phaseTimeout,
     );
+    await warmUp(load, phaseTimeout);
     for (const rate of rates) rows.push(await relayRun(load, floor, 'floor', rate, phaseTimeout));
     await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
   }
