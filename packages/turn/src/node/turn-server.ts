@@ -43,6 +43,7 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   readonly #relays = new Set<NodeRelay>();
   readonly #binding = new Set<Promise<void>>();
   #addresses: BoundAddress[] = [];
+  #bufferWarned = false;
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
   /** @throws TurnError turn_bad_options */
@@ -146,14 +147,18 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     return endpoint;
   }
 
-  /** Warns when the kernel granted less buffer than `udpBufferBytes` asked (Linux reports twice the grant). */
+  /**
+   * Warns (once per server) when the kernel granted less buffer than `udpBufferBytes`
+   * asked (Linux reports twice the grant).
+   */
   #checkBuffers(socket: DgramSocket, port: number): void {
     const asked = this.#o.udpBufferBytes;
-    if (asked === 0) return;
+    if (asked === 0 || this.#bufferWarned) return;
     try {
       const recv = socket.getRecvBufferSize() / 2;
       const send = socket.getSendBufferSize() / 2;
       if (recv < asked || send < asked) {
+        this.#bufferWarned = true;
         this.#log.warn('udp socket buffers smaller than asked: raise net.core.rmem_max / wmem_max', {
           port,
           asked,
