@@ -8,7 +8,7 @@ import type { LogLevel } from '@itda/common';
 import { type HostPort, type Setting, validateSettings } from './config.ts';
 import { configError } from './config-error.ts';
 import type { ConfigSpec } from './load-config.ts';
-import { turnUsersRecord } from './turn-settings.ts';
+import { REALM_SETTING, RELAY_PORT_SETTINGS, turnUsersRecord } from './turn-settings.ts';
 
 export interface TurnCliConfig {
   /** UDP and TCP listeners. Default `0.0.0.0:3478`. */
@@ -98,7 +98,7 @@ export const TURN_CLI_SETTINGS: readonly Setting<TurnCliConfig>[] = [
     shownDefault: 'self-signed',
     optional: true,
   },
-  { key: 'realm', flag: 'realm', env: ['ITDA_TURN_REALM'], kind: 'string', arg: '<realm>', help: 'TURN realm' },
+  REALM_SETTING,
   {
     key: 'users',
     flag: 'user',
@@ -137,30 +137,7 @@ export const TURN_CLI_SETTINGS: readonly Setting<TurnCliConfig>[] = [
     shownDefault: 'none',
     optional: true,
   },
-  {
-    key: 'minPort',
-    flag: 'min-port',
-    env: ['ITDA_TURN_MIN_PORT'],
-    kind: 'port',
-    arg: '<n>',
-    help: 'lowest relay port',
-  },
-  {
-    key: 'maxPort',
-    flag: 'max-port',
-    env: ['ITDA_TURN_MAX_PORT'],
-    kind: 'port',
-    arg: '<n>',
-    help: 'highest relay port',
-  },
-  {
-    key: 'allowLoopbackPeers',
-    flag: 'allow-loopback-peers',
-    env: ['ITDA_ALLOW_LOOPBACK_PEERS'],
-    kind: 'bool',
-    arg: '',
-    help: 'relay to 127.0.0.0/8 and ::1 (tests on one machine only)',
-  },
+  ...RELAY_PORT_SETTINGS,
   {
     key: 'allowedPeers',
     flag: 'allowed-peer',

@@ -73,6 +73,47 @@ export const DEFAULT_EMBEDDED_TURN_CONFIG: EmbeddedTurnConfig = {
 };
 
 // Typed against EmbeddedTurnConfig; config.ts spreads them into the ServerConfig table.
+/** Keys every TURN config (`itda serve`'s embedded one and `itda turn`'s) has. */
+type SharedTurnKeys = 'realm' | 'minPort' | 'maxPort' | 'allowLoopbackPeers';
+
+/** `--realm`, the same for `itda serve` and `itda turn`. */
+export const REALM_SETTING: Setting<Record<SharedTurnKeys, unknown>> = {
+  key: 'realm',
+  flag: 'realm',
+  env: ['ITDA_TURN_REALM'],
+  kind: 'string',
+  arg: '<realm>',
+  help: 'TURN realm',
+};
+
+/** Relay port range and the loopback-peer switch, the same for `itda serve` and `itda turn`. */
+export const RELAY_PORT_SETTINGS: readonly Setting<Record<SharedTurnKeys, unknown>>[] = [
+  {
+    key: 'minPort',
+    flag: 'min-port',
+    env: ['ITDA_TURN_MIN_PORT'],
+    kind: 'port',
+    arg: '<n>',
+    help: 'lowest relay port',
+  },
+  {
+    key: 'maxPort',
+    flag: 'max-port',
+    env: ['ITDA_TURN_MAX_PORT'],
+    kind: 'port',
+    arg: '<n>',
+    help: 'highest relay port',
+  },
+  {
+    key: 'allowLoopbackPeers',
+    flag: 'allow-loopback-peers',
+    env: ['ITDA_ALLOW_LOOPBACK_PEERS'],
+    kind: 'bool',
+    arg: '',
+    help: 'let TURN relay to 127.0.0.0/8 and ::1 (tests on one machine only)',
+  },
+];
+
 export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
   {
     key: 'turn',
@@ -126,7 +167,7 @@ export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
     shownDefault: 'self-signed',
     optional: true,
   },
-  { key: 'realm', flag: 'realm', env: ['ITDA_TURN_REALM'], kind: 'string', arg: '<realm>', help: 'TURN realm' },
+  REALM_SETTING,
   {
     key: 'turnUsers',
     flag: 'turn-user',
@@ -175,30 +216,7 @@ export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
     shownDefault: 'page host',
     optional: true,
   },
-  {
-    key: 'minPort',
-    flag: 'min-port',
-    env: ['ITDA_TURN_MIN_PORT'],
-    kind: 'port',
-    arg: '<n>',
-    help: 'lowest relay port',
-  },
-  {
-    key: 'maxPort',
-    flag: 'max-port',
-    env: ['ITDA_TURN_MAX_PORT'],
-    kind: 'port',
-    arg: '<n>',
-    help: 'highest relay port',
-  },
-  {
-    key: 'allowLoopbackPeers',
-    flag: 'allow-loopback-peers',
-    env: ['ITDA_ALLOW_LOOPBACK_PEERS'],
-    kind: 'bool',
-    arg: '',
-    help: 'let TURN relay to 127.0.0.0/8 and ::1 (tests on one machine only)',
-  },
+  ...RELAY_PORT_SETTINGS,
   {
     key: 'turnCredentialTtlMs',
     flag: 'turn-credential-ttl',
