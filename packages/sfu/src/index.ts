@@ -1,0 +1,5 @@
+/**
+ * @itda/sfu — the media plane: Router → WebRtcTransport → Producer / Consumer.
+ * See docs/sfu.md.
+ */
+export {};
