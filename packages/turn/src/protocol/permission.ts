@@ -50,23 +50,39 @@ function liveAllocation<R extends RelayHandle, S>(
   return a !== undefined && a.expiresAt > now ? a : undefined;
 }
 
+/**
+ * The common start of a request on an existing allocation (RFC 8656 §5: authenticate as
+ * in Allocate, then the request needs a live allocation on its 5-tuple, else 437). Answers
+ * the client itself and returns undefined when the request stops here.
+ */
+function openAllocationRequest<R extends RelayHandle, S>(
+  st: CoreState<R, S>,
+  client: ClientRef<S>,
+  msg: DecodedStunMessage,
+) {
+  const req = requestInfo(msg);
+  const now = st.clock.now();
+  const allocation = liveAllocation(st, client, now);
+  const credential = authenticateRequest(st, client, msg, req, allocation);
+  if (credential === undefined) return undefined;
+  const fail = (code: number): void => sendError(st, client, req, code, { credential });
+  if (allocation === undefined) {
+    fail(437);
+    return undefined;
+  }
+  return { req, now, allocation, credential, fail };
+}
+
 export function handleCreatePermission<R extends RelayHandle, S>(
   st: CoreState<R, S>,
   client: ClientRef<S>,
   msg: DecodedStunMessage,
 ): void {
-  const req = requestInfo(msg);
-  const now = st.clock.now();
-  const allocation = liveAllocation(st, client, now);
-  const credential = authenticateRequest(st, client, msg, req, allocation);
-  if (credential === undefined) return;
-  const fail = (code: number): void => sendError(st, client, req, code, { credential });
   // RFC 8656 §10.2: "When the server receives the CreatePermission request, it processes
   // as per Section 5 plus the specific rules mentioned here." No allocation → 437.
-  if (allocation === undefined) {
-    fail(437);
-    return;
-  }
+  const open = openAllocationRequest(st, client, msg);
+  if (open === undefined) return;
+  const { req, now, allocation, credential, fail } = open;
   // "The message is checked for validity. The CreatePermission request MUST contain at
   //  least one XOR-PEER-ADDRESS attribute and MAY contain multiple such attributes. If no
   //  such attribute exists, or if any of these attributes are invalid, then a 400 (Bad
@@ -120,16 +136,9 @@ export function handleChannelBind<R extends RelayHandle, S>(
   client: ClientRef<S>,
   msg: DecodedStunMessage,
 ): void {
-  const req = requestInfo(msg);
-  const now = st.clock.now();
-  const allocation = liveAllocation(st, client, now);
-  const credential = authenticateRequest(st, client, msg, req, allocation);
-  if (credential === undefined) return;
-  const fail = (code: number): void => sendError(st, client, req, code, { credential });
-  if (allocation === undefined) {
-    fail(437);
-    return;
-  }
+  const open = openAllocationRequest(st, client, msg);
+  if (open === undefined) return;
+  const { req, now, allocation, credential, fail } = open;
   // RFC 8656 §12.2: "The server MUST check the following:
   //  * The request contains both a CHANNEL-NUMBER and an XOR-PEER-ADDRESS attribute;
   //  * The channel number is in the range 0x4000 through 0x4FFF (inclusive);
