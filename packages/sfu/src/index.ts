@@ -2,4 +2,4 @@
  * @itda/sfu — the media plane: Router → WebRtcTransport → Producer / Consumer.
  * See docs/sfu.md.
  */
-export {};
+export * from './srtp/index.ts';
