@@ -2,4 +2,6 @@
  * @itda/sfu — the media plane: Router → WebRtcTransport → Producer / Consumer.
  * See docs/sfu.md.
  */
+
+export * from './rtp/index.ts';
 export * from './srtp/index.ts';
