@@ -60,7 +60,9 @@ export class SequenceRewriter {
   /**
    * Input `seq` (newest so far) is not forwarded — e.g. a padding-only packet or a dropped
    * SVC layer — and the gap it leaves is closed: later packets shift down by one.
-   * Call it in place of `rewrite` for that packet.
+   * Call it in place of `rewrite` for that packet. Limit: a late (reordered) packet from
+   * before the skip maps one lower than it should, so the caller should drop packets older
+   * than a skipped one.
    */
   skip(seq: number): void {
     if (this.#pendingSwitch || !this.#started) return;

@@ -198,6 +198,7 @@ export function writeRemb(p: Remb, buf: Uint8Array, offset: number): number {
     mantissa = Math.floor(mantissa / 2);
     exp++;
   }
+  if (mantissa > 0x3ffff) mantissa = 0x3ffff; // beyond 2^18 × 2^63: the largest REMB value
   buf[offset + 16] = p.ssrcs.length;
   buf[offset + 17] = (exp << 2) | Math.floor(mantissa / 0x10000);
   writeU16(buf, offset + 18, mantissa & 0xffff);

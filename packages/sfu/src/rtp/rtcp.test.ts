@@ -300,3 +300,9 @@ test('RtcpReader visits a compound without allocating packet objects', () => {
   assert.equal(p.contentLength, 31);
   assert.equal(p.next(), false);
 });
+
+test('REMB: the largest value saturates instead of spilling into the exponent', () => {
+  const bytes = encodeRtcp([{ type: 'remb', senderSsrc: 0, bitrate: 2 ** 90, ssrcs: [] }]);
+  assert.equal(toHex(bytes.subarray(16, 20)), '00ffffff');
+  assert.deepEqual(parseRtcp(bytes), [{ type: 'remb', senderSsrc: 0, bitrate: 0x3ffff * 2 ** 63, ssrcs: [] }]);
+});

@@ -118,7 +118,7 @@ export class RtpPacketView {
     return this;
   }
 
-  /** The i-th CSRC (0 ≤ i < csrcCount). */
+  /** The i-th CSRC; `i` must be in 0 ≤ i < csrcCount (not checked). */
   csrc(i: number): number {
     return readU32(this.buf, this.offset + RTP_HEADER_LENGTH + i * 4);
   }
