@@ -51,6 +51,28 @@ function liveAllocation<R extends RelayHandle, S>(
 }
 
 /**
+ * The error code for an XOR-PEER-ADDRESS of CreatePermission (RFC 8656 §10.2) or
+ * ChannelBind (§12.2), or undefined when the peer is acceptable. Both sections say:
+ * - "If an XOR-PEER-ADDRESS attribute contains an address of an address family that is
+ *   not the same as that of a relayed transport address for the allocation, the server
+ *   MUST generate an error response with the 443 (Peer Address Family Mismatch)."
+ * - "The server MAY impose restrictions on the IP address [and port values] allowed in
+ *   the XOR-PEER-ADDRESS attribute; if a value is not allowed, the server rejects the
+ *   request with a 403 (Forbidden) error." (§21.3: itda denies by default, peerRefusal.)
+ */
+function peerErrorCode<R extends RelayHandle, S>(
+  st: CoreState<R, S>,
+  allocation: Allocation<R, S>,
+  peer: { family: 'IPv4' | 'IPv6'; address: string; port: number },
+): number | undefined {
+  if (peer.family !== allocation.relayed.family) return 443;
+  const why = peerRefusal(st, peer);
+  if (why === undefined) return undefined;
+  st.log.info('peer refused', { peer: peer.address, reason: why });
+  return 403;
+}
+
+/**
  * The common start of a request on an existing allocation (RFC 8656 §5: authenticate as
  * in Allocate, then the request needs a live allocation on its 5-tuple, else 437). Answers
  * the client itself and returns undefined when the request stops here.
@@ -101,20 +123,9 @@ export function handleCreatePermission<R extends RelayHandle, S>(
     return;
   }
   for (const peer of peers) {
-    // "If an XOR-PEER-ADDRESS attribute contains an address of an address family that is
-    //  not the same as that of a relayed transport address for the allocation, the server
-    //  MUST generate an error response with the 443 (Peer Address Family Mismatch)."
-    if (peer.family !== allocation.relayed.family) {
-      fail(443);
-      return;
-    }
-    // "The server MAY impose restrictions on the IP address allowed in the XOR-PEER-ADDRESS
-    //  attribute; if a value is not allowed, the server rejects the request with a 403
-    //  (Forbidden) error." (RFC 8656 §10.2, §21.3: deny by default.)
-    const why = peerRefusal(st, peer);
-    if (why !== undefined) {
-      st.log.info('peer refused', { peer: peer.address, reason: why });
-      fail(403);
+    const code = peerErrorCode(st, allocation, peer);
+    if (code !== undefined) {
+      fail(code);
       return;
     }
   }
@@ -172,20 +183,9 @@ export function handleChannelBind<R extends RelayHandle, S>(
     fail(400);
     return;
   }
-  // "If the XOR-PEER-ADDRESS attribute contains an address of an address family that is
-  //  not the same as that of a relayed transport address for the allocation, the server
-  //  MUST generate an error response with the 443 (Peer Address Family Mismatch)."
-  if (peer.family !== allocation.relayed.family) {
-    fail(443);
-    return;
-  }
-  // "The server MAY impose restrictions on the IP address and port values allowed in the
-  //  XOR-PEER-ADDRESS attribute; if a value is not allowed, the server rejects the
-  //  request with a 403 (Forbidden) error."
-  const why = peerRefusal(st, peer);
-  if (why !== undefined) {
-    st.log.info('peer refused', { peer: peer.address, reason: why });
-    fail(403);
+  const peerCode = peerErrorCode(st, allocation, peer);
+  if (peerCode !== undefined) {
+    fail(peerCode);
     return;
   }
   // "If the request is valid, but the server is unable to fulfill the request due to some
