@@ -16,9 +16,7 @@ command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
 # coturn: turnserver and the turnutils_* clients for the TURN interop tests (e2e/interop/).
 { command -v turnserver && command -v turnutils_uclient; } >/dev/null 2>&1 || need_pkgs+=(coturn)
-# openssl makes the throwaway TLS certificates of the TURN-over-TLS tests; ip (iproute2)
-# brings up loopback inside the tests' network namespace.
-command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+# ip (iproute2) brings up loopback inside the tests' network namespace.
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   step "installing Debian packages: ${need_pkgs[*]}"

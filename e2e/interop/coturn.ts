@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { selfSignedCertificate } from '@itda/common/node';
 import { stunBinding } from '@itda/turn/client';
 
 const HOST = '127.0.0.1';
@@ -79,33 +80,13 @@ export function relayPortRange(size = 200): { min: number; max: number } {
   return { min, max: min + size - 1 };
 }
 
-/** A throwaway self-signed certificate for 127.0.0.1 (EC P-256, 1 day), written into `dir`. */
+/** A throwaway self-signed certificate for 127.0.0.1 (EC P-256, 1 day, @itda/common/node), written into `dir`. */
 export function selfSignedCert(dir: string): { certPath: string; keyPath: string } {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore', timeout: 10_000 },
-  );
+  const { cert, key } = selfSignedCertificate({ commonName: 'localhost', hosts: ['127.0.0.1'], days: 1 });
+  writeFileSync(certPath, cert);
+  writeFileSync(keyPath, key, { mode: 0o600 });
   return { certPath, keyPath };
 }
 

@@ -16,12 +16,12 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { ItdaError, isItdaError, type Logger } from '@itda/common';
+import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { IceServersProvider } from '@itda/signal';
 import { type BoundAddress, formatTurnMetrics, type ListenOptions, TurnServer } from '@itda/turn';
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
 import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
-import { selfSignedCertificate, spkiSha256 } from './self-signed.ts';
 import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */

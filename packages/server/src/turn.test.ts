@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isItdaError } from '@itda/common';
+import { selfSignedCertificate } from '@itda/common/node';
 import type { IceServer, JoinedMessage } from '@itda/protocol';
 import {
   AttrType,
@@ -26,7 +27,6 @@ import {
 import { restCredential } from '@itda/turn';
 import { WebSocket } from 'ws';
 import { runCli } from './cli.ts';
-import { selfSignedCertificate } from './self-signed.ts';
 import { startServer } from './server.ts';
 import { TURN_CLI_SETTINGS } from './turn-cli-config.ts';
 

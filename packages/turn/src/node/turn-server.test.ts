@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { selfSignedCertificate } from '@itda/common/node';
 import {
   AttrType,
   createTransactionId,
@@ -19,40 +16,7 @@ import {
 import { TestConn, TestTurnClient } from './test-client.ts';
 import { TurnServer } from './turn-server.ts';
 
-/** A throwaway self-signed certificate from openssl, or undefined when openssl is missing. */
-function selfSigned(): { cert: string; key: string } | undefined {
-  const dir = mkdtempSync(join(tmpdir(), 'itda-turn-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const tlsCert = selfSigned();
+const tlsCert = selfSignedCertificate({ hosts: ['127.0.0.1'], days: 1 });
 let server: TurnServer;
 const echo = createSocket('udp4');
 let echoPort = 0;
@@ -66,7 +30,7 @@ before(async () => {
     listen: [
       { transport: 'udp', host: '127.0.0.1', port: 0 },
       { transport: 'tcp', host: '127.0.0.1', port: 0 },
-      ...(tlsCert === undefined ? [] : [{ transport: 'tls' as const, host: '127.0.0.1', port: 0, ...tlsCert }]),
+      { transport: 'tls' as const, host: '127.0.0.1', port: 0, cert: tlsCert.cert, key: tlsCert.key },
     ],
     users: { alice: 'secret' },
     relayIp: '127.0.0.1',
@@ -168,9 +132,7 @@ test('TCP: the same over a stream (RFC 8656 framing, ChannelData padded)', async
   await relayRoundTrip('tcp');
 });
 
-test('TLS: the same over TLS', {
-  skip: tlsCert === undefined ? 'openssl not found: no certificate for the TLS listener' : false,
-}, async () => {
+test('TLS: the same over TLS', async () => {
   await relayRoundTrip('tls');
 });
 
