@@ -154,18 +154,15 @@ test('a closed TCP connection frees its allocation; metrics count relayed packet
   assert.ok(m.allocationsCreated >= 3);
 });
 
-test('RFC 5780 on loopback: CHANGE-REQUEST is answered from 127.0.0.2 and the other port', async (t) => {
+test('RFC 5780 on loopback: CHANGE-REQUEST is answered from 127.0.0.2 and the other port', async () => {
+  // Linux routes all of 127.0.0.0/8 to lo, so 127.0.0.2 is always bindable: a failing
+  // start is a failure, not a reason to skip.
   const nat = new TurnServer({
     listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }],
     relayIp: '127.0.0.1',
     rfc5780: { alternateIp: '127.0.0.2' },
   });
-  try {
-    await nat.start();
-  } catch (err) {
-    t.skip(`127.0.0.2 not usable here: ${(err as Error).message}`);
-    return;
-  }
+  await nat.start();
   try {
     assert.equal(nat.addresses.length, 4);
     const primary = nat.addresses[0];
