@@ -9,12 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ItdaError, type Logger } from '@itda/common';
 import { selfSignedCertificate } from '@itda/common/node';
-import { type BoundAddress, formatTurnMetrics, type ListenOptions, TurnServer } from '@itda/turn';
+import { type BoundAddress, formatTurnMetrics, type ListenOptions, type TurnServer } from '@itda/turn';
 import { configError } from './config-error.ts';
 import { sendError, sendJson } from './http-util.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
 import type { TurnCliConfig } from './turn-cli-config.ts';
-import { chooseRelayIp, turnStartError, turnStartGuard } from './turn-embed.ts';
+import { chooseRelayIp, startTurnServer } from './turn-embed.ts';
 import { turnUsersRecord } from './turn-settings.ts';
 
 /** A running `itda turn`. */
@@ -101,30 +101,21 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
   if (config.users.length === 0 && config.secrets.length === 0) {
     log.warn('no --user and no --secret: STUN Binding only, every TURN request gets 401', { code: 'no_credentials' });
   }
-  const server = turnStartGuard(
-    () =>
-      new TurnServer({
-        realm: config.realm,
-        listen,
-        users: turnUsersRecord(config.users, '--user'),
-        secrets: config.secrets,
-        relayIp,
-        ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
-        minPort: config.minPort,
-        maxPort: config.maxPort,
-        allowLoopbackPeers: config.allowLoopbackPeers,
-        allowedPeers: config.allowedPeers,
-        deniedPeers: config.deniedPeers,
-        ...(config.rfc5780 === undefined ? {} : { rfc5780: { alternateIp: config.rfc5780 } }),
-        logger: log,
-      }),
-  );
-  try {
-    await server.start();
-  } catch (err) {
-    await server.close().catch(() => {});
-    throw turnStartError(err);
-  }
+  const server = await startTurnServer({
+    realm: config.realm,
+    listen,
+    users: turnUsersRecord(config.users, '--user'),
+    secrets: config.secrets,
+    relayIp,
+    ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
+    minPort: config.minPort,
+    maxPort: config.maxPort,
+    allowLoopbackPeers: config.allowLoopbackPeers,
+    allowedPeers: config.allowedPeers,
+    deniedPeers: config.deniedPeers,
+    ...(config.rfc5780 === undefined ? {} : { rfc5780: { alternateIp: config.rfc5780 } }),
+    logger: log,
+  });
   let http: Server | undefined;
   const metricsAt = config.metricsListen[0];
   if (metricsAt !== undefined) {

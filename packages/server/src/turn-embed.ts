@@ -18,7 +18,13 @@ import { hostname, networkInterfaces } from 'node:os';
 import { ItdaError, isItdaError, type Logger } from '@itda/common';
 import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { IceServersProvider } from '@itda/signal';
-import { type BoundAddress, formatTurnMetrics, type ListenOptions, TurnServer } from '@itda/turn';
+import {
+  type BoundAddress,
+  formatTurnMetrics,
+  type ListenOptions,
+  TurnServer,
+  type TurnServerOptions,
+} from '@itda/turn';
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
 import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
@@ -71,13 +77,24 @@ export function turnStartError(err: unknown): ItdaError {
   );
 }
 
-/** Runs `make` (a TurnServer constructor, which validates its options), mapping its errors. */
-export function turnStartGuard<T>(make: () => T): T {
+/**
+ * Creates and starts a TurnServer for the CLI: bad options → `invalid_config` (exit 2), a
+ * listener that cannot bind → `listen_failed`, after closing whatever had started.
+ */
+export async function startTurnServer(options: TurnServerOptions): Promise<TurnServer> {
+  let server: TurnServer;
   try {
-    return make();
+    server = new TurnServer(options);
   } catch (err) {
     throw turnStartError(err);
   }
+  try {
+    await server.start();
+  } catch (err) {
+    await server.close().catch(() => {});
+    throw turnStartError(err);
+  }
+  return server;
 }
 
 /** The first non-internal IPv4 address of this machine, if any. */
@@ -174,27 +191,18 @@ export async function startEmbeddedTurn(
     config.turnAnnounce ?? (certificate?.selfSigned === false ? ['stun', 'udp', 'tcp', 'tls'] : ['stun', 'udp', 'tcp']);
   const secrets = config.turnSecrets.length > 0 ? config.turnSecrets : [randomBytes(24).toString('base64url')];
 
-  const server = turnStartGuard(
-    () =>
-      new TurnServer({
-        realm: config.realm,
-        listen,
-        users: turnUsersRecord(config.turnUsers, '--turn-user'),
-        secrets,
-        relayIp,
-        ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
-        minPort: config.minPort,
-        maxPort: config.maxPort,
-        allowLoopbackPeers: config.allowLoopbackPeers,
-        logger: log,
-      }),
-  );
-  try {
-    await server.start();
-  } catch (err) {
-    await server.close().catch(() => {});
-    throw turnStartError(err);
-  }
+  const server = await startTurnServer({
+    realm: config.realm,
+    listen,
+    users: turnUsersRecord(config.turnUsers, '--turn-user'),
+    secrets,
+    relayIp,
+    ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
+    minPort: config.minPort,
+    maxPort: config.maxPort,
+    allowLoopbackPeers: config.allowLoopbackPeers,
+    logger: log,
+  });
   const addresses = server.addresses;
   const portOf = (t: BoundAddress['transport']): number | undefined => addresses.find((a) => a.transport === t)?.port;
   const iceServersProvider = turnIceServersProvider({
