@@ -12,6 +12,8 @@ import { ItdaError, type ItdaErrorOptions } from '@itda/common';
  * - `rtcp_bad_length` — length field runs past the datagram, or a count does not fit it (RFC 3550 §6.4.1).
  * - `rtcp_bad_padding` — padding on a packet other than the last one of a compound, or a bad count (RFC 3550 §6.4.1, A.2).
  * - `rtcp_bad_value` — a value that cannot be encoded (e.g. an SDES text over 255 bytes, too many report blocks).
+ * - `rtcp_over_limit` — a well-formed count over a documented parser limit (e.g. more transport-cc packet
+ *   statuses than `MAX_TRANSPORT_CC_STATUSES`), refused before anything is allocated.
  */
 export type RtpErrorCode =
   | 'rtp_too_short'
@@ -22,7 +24,8 @@ export type RtpErrorCode =
   | 'rtcp_bad_version'
   | 'rtcp_bad_length'
   | 'rtcp_bad_padding'
-  | 'rtcp_bad_value';
+  | 'rtcp_bad_value'
+  | 'rtcp_over_limit';
 
 /** The one error RTP/RTCP parsers and builders throw. Assert on `code`, not on the message. */
 export class RtpError extends ItdaError {

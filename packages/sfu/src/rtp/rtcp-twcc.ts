@@ -10,6 +10,16 @@
  * ```
  * Reference time: 24-bit signed, multiples of 64 ms. Receive deltas: multiples of 250 µs,
  * 1 byte unsigned ("small") or 2 bytes signed ("large").
+ *
+ * Packet chunks (§3.1.3, §3.1.4): a run length chunk (`0 S S L…L`, 13-bit run of one
+ * symbol), a one-bit status vector (`1 0` + 14 symbols: not received / small delta) or a
+ * two-bit status vector (`1 1` + 7 symbols).
+ *
+ * Limits: a run length chunk describes up to 8,191 statuses in 2 bytes, so a 40-byte
+ * packet can announce 65,535 statuses. The parser first walks the chunks without
+ * allocating and refuses a status count that the chunks and the receive-delta bytes do
+ * not actually describe (`rtcp_bad_length`) or that exceeds `MAX_TRANSPORT_CC_STATUSES`
+ * (`rtcp_over_limit`); only then does it build one object per status.
  */
 import { RtpError } from './errors.ts';
 import { FEEDBACK_HEADER_LENGTH } from './rtcp-feedback.ts';
@@ -39,9 +49,61 @@ export interface TransportCc {
   packets: TwccPacket[];
 }
 
-const MAX_STATUS_COUNT = 0xffff;
+/**
+ * Largest packet status count this module parses or writes: 8,192 (about one second of
+ * packets at 8,000 packets/s, far beyond the ~100 ms a browser's feedback covers; libwebrtc's
+ * own limit is 65,535). Bounds the objects one hostile feedback packet can make.
+ */
+export const MAX_TRANSPORT_CC_STATUSES = 8192;
 
-/** Parses transport-wide CC feedback in `buf[offset, end)`. */
+const RUN_LENGTH_MAX = 0x1fff;
+
+/**
+ * Walks the packet chunks of `count` statuses starting at `pos` without allocating: returns
+ * the number of chunk bytes, and sets `DELTA_BYTES` to the receive-delta bytes the statuses
+ * need. Throws when the chunks run past `end`.
+ */
+function scanChunks(buf: Uint8Array, pos: number, end: number, count: number): number {
+  let described = 0;
+  let deltaBytes = 0;
+  const start = pos;
+  while (described < count) {
+    if (pos + 2 > end) throw new RtpError('rtcp_bad_length', 'transport-cc packet chunks run past the packet');
+    const chunk = readU16(buf, pos);
+    pos += 2;
+    const left = count - described;
+    if ((chunk & 0x8000) === 0) {
+      const symbol = (chunk >> 13) & 3;
+      const run = Math.min(chunk & RUN_LENGTH_MAX, left);
+      described += run;
+      if (symbol === TwccStatus.SMALL_DELTA) deltaBytes += run;
+      else if (symbol === TwccStatus.LARGE_DELTA) deltaBytes += 2 * run;
+    } else if ((chunk & 0x4000) === 0) {
+      const n = Math.min(14, left);
+      for (let i = 0; i < n; i++) deltaBytes += (chunk >> (13 - i)) & 1;
+      described += n;
+    } else {
+      const n = Math.min(7, left);
+      for (let i = 0; i < n; i++) {
+        const s = (chunk >> (2 * (6 - i))) & 3;
+        if (s === TwccStatus.SMALL_DELTA) deltaBytes += 1;
+        else if (s === TwccStatus.LARGE_DELTA) deltaBytes += 2;
+      }
+      described += n;
+    }
+  }
+  DELTA_BYTES = deltaBytes;
+  return pos - start;
+}
+
+let DELTA_BYTES = 0;
+
+/**
+ * Parses transport-cc feedback in `buf[offset, end)`. Throws `RtpError`: `rtcp_too_short`
+ * (under 20 bytes), `rtcp_bad_length` (chunks or deltas run past the packet),
+ * `rtcp_over_limit` (status count over `MAX_TRANSPORT_CC_STATUSES`). Allocates one object per
+ * status only after the whole packet has been checked.
+ */
 export function parseTransportCc(buf: Uint8Array, offset: number, end: number): TransportCc {
   let pos = offset + FEEDBACK_HEADER_LENGTH;
   if (pos + 8 > end) throw new RtpError('rtcp_too_short', 'transport-cc feedback shorter than 20 bytes');
@@ -51,15 +113,24 @@ export function parseTransportCc(buf: Uint8Array, offset: number, end: number): 
   const referenceTime = ref & 0x800000 ? ref - 0x1000000 : ref;
   const feedbackCount = buf[pos + 7] as number;
   pos += 8;
+  if (count > MAX_TRANSPORT_CC_STATUSES) {
+    throw new RtpError(
+      'rtcp_over_limit',
+      `transport-cc announces ${count} packet statuses (limit ${MAX_TRANSPORT_CC_STATUSES})`,
+    );
+  }
+  const chunkBytes = scanChunks(buf, pos, end, count);
+  if (pos + chunkBytes + DELTA_BYTES > end) {
+    throw new RtpError('rtcp_bad_length', 'transport-cc receive deltas run past the packet');
+  }
   const packets: TwccPacket[] = [];
   while (packets.length < count) {
-    if (pos + 2 > end) throw new RtpError('rtcp_bad_length', 'transport-cc packet chunks run past the packet');
     const chunk = readU16(buf, pos);
     pos += 2;
     if ((chunk & 0x8000) === 0) {
       // Run length chunk: T=0, S (2 bits), run length (13 bits).
       const symbol = (chunk >> 13) & 3;
-      const run = chunk & 0x1fff;
+      const run = chunk & RUN_LENGTH_MAX;
       for (let i = 0; i < run && packets.length < count; i++) {
         packets.push({ sequence: (baseSequence + packets.length) & 0xffff, status: symbol, deltaUs: 0 });
       }
@@ -81,11 +152,9 @@ export function parseTransportCc(buf: Uint8Array, offset: number, end: number): 
   }
   for (const p of packets) {
     if (p.status === TwccStatus.SMALL_DELTA) {
-      if (pos + 1 > end) throw new RtpError('rtcp_bad_length', 'transport-cc receive deltas run past the packet');
       p.deltaUs = (buf[pos] as number) * 250;
       pos += 1;
     } else if (p.status === TwccStatus.LARGE_DELTA) {
-      if (pos + 2 > end) throw new RtpError('rtcp_bad_length', 'transport-cc receive deltas run past the packet');
       const v = readU16(buf, pos);
       p.deltaUs = (v & 0x8000 ? v - 0x10000 : v) * 250;
       pos += 2;
@@ -106,54 +175,96 @@ export function parseTransportCc(buf: Uint8Array, offset: number, end: number): 
 function symbolFor(p: TwccPacket): number {
   if (p.status === TwccStatus.NOT_RECEIVED) return 0;
   const units = Math.round(p.deltaUs / 250);
-  if (units < -0x8000 || units > 0x7fff) throw new RtpError('rtcp_bad_value', `transport-cc delta ${p.deltaUs} µs`);
+  if (!(units >= -0x8000 && units <= 0x7fff))
+    throw new RtpError('rtcp_bad_value', `transport-cc delta ${p.deltaUs} µs`);
   return units >= 0 && units <= 255 ? TwccStatus.SMALL_DELTA : TwccStatus.LARGE_DELTA;
 }
 
-function deltaBytes(packets: readonly TwccPacket[]): number {
-  let n = 0;
-  for (const p of packets) n += symbolFor(p);
-  return n;
+/** The chunk `nextChunk` chose last, and the statuses it covers. */
+let CHUNK = 0;
+
+/**
+ * Chooses the packet chunk for the statuses from `i` on (symbols in `symbols[0, n)`), like
+ * libwebrtc: a run length chunk for a run of 7 or more equal symbols (or one that ends the
+ * list), else a one-bit vector when the next 14 symbols need no large delta, else a
+ * two-bit vector of 7. Sets `CHUNK`; returns how many statuses it covers.
+ */
+function nextChunk(symbols: Uint8Array, i: number, n: number): number {
+  const first = symbols[i] as number;
+  let run = 1;
+  while (i + run < n && run < RUN_LENGTH_MAX && symbols[i + run] === first) run++;
+  if (run >= 7 || i + run === n) {
+    CHUNK = (first << 13) | run;
+    return run;
+  }
+  const m = Math.min(14, n - i);
+  let oneBit = true;
+  for (let j = 0; j < m; j++) if ((symbols[i + j] as number) > 1) oneBit = false;
+  if (oneBit) {
+    let chunk = 0x8000;
+    for (let j = 0; j < m; j++) chunk |= (symbols[i + j] as number) << (13 - j);
+    CHUNK = chunk;
+    return m;
+  }
+  const k = Math.min(7, n - i);
+  let chunk = 0xc000;
+  for (let j = 0; j < k; j++) chunk |= (symbols[i + j] as number) << (2 * (6 - j));
+  CHUNK = chunk;
+  return k;
+}
+
+function symbolsOf(p: TransportCc): Uint8Array {
+  const n = p.packets.length;
+  if (n === 0 || n > MAX_TRANSPORT_CC_STATUSES) {
+    throw new RtpError(
+      'rtcp_bad_value',
+      `transport-cc needs 1–${MAX_TRANSPORT_CC_STATUSES} packet statuses, got ${p.packets.length}`,
+    );
+  }
+  const symbols = new Uint8Array(n);
+  for (let i = 0; i < n; i++) symbols[i] = symbolFor(p.packets[i] as TwccPacket);
+  return symbols;
 }
 
 export function transportCcSize(p: TransportCc): number {
-  if (p.packets.length === 0 || p.packets.length > MAX_STATUS_COUNT) {
-    throw new RtpError('rtcp_bad_value', `transport-cc needs 1–65535 packet statuses, got ${p.packets.length}`);
+  const symbols = symbolsOf(p);
+  const n = symbols.length;
+  let size = FEEDBACK_HEADER_LENGTH + 8;
+  for (let i = 0; i < n; ) {
+    i += nextChunk(symbols, i, n);
+    size += 2;
   }
-  const chunks = Math.ceil(p.packets.length / 7);
-  return (FEEDBACK_HEADER_LENGTH + 8 + 2 * chunks + deltaBytes(p.packets) + 3) & ~3;
+  for (let i = 0; i < n; i++) size += symbols[i] as number; // 0, 1 or 2 delta bytes
+  return (size + 3) & ~3;
 }
 
 /**
- * Writes transport-cc feedback with two-bit status vector chunks (7 statuses per chunk);
- * the status of each packet is derived from `deltaUs` (received) or kept 0. Packets must be
- * consecutive from `baseSequence`. Padding to 32 bits is zero bytes inside the length
- * (the draft's implementations do so without the P bit).
+ * Writes transport-cc feedback; the status of each packet is derived from `deltaUs`
+ * (received) or kept 0, and the chunks are chosen per `nextChunk` (run length, one-bit or
+ * two-bit vectors). Packets must be consecutive from `baseSequence`, 1 to
+ * `MAX_TRANSPORT_CC_STATUSES` of them. Padding to 32 bits is zero bytes inside the length
+ * (libwebrtc does so without the P bit).
  */
 export function writeTransportCc(p: TransportCc, buf: Uint8Array, offset: number): number {
   const size = transportCcSize(p);
+  const symbols = symbolsOf(p);
+  const n = symbols.length;
   writeRtcpHeader(buf, offset, RtcpFmt.TWCC, RtcpType.RTPFB, size);
   writeU32(buf, offset + 4, p.senderSsrc);
   writeU32(buf, offset + 8, p.mediaSsrc);
   let pos = offset + FEEDBACK_HEADER_LENGTH;
   writeU16(buf, pos, p.baseSequence);
-  writeU16(buf, pos + 2, p.packets.length);
+  writeU16(buf, pos + 2, n);
   writeU32(buf, pos + 4, ((p.referenceTime & 0xffffff) * 256 + (p.feedbackCount & 0xff)) >>> 0);
   pos += 8;
-  const n = p.packets.length;
-  for (let i = 0; i < n; i += 7) {
-    let chunk = 0xc000;
-    for (let j = 0; j < 7; j++) {
-      const pkt = p.packets[i + j];
-      const s = pkt === undefined ? 0 : symbolFor(pkt);
-      chunk |= s << (2 * (6 - j));
-    }
-    writeU16(buf, pos, chunk);
+  for (let i = 0; i < n; ) {
+    i += nextChunk(symbols, i, n);
+    writeU16(buf, pos, CHUNK);
     pos += 2;
   }
-  for (const pkt of p.packets) {
-    const s = symbolFor(pkt);
-    const units = Math.round(pkt.deltaUs / 250);
+  for (let i = 0; i < n; i++) {
+    const s = symbols[i] as number;
+    const units = Math.round((p.packets[i] as TwccPacket).deltaUs / 250);
     if (s === TwccStatus.SMALL_DELTA) buf[pos++] = units;
     else if (s === TwccStatus.LARGE_DELTA) {
       writeU16(buf, pos, units & 0xffff);

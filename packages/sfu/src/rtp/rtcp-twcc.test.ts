@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RtpError } from './errors.ts';
+import { encodeRtcp, parseRtcp } from './rtcp.ts';
+import { MAX_TRANSPORT_CC_STATUSES, type TransportCc, type TwccPacket } from './rtcp-twcc.ts';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+function expectCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof RtpError && err.code === code);
+}
+
+/** A transport-cc packet: header, base 0, `count` statuses, reference 0, then `chunks` (hex). */
+function twcc(count: number, chunks: string): Uint8Array {
+  const body = hex(`00000001 00000002 0000 ${count.toString(16).padStart(4, '0')} 00000000 ${chunks}`);
+  const padded = new Uint8Array(4 + ((body.length + 3) & ~3));
+  padded.set(hex(`8fcd${(padded.length / 4 - 1).toString(16).padStart(4, '0')}`), 0);
+  padded.set(body, 4);
+  return padded;
+}
+
+test('hostile transport-cc: 65,535 statuses in 40 bytes are refused before allocation (rtcp_over_limit)', () => {
+  // Eight run length chunks of 8,191 "not received" and one of 7: 65,535 statuses in 18 bytes.
+  const bytes = twcc(0xffff, `${'1fff'.repeat(8)} 0007`);
+  assert.ok(bytes.length <= 40);
+  expectCode(() => parseRtcp(bytes), 'rtcp_over_limit');
+});
+
+test('transport-cc: a status count the chunks or deltas do not describe is rtcp_bad_length', () => {
+  // 8,000 statuses announced, one chunk of 100 "not received", then the packet ends.
+  expectCode(() => parseRtcp(twcc(8000, '0064')), 'rtcp_bad_length');
+  // 8,000 "small delta" statuses in one run length chunk need 8,000 delta bytes; there are 2.
+  expectCode(() => parseRtcp(twcc(8000, '3f40 0000')), 'rtcp_bad_length');
+  // Large deltas need two bytes each.
+  expectCode(() => parseRtcp(twcc(2, '4002 0001')), 'rtcp_bad_length');
+});
+
+test('transport-cc at the limit: MAX_TRANSPORT_CC_STATUSES lost packets in two run length chunks parse', () => {
+  const fb = parseRtcp(twcc(MAX_TRANSPORT_CC_STATUSES, '1fff 0001'))[0] as TransportCc;
+  assert.equal(fb.packets.length, MAX_TRANSPORT_CC_STATUSES);
+  assert.ok(fb.packets.every((p) => p.status === 0));
+  assert.equal(fb.packets.at(-1)?.sequence, MAX_TRANSPORT_CC_STATUSES - 1);
+  expectCode(() => parseRtcp(twcc(MAX_TRANSPORT_CC_STATUSES + 1, '1fff 0002')), 'rtcp_over_limit');
+});
+
+function feedback(packets: TwccPacket[], baseSequence = packets[0]?.sequence ?? 0): TransportCc {
+  return { type: 'twcc', senderSsrc: 1, mediaSsrc: 2, baseSequence, referenceTime: 5, feedbackCount: 9, packets };
+}
+
+function seqs(base: number, statuses: number[], delta = 1000): TwccPacket[] {
+  return statuses.map((status, i) => ({
+    sequence: (base + i) & 0xffff,
+    status,
+    deltaUs: status === 0 ? 0 : status === 1 ? delta : 100_000,
+  }));
+}
+
+test('writer chooses run length chunks for long runs and one-bit vectors for small deltas', () => {
+  // 100 received with small deltas, 50 lost: two run length chunks.
+  const runs = feedback(seqs(10, [...Array(100).fill(1), ...Array(50).fill(0)]));
+  const a = encodeRtcp([runs]);
+  assert.equal(a.length, (20 + 2 * 2 + 100 + 3) & ~3);
+  assert.equal(Buffer.from(a.subarray(20, 24)).toString('hex'), '2064' + '0032');
+  assert.deepEqual(parseRtcp(a), [runs]);
+  // Alternating received/lost, small deltas: one-bit vectors of 14.
+  const alt = feedback(
+    seqs(
+      0xfff0,
+      Array.from({ length: 28 }, (_, i) => i & 1),
+    ),
+  );
+  const b = encodeRtcp([alt]);
+  assert.equal(Buffer.from(b.subarray(20, 24)).toString('hex'), '95559555');
+  assert.deepEqual(parseRtcp(b), [alt]);
+  // A large delta among them forces two-bit vectors of 7.
+  const mixed = feedback(seqs(0, [1, 2, 0, 1, 2, 0, 1, 1]));
+  const c = encodeRtcp([mixed]);
+  assert.equal(Buffer.from(c.subarray(20, 22)).toString('hex'), 'd861');
+  assert.deepEqual(parseRtcp(c), [mixed]);
+});
+
+test('seeded round trip: random statuses and deltas survive write → parse exactly', () => {
+  let s = 0x2545f491;
+  const rand = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+  for (let round = 0; round < 300; round++) {
+    const n = 1 + Math.floor(rand() * (round < 290 ? 200 : MAX_TRANSPORT_CC_STATUSES));
+    const base = Math.floor(rand() * 0x10000);
+    const runny = rand() < 0.5;
+    let last = 1;
+    const packets: TwccPacket[] = [];
+    for (let i = 0; i < n; i++) {
+      const status = runny && rand() < 0.9 ? last : Math.floor(rand() * 3);
+      last = status;
+      const deltaUs =
+        status === 0 ? 0 : status === 1 ? 250 * Math.floor(rand() * 256) : 250 * (Math.floor(rand() * 0xffff) - 0x8000);
+      // A "large" delta that fits 0–255 units is written as small; keep statuses consistent.
+      const units = deltaUs / 250;
+      packets.push({
+        sequence: (base + i) & 0xffff,
+        status: status === 0 ? 0 : units >= 0 && units <= 255 ? 1 : 2,
+        deltaUs,
+      });
+    }
+    const fb = feedback(packets, base);
+    assert.deepEqual(parseRtcp(encodeRtcp([fb])), [fb], `round ${round}`);
+  }
+});
