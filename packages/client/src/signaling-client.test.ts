@@ -138,7 +138,7 @@ test('a dropped socket resumes with the same id; queued messages are flushed aft
   assert.equal(sockets.length, 2);
   last().open();
   assert.deepEqual(last().sent, [{ type: 'resume', v: 1, room: 'r1', participantId: 'p1', resumeToken: 'tok-p1' }]);
-  last().reply({ type: 'resumed', participantId: 'p1', participants: [], iceServers: [] });
+  last().reply({ type: 'resumed', participantId: 'p1', mode: 'p2p', participants: [], iceServers: [] });
   assert.deepEqual(resumed, ['p1']);
   assert.deepEqual(last().types(), ['resume', 'candidate']);
   assert.deepEqual(states, ['connecting', 'connected', 'reconnecting', 'connected']);

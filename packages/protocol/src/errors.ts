@@ -38,6 +38,18 @@ export const ErrorCode = {
   UnknownParticipant: 'unknown_participant',
   /** `resume` named no session that can be resumed (unknown, expired or wrong token). */
   ResumeFailed: 'resume_failed',
+  /** The room is in `sfu` mode but no media server is available (or it failed to take the request). */
+  SfuUnavailable: 'sfu_unavailable',
+  /** `publish` carried an offer the media server cannot use (no usable codec, no BUNDLE, bad SDP, …). */
+  SfuBadOffer: 'sfu_bad_offer',
+  /** `subscribed` carried an answer the media server cannot apply. */
+  SfuBadAnswer: 'sfu_bad_answer',
+  /** `subscribed` answered an offer `version` that is not the one outstanding; the newer offer stands. */
+  SfuStaleVersion: 'sfu_stale_version',
+  /** publish / subscribed / resubscribe in a room that is not in `sfu` mode. */
+  NotSfuRoom: 'not_sfu_room',
+  /** offer / answer / candidate relay in a room that is not in `p2p` mode (use publish/subscribe). */
+  NotP2pRoom: 'not_p2p_room',
   /** A server fault; the connection stays usable. */
   Internal: 'internal',
 } as const;

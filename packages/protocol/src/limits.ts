@@ -19,7 +19,19 @@ export const DEFAULT_LIMITS = {
   resumeGraceMs: 15_000,
   /** How long an empty room lives before it is closed, in ms. */
   emptyRoomGraceMs: 30_000,
+  /** Participants in an SFU room unless configured otherwise. */
+  sfuRoomCapacity: 50,
+  /**
+   * `data` budget of a connection: refill rate in payload characters per second. A
+   * 300 KiB file in base64 16 KiB chunks (~410,000 characters) fits in the burst.
+   */
+  dataBytesPerSecond: 256 * 1024,
+  /** `data` budget size (token bucket of payload characters). */
+  dataBurstBytes: 1024 * 1024,
 } as const;
+
+/** Largest `data.payload`, in characters: room for a 16 KiB chunk in base64 with framing. */
+export const MAX_DATA_PAYLOAD = 48 * 1024;
 
 /** Room names: URL-safe (RFC 3986 unreserved characters), 1–64 characters. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;

@@ -5,7 +5,7 @@
  * discriminated by `type`. Documented in docs/signaling.md.
  */
 import { z } from 'zod';
-import { MAX_NAME_LENGTH, MAX_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
+import { MAX_DATA_PAYLOAD, MAX_NAME_LENGTH, MAX_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 export const RoomName = z.string().regex(ROOM_NAME_PATTERN, 'room names are 1–64 of A–Z a–z 0–9 . _ ~ -');
@@ -60,6 +60,28 @@ export type IceCandidate = z.infer<typeof IceCandidate>;
 const Sdp = z.string().min(1).max(MAX_SDP_LENGTH);
 const Version = z.literal(PROTOCOL_VERSION);
 
+/** What a published track carries, in SFU rooms (`publish.tracks`, `subscribe.tracks`). */
+export const SfuTrackSource = z.enum(['microphone', 'camera', 'screen', 'screen-audio']);
+export type SfuTrackSource = z.infer<typeof SfuTrackSource>;
+
+/** One sending m-line of a publish offer and what it carries. */
+export const PublishTrack = z.object({ mid: z.string().min(1).max(32), source: SfuTrackSource });
+export type PublishTrack = z.infer<typeof PublishTrack>;
+
+/** One m-line of a subscribe offer: whose track it is, its kind and source. */
+export const SubscribeTrack = z.object({
+  mid: z.string().min(1).max(32),
+  participantId: ParticipantId,
+  kind: z.enum(['audio', 'video']),
+  source: SfuTrackSource,
+});
+export type SubscribeTrack = z.infer<typeof SubscribeTrack>;
+
+/** Offers are numbered from 1 per subscribe connection. */
+const SubscribeVersion = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Opaque application data relayed by the server (`data`), at most MAX_DATA_PAYLOAD characters. */
+const DataPayload = z.string().max(MAX_DATA_PAYLOAD);
+
 // ---------------------------------------------------------------- client → server
 
 export const JoinMessage = z.object({
@@ -98,6 +120,23 @@ export const UpdateMessage = z.object({
 export const LeaveMessage = z.object({ type: z.literal('leave') });
 export const PingMessage = z.object({ type: z.literal('ping'), ts: z.number().optional() });
 
+/** SFU rooms: the offer of the client's publish peer connection and what each sending m-line carries. */
+export const PublishMessage = z.object({
+  type: z.literal('publish'),
+  sdp: Sdp,
+  tracks: z.array(PublishTrack).max(64),
+});
+/** SFU rooms: the client's answer to the `subscribe` offer numbered `version`. */
+export const SubscribedMessage = z.object({ type: z.literal('subscribed'), sdp: Sdp, version: SubscribeVersion });
+/** SFU rooms: asks for a fresh `subscribe` offer; `iceRestart` asks for new ICE credentials in it (RFC 8445 §9). */
+export const ResubscribeMessage = z.object({ type: z.literal('resubscribe'), iceRestart: z.boolean().optional() });
+/**
+ * Application data (chat, files) relayed through the server: to one participant
+ * (`to`) or, without `to`, to everyone else in the room. Subject to its own byte budget
+ * (`limits.dataBytesPerSecond` / `limits.dataBurstBytes`).
+ */
+export const DataMessage = z.object({ type: z.literal('data'), to: ParticipantId.optional(), payload: DataPayload });
+
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
   ResumeMessage,
@@ -107,6 +146,10 @@ export const ClientMessage = z.discriminatedUnion('type', [
   UpdateMessage,
   LeaveMessage,
   PingMessage,
+  PublishMessage,
+  SubscribedMessage,
+  ResubscribeMessage,
+  DataMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export const CLIENT_MESSAGE_TYPES = [
@@ -118,6 +161,10 @@ export const CLIENT_MESSAGE_TYPES = [
   'update',
   'leave',
   'ping',
+  'publish',
+  'subscribed',
+  'resubscribe',
+  'data',
 ] as const;
 
 // ---------------------------------------------------------------- server → client
@@ -127,6 +174,12 @@ export const Limits = z.object({
   ratePerSecond: z.number(),
   rateBurst: z.number(),
   roomCapacity: z.number(),
+  /** Largest `data.payload`, characters. */
+  maxDataPayload: z.number().optional(),
+  /** Refill rate of the `data` budget, payload characters per second. */
+  dataBytesPerSecond: z.number().optional(),
+  /** Size of the `data` budget, payload characters. */
+  dataBurstBytes: z.number().optional(),
 });
 
 export const JoinedMessage = z.object({
@@ -149,6 +202,8 @@ export const JoinedMessage = z.object({
 export const ResumedMessage = z.object({
   type: z.literal('resumed'),
   participantId: ParticipantId,
+  /** The room's mode (as in `joined`). */
+  mode: RoomMode,
   /** The others in the room now (some may have come or gone meanwhile). */
   participants: z.array(ParticipantInfo),
   iceServers: z.array(IceServer),
@@ -178,6 +233,17 @@ export const RelayedCandidate = z.object({
   candidate: IceCandidate.nullable(),
 });
 export const PongMessage = z.object({ type: z.literal('pong'), ts: z.number().optional() });
+/** SFU rooms: the server's answer to `publish`. */
+export const PublishedMessage = z.object({ type: z.literal('published'), sdp: Sdp });
+/** SFU rooms: an offer for the subscribe peer connection; answer it with `subscribed` of the same `version`. */
+export const SubscribeMessage = z.object({
+  type: z.literal('subscribe'),
+  sdp: Sdp,
+  version: SubscribeVersion,
+  tracks: z.array(SubscribeTrack).max(1024),
+});
+/** `data` relayed from another participant. */
+export const RelayedData = z.object({ type: z.literal('data'), from: ParticipantId, payload: DataPayload });
 export const ErrorMessage = z.object({
   type: z.literal('error'),
   /** A stable code from ErrorCode. */
@@ -203,6 +269,9 @@ export const ServerMessage = z.discriminatedUnion('type', [
   PongMessage,
   ErrorMessage,
   ClosedMessage,
+  PublishedMessage,
+  SubscribeMessage,
+  RelayedData,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
@@ -215,6 +284,13 @@ export type UpdateMessage = z.infer<typeof UpdateMessage>;
 export type JoinedMessage = z.infer<typeof JoinedMessage>;
 export type ResumedMessage = z.infer<typeof ResumedMessage>;
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
+export type PublishMessage = z.infer<typeof PublishMessage>;
+export type SubscribedMessage = z.infer<typeof SubscribedMessage>;
+export type ResubscribeMessage = z.infer<typeof ResubscribeMessage>;
+export type DataMessage = z.infer<typeof DataMessage>;
+export type PublishedMessage = z.infer<typeof PublishedMessage>;
+export type SubscribeMessage = z.infer<typeof SubscribeMessage>;
+export type RelayedData = z.infer<typeof RelayedData>;
 export type ClosedMessage = z.infer<typeof ClosedMessage>;
 /** A message of the given `type`, from either direction's union. */
 export type ClientMessageOf<T extends ClientMessage['type']> = Extract<ClientMessage, { type: T }>;

@@ -51,7 +51,15 @@ test('join/joined, participant-joined, relay of offer/answer/candidates, leave',
   const ja = await a.join('call', 'Ada');
   assert.deepEqual(ja.iceServers, [{ urls: 'stun:127.0.0.1:3478' }]);
   assert.equal(ja.resumeGraceMs, 300);
-  assert.deepEqual(ja.limits, { maxMessageBytes: 65536, ratePerSecond: 20, rateBurst: 20, roomCapacity: 4 });
+  assert.deepEqual(ja.limits, {
+    maxMessageBytes: 65536,
+    ratePerSecond: 20,
+    rateBurst: 20,
+    roomCapacity: 4,
+    maxDataPayload: 49152,
+    dataBytesPerSecond: 262144,
+    dataBurstBytes: 1048576,
+  });
   const b = await connect(server);
   const jb = await b.join('call', 'Bob');
   assert.deepEqual(

@@ -2,8 +2,9 @@
  * Configuration of the signaling core: limits, capacity, grace periods and policy
  * callbacks (ICE servers, token verification). Validated once, in `resolveSignalConfig`.
  */
-import { DEFAULT_LIMITS, type IceServer, type RoomMode } from '@itda/protocol';
+import { DEFAULT_LIMITS, type IceServer, MAX_DATA_PAYLOAD, type RoomMode } from '@itda/protocol';
 import { SignalError, SignalErrorCode } from './errors.ts';
+import type { SfuBackend } from './sfu-backend.ts';
 import type { TokenVerifier } from './token.ts';
 
 /** Who is asking for ICE servers; a TURN REST credential provider can use `identity`. */
@@ -26,14 +27,28 @@ export type IceServersProvider = (context: IceServersContext) => IceServer[];
 export interface SignalConfig {
   /** Rooms without a token: anyone may join and rooms are created on join. Default true. */
   openRooms: boolean;
-  /** Participants per room unless the room sets its own. Default 4 (`DEFAULT_LIMITS.roomCapacity`), 1–1000. */
+  /** Participants per `p2p` room unless the room sets its own. Default 4 (`DEFAULT_LIMITS.roomCapacity`), 1–1000. */
   roomCapacity: number;
+  /** Participants per `sfu` room unless the room sets its own. Default 50 (`DEFAULT_LIMITS.sfuRoomCapacity`), 1–1000. */
+  sfuRoomCapacity: number;
+  /**
+   * Mode of rooms created by a join, and by `createRoom` without a mode. Default `sfu`
+   * when an SFU backend is configured, else `p2p`. Must be one of `supportedModes`.
+   */
+  defaultRoomMode: RoomMode | undefined;
   /** Largest message accepted, bytes of UTF-8. Default 64 KiB; 1 KiB – 16 MiB. */
   maxMessageBytes: number;
   /** Token bucket refill, messages per second per connection. Default 50. */
   ratePerSecond: number;
   /** Token bucket size. Default 200. */
   rateBurst: number;
+  /**
+   * `data` relay budget per connection, on top of the message rate: refill in payload
+   * characters per second. Default 256 KiB/s (`DEFAULT_LIMITS.dataBytesPerSecond`).
+   */
+  dataBytesPerSecond: number;
+  /** `data` relay budget size, payload characters. Default 1 MiB (`DEFAULT_LIMITS.dataBurstBytes`); at least 48 KiB. */
+  dataBurstBytes: number;
   /**
    * A connection that has had this many × `rateBurst` messages dropped since it was last
    * quiet is closed with `CloseCode.RateLimitExceeded`. Default 5.
@@ -47,8 +62,10 @@ export interface SignalConfig {
   resumeGraceMs: number;
   /** How long an empty room created by a join lives, ms. Default 30000. */
   emptyRoomGraceMs: number;
-  /** Modes `createRoom` accepts. Default `['p2p']` (the SFU adds `sfu` and `auto`). */
+  /** Modes `createRoom` accepts. Default `['p2p']`; an `sfu` backend adds its `modes`. */
   supportedModes: readonly RoomMode[];
+  /** The media backend of `sfu` rooms. Undefined: `sfu` rooms are not supported. */
+  sfu: SfuBackend | undefined;
   /** ICE servers for a participant. Default: none. */
   iceServers: IceServersProvider;
   /** Verifies room tokens. Undefined: tokens cannot be verified, and any token given is `invalid_token`. */
@@ -58,15 +75,20 @@ export interface SignalConfig {
 export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   openRooms: true,
   roomCapacity: DEFAULT_LIMITS.roomCapacity,
+  sfuRoomCapacity: DEFAULT_LIMITS.sfuRoomCapacity,
+  defaultRoomMode: undefined,
   maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
   ratePerSecond: DEFAULT_LIMITS.ratePerSecond,
   rateBurst: DEFAULT_LIMITS.rateBurst,
+  dataBytesPerSecond: DEFAULT_LIMITS.dataBytesPerSecond,
+  dataBurstBytes: DEFAULT_LIMITS.dataBurstBytes,
   floodCloseFactor: 5,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
   heartbeatTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
   resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
   emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
   supportedModes: ['p2p'],
+  sfu: undefined,
   iceServers: () => [],
   verifyToken: undefined,
 };
@@ -76,6 +98,9 @@ const MAX_MS = 86_400_000;
 
 const RANGES: Record<string, [min: number, max: number]> = {
   roomCapacity: [1, 1000],
+  sfuRoomCapacity: [1, 1000],
+  dataBytesPerSecond: [1024, 1024 * 1024 * 1024],
+  dataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
   maxMessageBytes: [1024, 16 * 1024 * 1024],
   ratePerSecond: [0.1, 100_000],
   rateBurst: [1, 1_000_000],
@@ -105,8 +130,23 @@ export function resolveSignalConfig(partial: Partial<SignalConfig> = {}): Signal
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const config: SignalConfig = { ...DEFAULT_SIGNAL_CONFIG, ...defined };
   for (const key of Object.keys(RANGES)) checkRange(key, config[key as keyof SignalConfig]);
-  if (!Number.isInteger(config.roomCapacity)) {
-    throw new SignalError(SignalErrorCode.InvalidConfig, 'roomCapacity must be an integer');
+  if (!Number.isInteger(config.roomCapacity) || !Number.isInteger(config.sfuRoomCapacity)) {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'roomCapacity and sfuRoomCapacity must be integers');
+  }
+  const sfu = config.sfu;
+  if (sfu !== undefined) {
+    if (typeof sfu.addParticipant !== 'function' || !Array.isArray(sfu.modes)) {
+      throw new SignalError(SignalErrorCode.InvalidConfig, 'sfu must be an SfuBackend');
+    }
+    config.supportedModes = [...new Set([...config.supportedModes, ...sfu.modes])];
+  }
+  config.defaultRoomMode ??= sfu?.modes.includes('sfu') === true ? 'sfu' : 'p2p';
+  if (!config.supportedModes.includes(config.defaultRoomMode)) {
+    throw new SignalError(
+      SignalErrorCode.InvalidConfig,
+      `defaultRoomMode "${config.defaultRoomMode}" is not supported (${config.supportedModes.join(', ')})`,
+      { details: { key: 'defaultRoomMode', value: config.defaultRoomMode } },
+    );
   }
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     throw new SignalError(SignalErrorCode.InvalidConfig, 'heartbeatTimeoutMs must be larger than heartbeatIntervalMs');

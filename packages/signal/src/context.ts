@@ -26,6 +26,8 @@ export interface SignalOutput {
 export interface Connection {
   readonly id: string;
   readonly bucket: TokenBucket;
+  /** The `data` relay budget, in payload characters. */
+  readonly dataBucket: TokenBucket;
   readonly heartbeat: Heartbeat;
   /** The HTTP `Host` header of the request that opened the connection, when known. */
   readonly host: string | undefined;

@@ -10,7 +10,15 @@ test('join answers joined and tells the others; leave tells them too', () => {
   assert.equal(a.mode, 'p2p');
   assert.deepEqual(a.participants, []);
   assert.deepEqual(a.grants, { canPublish: true, canSubscribe: true });
-  assert.deepEqual(a.limits, { maxMessageBytes: 65536, ratePerSecond: 50, rateBurst: 200, roomCapacity: 4 });
+  assert.deepEqual(a.limits, {
+    maxMessageBytes: 65536,
+    ratePerSecond: 50,
+    rateBurst: 200,
+    roomCapacity: 4,
+    maxDataPayload: 49152,
+    dataBytesPerSecond: 262144,
+    dataBurstBytes: 1048576,
+  });
   assert.equal(a.resumeGraceMs, 15_000);
   assert.match(a.participantId, /^p_/);
   assert.ok(a.resumeToken.length >= 32);

@@ -28,6 +28,7 @@ import type { Participant } from './participant.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { type CreateRoomOptions, RoomRegistry } from './registry.ts';
 import type { RoomInfo } from './room.ts';
+import { handleData, handleSfuMessage, sfuRemoved, sfuRoomClosed } from './sfu-handlers.ts';
 
 export interface SignalCoreOptions extends Partial<SignalConfig> {
   /** Effects: where messages and closes go. */
@@ -91,8 +92,13 @@ export class SignalCore {
       wallClock,
       emptyRoomGraceMs: this.config.emptyRoomGraceMs,
       defaultCapacity: this.config.roomCapacity,
+      sfuCapacity: this.config.sfuRoomCapacity,
+      defaultMode: this.config.defaultRoomMode ?? 'p2p',
       supportedModes: this.config.supportedModes,
-      onEmptyClose: (room) => logger.info('empty room closed', { room: room.name }),
+      onEmptyClose: (room) => {
+        logger.info('empty room closed', { room: room.name });
+        sfuRoomClosed(this.#ctx, room);
+      },
     });
     const ctx: CoreContext = {
       config: this.config,
@@ -131,6 +137,7 @@ export class SignalCore {
     const conn: Connection = {
       id: connId,
       bucket: new TokenBucket(ctx.clock, this.config.ratePerSecond, this.config.rateBurst),
+      dataBucket: new TokenBucket(ctx.clock, this.config.dataBytesPerSecond, this.config.dataBurstBytes),
       heartbeat: new Heartbeat(ctx.clock, this.config.heartbeatTimeoutMs, () => this.#heartbeatTimeout(conn)),
       host: info.host,
       participant: undefined,
@@ -219,6 +226,7 @@ export class SignalCore {
     }
     room.participants.clear();
     ctx.rooms.delete(name);
+    sfuRoomClosed(ctx, room);
     ctx.log.info('room closed', { room: name });
     return true;
   }
@@ -260,6 +268,7 @@ export class SignalCore {
     }
     for (const p of ctx.participants.values()) p.leave();
     ctx.participants.clear();
+    for (const room of ctx.rooms.list()) sfuRoomClosed(ctx, room);
     ctx.rooms.clear();
   }
 
@@ -287,6 +296,19 @@ export class SignalCore {
         return;
       case 'leave':
         handleLeave(ctx, conn);
+        return;
+      case 'publish':
+      case 'subscribed':
+      case 'resubscribe':
+        handleSfuMessage(ctx, conn, message);
+        return;
+      case 'data':
+        // Its own budget in payload characters, on top of the message rate (docs/signaling.md).
+        if (!conn.dataBucket.take(message.payload.length)) {
+          this.#overLimit(conn, 'data');
+          return;
+        }
+        handleData(ctx, conn, message);
         return;
     }
   }
@@ -317,8 +339,11 @@ export class SignalCore {
     });
   }
 
-  /** Over the rate limit: drop; `rate_limited` at most once a second; close a persistent flood. */
-  #overLimit(conn: Connection): void {
+  /**
+   * Over the rate limit (or, with `ref` `data`, over the data budget): drop;
+   * `rate_limited` at most once a second; close a persistent flood.
+   */
+  #overLimit(conn: Connection, ref?: string): void {
     conn.dropped++;
     this.metrics.countError(ErrorCode.RateLimited);
     const limit = this.config.floodCloseFactor * this.config.rateBurst;
@@ -346,7 +371,11 @@ export class SignalCore {
     this.#ctx.out.send(conn.id, {
       type: 'error',
       code: ErrorCode.RateLimited,
-      message: `over ${this.config.ratePerSecond} messages/s (burst ${this.config.rateBurst}); message dropped`,
+      message:
+        ref === 'data'
+          ? `data over ${this.config.dataBytesPerSecond} characters/s (burst ${this.config.dataBurstBytes}); dropped`
+          : `over ${this.config.ratePerSecond} messages/s (burst ${this.config.rateBurst}); message dropped`,
+      ...(ref === undefined ? {} : { ref }),
     });
   }
 
@@ -393,6 +422,7 @@ export class SignalCore {
     const room = ctx.rooms.get(p.room);
     if (room === undefined || room.participants.get(p.id) !== p) return;
     room.participants.delete(p.id);
+    sfuRemoved(ctx, room, p.id);
     for (const other of room.participants.values()) {
       ctx.sendTo(other, { type: 'participant-left', participantId: p.id, reason });
     }

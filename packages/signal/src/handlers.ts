@@ -9,6 +9,7 @@ import {
   CloseCode,
   ErrorCode,
   type JoinMessage,
+  MAX_DATA_PAYLOAD,
   type OfferMessage,
   PROTOCOL_VERSION,
   type ResumeMessage,
@@ -18,6 +19,7 @@ import type { Connection, CoreContext } from './context.ts';
 import { SignalError } from './errors.ts';
 import { NO_MEDIA, Participant } from './participant.ts';
 import { sdpSendsMedia } from './sdp.ts';
+import { sfuJoined, sfuResumed } from './sfu-handlers.ts';
 import type { RoomTokenClaims } from './token.ts';
 
 const refuse = (code: ErrorCode, message: string, ref: string): SignalError => new SignalError(code, message, { ref });
@@ -115,10 +117,14 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
       ratePerSecond: config.ratePerSecond,
       rateBurst: config.rateBurst,
       roomCapacity: room.capacity,
+      maxDataPayload: MAX_DATA_PAYLOAD,
+      dataBytesPerSecond: config.dataBytesPerSecond,
+      dataBurstBytes: config.dataBurstBytes,
     },
   });
   const info = participant.info();
   for (const other of others) ctx.sendTo(other, { type: 'participant-joined', participant: info });
+  sfuJoined(ctx, room, participant);
   ctx.log.info('participant joined', {
     room: room.name,
     participantId: participant.id,
@@ -166,10 +172,12 @@ export function handleResume(ctx: CoreContext, conn: Connection, msg: ResumeMess
   ctx.out.send(conn.id, {
     type: 'resumed',
     participantId: participant.id,
+    mode: room?.mode ?? ctx.config.defaultRoomMode ?? 'p2p',
     participants: others.map((p) => p.info()),
     iceServers,
   });
   ctx.log.info('participant resumed', { room: participant.room, participantId: participant.id, connId: conn.id });
+  sfuResumed(ctx, room, participant);
 }
 
 /**
@@ -182,6 +190,10 @@ export function handleRelay(
   msg: OfferMessage | AnswerMessage | CandidateMessage,
 ): void {
   const sender = requireJoined(conn, msg.type);
+  const room = ctx.rooms.get(sender.room);
+  if (room !== undefined && room.mode !== 'p2p') {
+    throw refuse(ErrorCode.NotP2pRoom, `this room is in ${room.mode} mode: use publish/subscribe`, msg.type);
+  }
   const target = msg.to === sender.id ? undefined : ctx.rooms.get(sender.room)?.participants.get(msg.to);
   if (target === undefined) {
     throw refuse(ErrorCode.UnknownParticipant, `no participant "${msg.to.slice(0, 64)}" in this room`, msg.type);

@@ -13,6 +13,7 @@ export type { ParticipantState } from './participant.ts';
 export type { CreateRoomOptions } from './registry.ts';
 export type { RoomInfo, RoomOrigin } from './room.ts';
 export { sdpSendsMedia } from './sdp.ts';
+export type { SfuBackend, SfuParticipant } from './sfu-backend.ts';
 export {
   createTokenVerifier,
   type RoomTokenClaims,

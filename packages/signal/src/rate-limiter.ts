@@ -24,15 +24,15 @@ export class TokenBucket {
     this.#last = clock.now();
   }
 
-  /** Refills for the time passed, then takes one token. False when the bucket is empty. */
-  take(): boolean {
+  /** Refills for the time passed, then takes `cost` tokens (default 1). False (nothing taken) when too few are left. */
+  take(cost = 1): boolean {
     const now = this.#clock.now();
     const elapsed = Math.max(0, now - this.#last);
     this.#last = now;
     this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
     this.#wasFull = this.#tokens >= this.burst;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= cost) {
+      this.#tokens -= cost;
       return true;
     }
     return false;

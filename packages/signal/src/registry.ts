@@ -10,9 +10,9 @@ import { Room, type RoomOrigin } from './room.ts';
 
 export interface CreateRoomOptions {
   name: string;
-  /** Default `p2p`. */
+  /** Default: the server's `defaultRoomMode`. */
   mode?: RoomMode;
-  /** Default: the server's `roomCapacity`. */
+  /** Default: the server's `roomCapacity` (`sfuRoomCapacity` for `sfu` rooms). */
   capacity?: number;
   /** Default `api`. */
   origin?: RoomOrigin;
@@ -24,6 +24,10 @@ export interface RegistryOptions {
   wallClock: () => number;
   emptyRoomGraceMs: number;
   defaultCapacity: number;
+  /** Capacity of `sfu` rooms created without one. Default `defaultCapacity`. */
+  sfuCapacity?: number;
+  /** Mode of rooms created without one. Default `p2p`. */
+  defaultMode?: RoomMode;
   supportedModes: readonly RoomMode[];
   /** Called when a room is closed because it stayed empty. */
   onEmptyClose?: (room: Room) => void;
@@ -55,7 +59,7 @@ export class RoomRegistry {
    * for a mode this server cannot run yet, `room_exists` when the name is taken.
    */
   create(options: CreateRoomOptions): Room {
-    const mode = options.mode ?? 'p2p';
+    const mode = options.mode ?? this.#options.defaultMode ?? 'p2p';
     if (!ROOM_NAME_PATTERN.test(options.name)) {
       throw new SignalError('bad_message', 'room names are 1–64 of A–Z a–z 0–9 . _ ~ -', { status: 400 });
     }
@@ -64,7 +68,9 @@ export class RoomRegistry {
         status: 400,
       });
     }
-    const capacity = options.capacity ?? this.#options.defaultCapacity;
+    const capacity =
+      options.capacity ??
+      (mode === 'sfu' ? (this.#options.sfuCapacity ?? this.#options.defaultCapacity) : this.#options.defaultCapacity);
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1000) {
       throw new SignalError('bad_message', 'capacity must be an integer from 1 to 1000', { status: 400 });
     }

@@ -3,9 +3,10 @@
  * core and of anything built on it (exported as `@itda/signal/testing`).
  */
 import { ManualClock } from '@itda/common';
-import type { ServerMessage } from '@itda/protocol';
+import type { PublishMessage, ResubscribeMessage, RoomMode, ServerMessage, SubscribedMessage } from '@itda/protocol';
 import type { SignalOutput } from './context.ts';
 import { SignalCore, type SignalCoreOptions } from './core.ts';
+import type { SfuBackend, SfuParticipant } from './sfu-backend.ts';
 
 export class RecordingOutput implements SignalOutput {
   readonly sent = new Map<string, ServerMessage[]>();
@@ -72,4 +73,86 @@ export function coreHarness(options: Omit<SignalCoreOptions, 'output'> = {}): Co
     return joined;
   };
   return { core, clock, out, send, join };
+}
+
+/** One call the core made on a FakeSfuBackend. */
+export type SfuCall =
+  | { method: 'addParticipant'; participant: SfuParticipant }
+  | { method: 'publish'; room: string; participantId: string; msg: PublishMessage }
+  | { method: 'subscribed'; room: string; participantId: string; msg: SubscribedMessage }
+  | { method: 'resubscribe'; room: string; participantId: string; msg: ResubscribeMessage }
+  | { method: 'resumed'; room: string; participantId: string }
+  | { method: 'removeParticipant'; room: string; participantId: string }
+  | { method: 'closeRoom'; room: string };
+
+/**
+ * A scripted SfuBackend: records every call in `calls`, keeps each participant's `send`
+ * so a test can push `published` / `subscribe` / errors with `sendTo`, and answers
+ * through `onPublish` / `onSubscribed` / `onResubscribe` when set. `throwOn` makes a
+ * method throw the given error (to test how the core contains backend faults).
+ */
+export class FakeSfuBackend implements SfuBackend {
+  readonly modes: readonly RoomMode[];
+  readonly calls: SfuCall[] = [];
+  readonly #senders = new Map<string, (msg: ServerMessage) => void>();
+  onPublish: ((room: string, participantId: string, msg: PublishMessage) => void) | undefined;
+  onSubscribed: ((room: string, participantId: string, msg: SubscribedMessage) => void) | undefined;
+  onResubscribe: ((room: string, participantId: string, msg: ResubscribeMessage) => void) | undefined;
+  throwOn: Partial<Record<SfuCall['method'], Error>> = {};
+
+  constructor(modes: readonly RoomMode[] = ['sfu']) {
+    this.modes = modes;
+  }
+
+  #record(call: SfuCall): void {
+    this.calls.push(call);
+    const err = this.throwOn[call.method];
+    if (err !== undefined) throw err;
+  }
+
+  addParticipant(participant: SfuParticipant, send: (msg: ServerMessage) => void): void {
+    this.#record({ method: 'addParticipant', participant });
+    this.#senders.set(participant.id, send);
+  }
+
+  publish(room: string, participantId: string, msg: PublishMessage): void {
+    this.#record({ method: 'publish', room, participantId, msg });
+    this.onPublish?.(room, participantId, msg);
+  }
+
+  subscribed(room: string, participantId: string, msg: SubscribedMessage): void {
+    this.#record({ method: 'subscribed', room, participantId, msg });
+    this.onSubscribed?.(room, participantId, msg);
+  }
+
+  resubscribe(room: string, participantId: string, msg: ResubscribeMessage): void {
+    this.#record({ method: 'resubscribe', room, participantId, msg });
+    this.onResubscribe?.(room, participantId, msg);
+  }
+
+  resumed(room: string, participantId: string): void {
+    this.#record({ method: 'resumed', room, participantId });
+  }
+
+  removeParticipant(room: string, participantId: string): void {
+    this.#record({ method: 'removeParticipant', room, participantId });
+    this.#senders.delete(participantId);
+  }
+
+  closeRoom(room: string): void {
+    this.#record({ method: 'closeRoom', room });
+  }
+
+  /** Sends a message to a participant through the `send` the core gave; false when unknown. */
+  sendTo(participantId: string, msg: ServerMessage): boolean {
+    const send = this.#senders.get(participantId);
+    if (send === undefined) return false;
+    send(msg);
+    return true;
+  }
+
+  /** The calls of one method. */
+  callsOf<M extends SfuCall['method']>(method: M): Extract<SfuCall, { method: M }>[] {
+    return this.calls.filter((c): c is Extract<SfuCall, { method: M }> => c.method === method);
+  }
 }

@@ -1,0 +1,34 @@
+/**
+ * The media backend of rooms in `sfu` mode, as the signaling core drives it. The core
+ * validates and authorises the SFU messages (`publish`, `subscribed`, `resubscribe`)
+ * and hands them over; the backend answers through the `send` function it got in
+ * `addParticipant` (`published`, `subscribe`, or `error` with an `sfu_*` code).
+ * `@itda/sfu`'s `SfuService` implements it; `@itda/signal/testing` has a fake.
+ * See docs/signaling.md, "SFU rooms".
+ */
+import type { PublishMessage, ResubscribeMessage, RoomMode, ServerMessage, SubscribedMessage } from '@itda/protocol';
+
+export interface SfuParticipant {
+  room: string;
+  id: string;
+  name: string;
+  canPublish: boolean;
+  canSubscribe: boolean;
+}
+
+export interface SfuBackend {
+  /** A participant is in an sfu room (called after `joined` was sent). `send` reaches the participant's current
+   *  connection (messages sent while it is disconnected in resume grace are dropped; see `resumed`). */
+  addParticipant(p: SfuParticipant, send: (msg: ServerMessage) => void): void;
+  publish(room: string, participantId: string, msg: PublishMessage): void; // answers with send({type:'published'}) or an error
+  subscribed(room: string, participantId: string, msg: SubscribedMessage): void;
+  resubscribe(room: string, participantId: string, msg: ResubscribeMessage): void;
+  /** The participant came back with `resume` (after `resumed` was sent): resend whatever it may have missed. */
+  resumed(room: string, participantId: string): void;
+  /** The participant left for good (leave, kick, or resume grace over). */
+  removeParticipant(room: string, participantId: string): void;
+  /** The room was deleted or expired. */
+  closeRoom(room: string): void;
+  /** Modes this backend runs, e.g. ['sfu']. */
+  readonly modes: readonly RoomMode[];
+}
