@@ -1,0 +1,8 @@
+/**
+ * Per-stream RTCP machinery the router calls: transport-cc feedback, and (as they land)
+ * NACK retransmission, keyframe request throttling, receive statistics and reports.
+ * Sans-IO: bytes and numbers in, packets out; time comes in as arguments or a `Clock`.
+ * See docs/sfu/feedback.md.
+ */
+export { FeedbackError, FeedbackErrorCode } from './errors.ts';
+export { TwccRecorder, type TwccRecorderOptions } from './twcc-recorder.ts';
