@@ -5,3 +5,4 @@
 
 export * from './rtp/index.ts';
 export * from './srtp/index.ts';
+export * from './dtls/index.ts';
