@@ -4,7 +4,7 @@
  * | method | path | answer |
  * |---|---|---|
  * | GET | /api/rooms | 200 `{ rooms: Room[] }` |
- * | POST | /api/rooms `{ name, mode?, capacity? }` | 201 `{ room }`; 400, 409 |
+ * | POST | /api/rooms `{ name, mode?, capacity? }` (mode default: `--room-mode`) | 201 `{ room }`; 400, 409 |
  * | GET | /api/rooms/:name | 200 `{ room }`; 404 |
  * | DELETE | /api/rooms/:name | 204; participants get `closed` and close 4000 |
  * | DELETE | /api/rooms/:name/participants/:id | 204; the participant gets `closed` and close 4009 |
@@ -97,8 +97,9 @@ export async function handleApi(
       if (method !== 'POST') methodNotAllowed('GET, POST');
       const body = await readJsonObject(req, ctx.maxBodyBytes);
       if (typeof body.name !== 'string') throw new HttpError(400, 'bad_request', '"name" must be a string');
-      const mode = body.mode === undefined ? 'p2p' : RoomMode.safeParse(body.mode);
-      if (typeof mode !== 'string' && !mode.success) {
+      // Without a mode: the server's default (`--room-mode`; sfu when the SFU runs).
+      const mode = body.mode === undefined ? undefined : RoomMode.safeParse(body.mode);
+      if (mode !== undefined && !mode.success) {
         throw new HttpError(400, 'bad_request', '"mode" must be one of p2p, sfu, auto');
       }
       if (body.capacity !== undefined && typeof body.capacity !== 'number') {
@@ -106,7 +107,7 @@ export async function handleApi(
       }
       const room = ctx.core.createRoom({
         name: body.name,
-        mode: typeof mode === 'string' ? mode : mode.data,
+        ...(mode === undefined ? {} : { mode: mode.data }),
         ...(body.capacity === undefined ? {} : { capacity: body.capacity }),
       });
       sendJson(res, 201, { room });

@@ -122,3 +122,23 @@ test('durations', () => {
   assert.equal(parseDuration('-1s'), undefined);
   assert.equal(parseDuration('1 week'), undefined);
 });
+
+test('room mode and sfu room capacity: flags, environment, file; unset means the server decides', () => {
+  assert.equal(loadServerConfig().roomMode, undefined);
+  assert.equal(loadServerConfig().sfuRoomCapacity, 50);
+  assert.equal(loadServerConfig({ flags: { 'room-mode': 'p2p' } }).roomMode, 'p2p');
+  assert.equal(loadServerConfig({ env: { ITDA_ROOM_MODE: 'sfu' } }).roomMode, 'sfu');
+  const fromFile = loadServerConfig({
+    flags: { config: 'itda.json' },
+    readFile: files({ roomMode: 'sfu', sfuRoomCapacity: 12 }),
+  });
+  assert.deepEqual([fromFile.roomMode, fromFile.sfuRoomCapacity], ['sfu', 12]);
+  assert.match(
+    errorOf(() => loadServerConfig({ flags: { 'room-mode': 'mesh' } })),
+    /roomMode \(--room-mode, ITDA_ROOM_MODE\): must be p2p or sfu/,
+  );
+  assert.match(
+    errorOf(() => loadServerConfig({ env: { ITDA_SFU_ROOM_CAPACITY: '1001' } })),
+    /ITDA_SFU_ROOM_CAPACITY: must be from 1 to 1000/,
+  );
+});

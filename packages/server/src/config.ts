@@ -30,6 +30,13 @@ export interface ServerConfig extends EmbeddedTurnConfig {
   /** Bearer key for the room API. Unset: API open when open rooms are on, disabled otherwise. */
   apiKey: string | undefined;
   roomCapacity: number;
+  /**
+   * Mode of rooms created by a join or by `POST /api/rooms` without a mode: `p2p` or
+   * `sfu`. Unset: `sfu` when the server runs an SFU, else `p2p`.
+   */
+  roomMode: 'p2p' | 'sfu' | undefined;
+  /** Participants per `sfu` room (rooms may set their own). Default 50. */
+  sfuRoomCapacity: number;
   maxMessageBytes: number;
   /** Messages per second per connection (token bucket refill). */
   rate: number;
@@ -55,6 +62,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   jwtSecrets: [],
   apiKey: undefined,
   roomCapacity: DEFAULT_LIMITS.roomCapacity,
+  roomMode: undefined,
+  sfuRoomCapacity: DEFAULT_LIMITS.sfuRoomCapacity,
   maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
   rate: DEFAULT_LIMITS.ratePerSecond,
   rateBurst: DEFAULT_LIMITS.rateBurst,
@@ -169,7 +178,27 @@ export const SETTINGS: readonly Setting[] = [
     env: ['ITDA_ROOM_CAPACITY'],
     kind: 'int',
     arg: '<n>',
-    help: 'participants per room (rooms may set their own)',
+    help: 'participants per p2p room (rooms may set their own)',
+    min: 1,
+    max: 1000,
+  },
+  {
+    key: 'roomMode',
+    flag: 'room-mode',
+    env: ['ITDA_ROOM_MODE'],
+    kind: 'string',
+    arg: 'p2p|sfu',
+    help: 'mode of rooms created by a join or by the API without a mode',
+    shownDefault: 'sfu when the SFU runs, else p2p',
+    optional: true,
+  },
+  {
+    key: 'sfuRoomCapacity',
+    flag: 'sfu-room-capacity',
+    env: ['ITDA_SFU_ROOM_CAPACITY'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'participants per sfu room (rooms may set their own)',
     min: 1,
     max: 1000,
   },
@@ -378,6 +407,14 @@ export function validateSettings<C>(settings: readonly Setting<C>[], config: C):
 export function validateServerConfig(config: ServerConfig): ServerConfig {
   validateSettings(SETTINGS, config);
   validateEmbeddedTurn(config);
+  if (config.roomMode !== undefined && config.roomMode !== 'p2p' && config.roomMode !== 'sfu') {
+    throw configError(
+      `roomMode (--room-mode, ITDA_ROOM_MODE): must be p2p or sfu, got ${JSON.stringify(config.roomMode)}`,
+      {
+        key: 'roomMode',
+      },
+    );
+  }
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     throw configError(
       'heartbeatTimeoutMs (--heartbeat-timeout) must be larger than heartbeatIntervalMs (--heartbeat-interval)',

@@ -79,6 +79,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   const signal = new SignalServer({
     openRooms: config.openRooms,
     roomCapacity: config.roomCapacity,
+    sfuRoomCapacity: config.sfuRoomCapacity,
+    defaultRoomMode: config.roomMode,
     maxMessageBytes: config.maxMessageBytes,
     ratePerSecond: config.rate,
     rateBurst: config.rateBurst,
