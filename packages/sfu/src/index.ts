@@ -3,6 +3,7 @@
  * See docs/sfu.md.
  */
 
+export * from './dtls/index.ts';
+export * from './ice/index.ts';
 export * from './rtp/index.ts';
 export * from './srtp/index.ts';
-export * from './dtls/index.ts';
