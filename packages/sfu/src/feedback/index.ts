@@ -5,6 +5,7 @@
  * See docs/sfu/feedback.md.
  */
 export { FeedbackError, FeedbackErrorCode } from './errors.ts';
+export { KeyframeThrottle, type KeyframeThrottleOptions } from './keyframe-throttle.ts';
 export { NackResponder, type NackResponderOptions, type ResendFn } from './nack-responder.ts';
 export { RetransmissionBuffer, type RetransmissionBufferOptions, writeRtx } from './retransmission-buffer.ts';
 export { TwccRecorder, type TwccRecorderOptions } from './twcc-recorder.ts';
