@@ -1,7 +1,7 @@
 /**
  * The ICE-lite agent of one WebRtcTransport (RFC 8445 §2.5): it never sends checks,
  * it answers the peer's (§7.3), learns the peer's addresses from them, follows the
- * peer's nomination (USE-CANDIDATE, §7.3.2, §8.2) and watches consent freshness on the
+ * peer's nomination (USE-CANDIDATE, §8.2) and watches consent freshness on the
  * selected pair (RFC 7675). Sans-IO: STUN messages in, answers out, time from a `Clock`
  * or from `tick(now)`; it owns no timer, so one timer wheel can drive thousands.
  *
@@ -215,8 +215,9 @@ export class IceLiteAgent extends TypedEmitter<IceLiteAgentEvents> {
 
   /**
    * ICE restart (RFC 8445 §9) with new local credentials. The old ones stay valid, and
-   * keep the selected tuple alive, until the first valid check with the new ones (JSEP,
-   * RFC 8829 §5.2.1: media continues over the old pair until the new one is ready).
+   * keep the selected tuple alive, until the first valid check with the new ones, so
+   * media continues over the old pair until the restarted session has one (as JSEP
+   * expects of an ICE restart).
    * Set the peer's new ufrag with `setRemoteUfrag` afterwards.
    * @throws IceError ice_bad_credentials
    */
@@ -232,8 +233,8 @@ export class IceLiteAgent extends TypedEmitter<IceLiteAgentEvents> {
    *
    * In order (RFC 8489 §6.3, §9.1.3; RFC 8445 §7.3):
    * 1. not a Binding request → dropped;
-   * 2. FINGERPRINT missing or wrong → dropped (RFC 8445 §7.2.2 makes it mandatory in
-   *    checks; RFC 8489 §7.3: a wrong one means the message is not for this usage);
+   * 2. FINGERPRINT missing or wrong → dropped (ICE checks carry it, RFC 8445 §7;
+   *    RFC 8489 §7.3: a usage with FINGERPRINT discards messages without a correct one);
    * 3. no USERNAME or no MESSAGE-INTEGRITY → 400;
    * 4. USERNAME not `localUfrag:remoteUfrag` (current or pre-restart credentials) → 401;
    * 5. MESSAGE-INTEGRITY does not verify with the local password → 401 (no MI in it);

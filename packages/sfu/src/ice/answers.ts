@@ -1,8 +1,8 @@
 /**
  * The Binding responses an ICE-lite agent sends (RFC 8445 §7.3, RFC 8489 §6.3).
- * Every answer carries FINGERPRINT (RFC 8445 §7.3: "the agent MUST include the
- * FINGERPRINT attribute" in its responses, as in requests, §7.2.2). Answers to an
- * authenticated request carry MESSAGE-INTEGRITY with the same key (RFC 8489 §9.1.4);
+ * Every answer carries FINGERPRINT, as ICE's checks do (RFC 8445 §7; it tells STUN
+ * apart from DTLS and SRTP on the shared port, RFC 8489 §7). Answers to an
+ * authenticated request carry MESSAGE-INTEGRITY with the same key (RFC 8489 §9.1.3);
  * answers to a request that failed authentication do not (RFC 8489 §9.1.3: "the server
  * MUST NOT include a MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256, or USERNAME attribute
  * in the error response").

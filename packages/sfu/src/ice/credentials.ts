@@ -1,5 +1,5 @@
 /**
- * ICE credentials (RFC 8445 §5.3, RFC 8839 §5.4): a username fragment and a password
+ * ICE credentials (RFC 8839 §5.4): a username fragment and a password
  * of ice-chars (`ALPHA / DIGIT / "+" / "/"`), from crypto randomness.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,9 +13,9 @@ export interface IceCredentials {
   pwd: string;
 }
 
-/** ufrag length we generate: 16 characters, 96 bits (RFC 8445 §5.3 asks for at least 24 bits). */
+/** ufrag length we generate: 16 characters, 96 bits (RFC 8839 §5.4 asks for at least 24 bits of randomness). */
 export const UFRAG_LENGTH = 16;
-/** Password length we generate: 32 characters, 192 bits (RFC 8445 §5.3 asks for at least 128 bits). */
+/** Password length we generate: 32 characters, 192 bits (RFC 8839 §5.4 asks for at least 128 bits). */
 export const PWD_LENGTH = 32;
 /** RFC 8839 §5.4: `ice-ufrag-att = "ice-ufrag:" ufrag; ufrag = 4*256ice-char`. */
 export const UFRAG_MIN = 4;

@@ -14,7 +14,7 @@ export const IceErrorCode = {
   BadUsername: 'ice_bad_username',
   /** MESSAGE-INTEGRITY does not verify with the local password: answered 401 (RFC 8489 §9.1.3). */
   BadIntegrity: 'ice_bad_integrity',
-  /** A check without FINGERPRINT, or with a wrong one: dropped (RFC 8445 §7.2.2, RFC 8489 §7.3). */
+  /** A check without FINGERPRINT, or with a wrong one: dropped (RFC 8445 §7, RFC 8489 §7.3). */
   BadFingerprint: 'ice_bad_fingerprint',
   /** The peer claims the controlled role too: answered 487 (RFC 8445 §7.3.1.1). */
   RoleConflict: 'ice_role_conflict',

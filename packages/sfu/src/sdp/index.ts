@@ -27,5 +27,26 @@ export {
 } from './offer.ts';
 export { parseSdp, SDP_DEFAULT_LIMITS, type SdpParseOptions } from './parse.ts';
 export { nextSlot, type SlotPlacement, type SlotUsage } from './slots.ts';
-export * from './types.ts';
+export {
+  type Candidate as SdpCandidate,
+  type Codec as SdpCodec,
+  type Direction as SdpDirection,
+  type Extmap as SdpExtmap,
+  effectiveDirection,
+  effectiveTransport,
+  type Fingerprint as SdpFingerprint,
+  type Group as SdpGroup,
+  type MediaSection,
+  type Msid as SdpMsid,
+  type RawAttribute as SdpRawAttribute,
+  type Rid as SdpRid,
+  type RtcpFeedback as SdpRtcpFeedback,
+  rtxFor,
+  type SessionDescription,
+  type Setup as SdpSetup,
+  type Simulcast as SdpSimulcast,
+  type SsrcDescription as SdpSsrcDescription,
+  type SsrcGroup as SdpSsrcGroup,
+  type TransportAttributes as SdpTransportAttributes,
+} from './types.ts';
 export { writeSdp } from './write.ts';
