@@ -7,5 +7,7 @@
 export { FeedbackError, FeedbackErrorCode } from './errors.ts';
 export { KeyframeThrottle, type KeyframeThrottleOptions } from './keyframe-throttle.ts';
 export { NackResponder, type NackResponderOptions, type ResendFn } from './nack-responder.ts';
+export { type LastSenderReport, ReceiveStats, type ReceiveStatsOptions } from './receive-stats.ts';
 export { RetransmissionBuffer, type RetransmissionBufferOptions, writeRtx } from './retransmission-buffer.ts';
+export { buildConsumerSenderReport, type ConsumerSenderReportInput } from './sender-report.ts';
 export { TwccRecorder, type TwccRecorderOptions } from './twcc-recorder.ts';
