@@ -72,6 +72,7 @@ const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b;
 /** x25519 (29) and secp256r1 (23): what werift implements (RFC 8422 §5.1.1). */
 const CURVES = [29, 23];
 const HANDSHAKE_CLIENT_HELLO = 1;
+const HANDSHAKE_CERTIFICATE_VERIFY = 15;
 const HANDSHAKE_FINISHED = 20;
 /** Alert levels and descriptions (RFC 5246 §7.2). */
 const WARNING = 1;
@@ -98,6 +99,8 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
   #timer: TimerHandle | undefined;
   /** Client role: the server's Finished body, which werift does not keep. */
   #peerFinished: Buffer | undefined;
+  /** Server role: keys computed when the client's Finished checked out, emitted when werift is done. */
+  #keys: SrtpKeyingMaterial | undefined;
 
   constructor(options: DtlsSessionOptions) {
     super();
@@ -184,10 +187,37 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
   // ---- engine callbacks ----
 
   #onHandshake(type: number, body: Buffer): boolean {
+    if (this.#state === 'connected') {
+      // A retransmitted last flight means ours was lost: werift answers a Finished by resending
+      // its last flight (RFC 6347 §4.2.4). A new ClientHello (renegotiation) is refused.
+      return type !== HANDSHAKE_CLIENT_HELLO;
+    }
     if (this.#state !== 'connecting') return false;
     if (this.role === 'server' && type === HANDSHAKE_CLIENT_HELLO) return this.#checkOffer(body);
     if (this.role === 'client' && type === HANDSHAKE_FINISHED) this.#peerFinished = Buffer.from(body);
+    if (this.role === 'server' && type === HANDSHAKE_FINISHED) return this.#authenticateEarly(body);
     return true;
+  }
+
+  /**
+   * Server role: authenticate the client on its Finished, before werift answers with ours,
+   * so a client that fails never sees a completed handshake. When messages came out of order
+   * and the transcript is not complete yet, werift waits for them and `#onConnect` checks.
+   */
+  #authenticateEarly(finished: Buffer): boolean {
+    const engine = this.#engine;
+    const ready =
+      engine.remoteCertificate !== undefined &&
+      engine.masterSecret !== undefined &&
+      engine.transcript().some((m) => m.flight === 5 && m.type === HANDSHAKE_CERTIFICATE_VERIFY);
+    if (!ready || this.#keys !== undefined) return true;
+    try {
+      this.#keys = this.#authenticate(Buffer.from(finished));
+      return true;
+    } catch (err) {
+      this.#fail(asDtlsError(err));
+      return false;
+    }
   }
 
   /** The server refuses a ClientHello we cannot serve, with the reason as the code. */
@@ -220,13 +250,9 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
     if (this.#state !== 'connecting') return;
     let keys: SrtpKeyingMaterial;
     try {
-      keys = this.#authenticate();
+      keys = this.#keys ?? this.#authenticate();
     } catch (err) {
-      this.#fail(
-        err instanceof DtlsError
-          ? err
-          : new DtlsError(DtlsErrorCode.HandshakeFailed, 'handshake check failed', { cause: err }),
-      );
+      this.#fail(asDtlsError(err));
       return;
     }
     this.#timer?.cancel();
@@ -237,7 +263,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
   }
 
   /** Fingerprint (RFC 8122 §5), peer proof (verify.ts), profile, then the RFC 5764 §4.2 key split. */
-  #authenticate(): SrtpKeyingMaterial {
+  #authenticate(peerFinished = this.#peerFinished): SrtpKeyingMaterial {
     const engine = this.#engine;
     const cert = engine.remoteCertificate;
     if (cert === undefined) throw new DtlsError(DtlsErrorCode.NoPeerCertificate, 'peer sent no certificate');
@@ -251,7 +277,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
       transcript: engine.transcript(),
       masterSecret: master,
       peerCertificate: cert,
-      ...(this.#peerFinished === undefined ? {} : { peerFinished: this.#peerFinished }),
+      ...(peerFinished === undefined ? {} : { peerFinished }),
     });
     const id = engine.srtpProfileId;
     const profile = id === undefined ? undefined : srtpProfileById(id);
@@ -346,4 +372,10 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
     this.#timer = undefined;
     this.#engine.close();
   }
+}
+
+function asDtlsError(err: unknown): DtlsError {
+  return err instanceof DtlsError
+    ? err
+    : new DtlsError(DtlsErrorCode.HandshakeFailed, 'handshake check failed', { cause: err });
 }

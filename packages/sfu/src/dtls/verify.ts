@@ -34,7 +34,10 @@ export interface VerifyInput {
   masterSecret: Uint8Array;
   /** DER of the peer's leaf certificate. */
   peerCertificate: Uint8Array;
-  /** Client role: the server's Finished body (werift does not cache it). */
+  /**
+   * The peer's Finished body when it is not in `transcript`: client role always (werift
+   * does not cache the server's); server role when checking before werift sees it.
+   */
   peerFinished?: Uint8Array;
 }
 
@@ -61,10 +64,11 @@ function verifyClient(input: VerifyInput): void {
   if (cvMsg === undefined) throw new DtlsError(DtlsErrorCode.NoPeerCertificate, 'client sent no CertificateVerify');
   checkSignature(input.peerCertificate, concat(t.slice(0, cv)), cvMsg.body, 'CertificateVerify');
   // The client's Finished over every message before it (RFC 5246 §7.4.9).
+  // Either werift cached it, or the caller checks before werift sees it (then the transcript ends before it).
   const fin = t.findIndex((m) => m.flight === 5 && m.type === FINISHED);
-  const finMsg = t[fin];
-  if (finMsg === undefined) throw new DtlsError(DtlsErrorCode.BadFinished, 'client Finished missing');
-  checkFinished(input.masterSecret, true, concat(t.slice(0, fin)), finMsg.body);
+  const finBody = fin >= 0 ? t[fin]?.body : input.peerFinished;
+  if (finBody === undefined) throw new DtlsError(DtlsErrorCode.BadFinished, 'client Finished missing');
+  checkFinished(input.masterSecret, true, concat(fin >= 0 ? t.slice(0, fin) : t), finBody);
 }
 
 function verifyServer(input: VerifyInput): void {

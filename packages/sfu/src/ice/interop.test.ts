@@ -73,6 +73,12 @@ test('libdatachannel (full ICE, controlling) connects to the ICE-lite agent over
 
   const pc = new nodeDataChannel.PeerConnection('ice-interop', { iceServers: [], bindAddress: '127.0.0.1' });
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let dc: ReturnType<typeof pc.createDataChannel> | undefined;
+  const pcClosed = new Promise<void>((resolve) => {
+    pc.onStateChange((state) => {
+      if (state === 'closed') resolve();
+    });
+  });
   try {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`not done in ${DEADLINE_MS} ms`)), DEADLINE_MS);
@@ -91,7 +97,7 @@ test('libdatachannel (full ICE, controlling) connects to the ICE-lite agent over
       agent.setRemoteUfrag(ufrag);
       pc.setRemoteDescription(answerSdp(local.ufrag, local.pwd, port), 'answer');
     });
-    pc.createDataChannel('probe');
+    dc = pc.createDataChannel('probe');
     await Promise.race([iceConnected, deadline]);
     // libjuice nominates (USE-CANDIDATE) in a check after its first success; until then
     // the agent uses the first valid tuple.
@@ -106,7 +112,13 @@ test('libdatachannel (full ICE, controlling) connects to the ICE-lite agent over
     assert.equal(agent.state, 'connected');
   } finally {
     if (timer !== undefined) clearTimeout(timer);
+    dc?.close();
     pc.close();
+    // libdatachannel tears down on its own threads: wait for it (bounded) before cleanup(),
+    // which otherwise can crash the process at exit.
+    let closeTimer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pcClosed, new Promise<void>((resolve) => (closeTimer = setTimeout(resolve, 2000)))]);
+    clearTimeout(closeTimer);
     await new Promise<void>((resolve) => socket.close(() => resolve()));
     nodeDataChannel.cleanup();
   }
