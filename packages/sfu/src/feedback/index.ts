@@ -6,6 +6,7 @@
  */
 export { FeedbackError, FeedbackErrorCode } from './errors.ts';
 export { KeyframeThrottle, type KeyframeThrottleOptions } from './keyframe-throttle.ts';
+export { NackGenerator, type NackGeneratorOptions } from './nack-generator.ts';
 export { NackResponder, type NackResponderOptions, type ResendFn } from './nack-responder.ts';
 export { type LastSenderReport, ReceiveStats, type ReceiveStatsOptions } from './receive-stats.ts';
 export { RetransmissionBuffer, type RetransmissionBufferOptions, writeRtx } from './retransmission-buffer.ts';
