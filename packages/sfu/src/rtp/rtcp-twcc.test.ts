@@ -110,3 +110,13 @@ test('seeded round trip: random statuses and deltas survive write → parse exac
     assert.deepEqual(parseRtcp(encodeRtcp([fb])), [fb], `round ${round}`);
   }
 });
+
+test('the writer picks the chunk Chrome picked: a capture re-encodes to the same chunk and deltas', () => {
+  // Chrome's feedback (padded with the P bit): base 1, 9 received, one run length chunk 0x2009.
+  const chrome = hex('afcd0007 00000001 dd586eb6 00010009 5e911000 2009 1c0c2c38000400 0818 01');
+  const fb = parseRtcp(chrome)[0] as TransportCc;
+  const ours = encodeRtcp([fb]);
+  // Same header fields, chunk and deltas; we pad with zeros inside the length instead of the P bit.
+  assert.equal(Buffer.from(ours.subarray(4, 31)).toString('hex'), Buffer.from(chrome.subarray(4, 31)).toString('hex'));
+  assert.deepEqual(parseRtcp(ours), [fb]);
+});
