@@ -4,8 +4,8 @@
  */
 
 export * from './dtls/index.ts';
-export * from './ice/index.ts';
 export * from './feedback/index.ts';
+export * from './ice/index.ts';
 export * from './rtp/index.ts';
 export * from './sdp/index.ts';
 export * from './srtp/index.ts';
