@@ -3,9 +3,8 @@
  * Every answer carries FINGERPRINT, as ICE's checks do (RFC 8445 §7; it tells STUN
  * apart from DTLS and SRTP on the shared port, RFC 8489 §7). Answers to an
  * authenticated request carry MESSAGE-INTEGRITY with the same key (RFC 8489 §9.1.3);
- * answers to a request that failed authentication do not (RFC 8489 §9.1.3: "the server
- * MUST NOT include a MESSAGE-INTEGRITY, MESSAGE-INTEGRITY-SHA256, or USERNAME attribute
- * in the error response").
+ * answers to a request that failed authentication carry no MESSAGE-INTEGRITY(-SHA256)
+ * or USERNAME (RFC 8489 §9.1.3).
  */
 import {
   AttrType,
