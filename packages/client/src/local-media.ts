@@ -12,7 +12,11 @@
  * Media state changes are announced through `onChange` (the Room sends `update`).
  */
 import type { MediaState } from '@itda/protocol';
-import type { PeerLink } from './peer-link.ts';
+
+/** A connection media is sent on: a P2P link, or the publish connection of an `sfu` room. */
+export interface MediaLink {
+  readonly pc: RTCPeerConnection;
+}
 
 interface Senders {
   audio?: RTCRtpSender;
@@ -29,7 +33,7 @@ export class LocalMedia {
   #media: MediaState;
   /** From `joined.grants.canPublish`: when false nothing is sent. */
   canPublish = true;
-  readonly #senders = new Map<PeerLink, Senders>();
+  readonly #senders = new Map<MediaLink, Senders>();
   readonly #onChange: (media: MediaState) => void;
 
   constructor(stream: MediaStream | null, onChange: (media: MediaState) => void) {
@@ -53,7 +57,7 @@ export class LocalMedia {
   }
 
   /** Starts sending on a new link. */
-  attach(link: PeerLink): void {
+  attach(link: MediaLink): void {
     const senders: Senders = { screen: [] };
     this.#senders.set(link, senders);
     if (!this.canPublish) return;
@@ -72,7 +76,7 @@ export class LocalMedia {
   }
 
   /** Forgets a closed link. */
-  detach(link: PeerLink): void {
+  detach(link: MediaLink): void {
     this.#senders.delete(link);
   }
 

@@ -31,12 +31,19 @@ export type PeerChannelEvents = {
 export interface PeerChannelOptions {
   /** Largest file sent or received, in bytes. Default 100 MiB. */
   maxFileBytes?: number;
+  /**
+   * Drop binary frames and `file-end`s outside a transfer silently instead of reporting
+   * them: for relayed data (`sfu` rooms), where a participant who joined mid-file sees
+   * the rest of it. Default false.
+   */
+  ignoreStrayFrames?: boolean;
 }
 
 export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
   readonly #ch: ChannelLike;
   readonly #receiver: FileReceiver;
   readonly #maxFileBytes: number;
+  readonly #ignoreStray: boolean;
   readonly #abort = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   /** Frames are handled in order even though verifying a file-end is async. */
@@ -46,6 +53,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
     super();
     this.#ch = ch;
     this.#maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
+    this.#ignoreStray = options.ignoreStrayFrames === true;
     this.#receiver = new FileReceiver(this.#maxFileBytes);
   }
 
@@ -94,6 +102,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
     try {
       if (typeof data !== 'string') {
         fileId = this.#receiver.current?.id;
+        if (fileId === undefined && this.#ignoreStray) return;
         const { id, received } = this.#receiver.chunk(data);
         const cur = this.#receiver.current;
         if (cur !== undefined) this.emit('fileProgress', { ...this.#describe(cur), id, transferred: received });
@@ -111,6 +120,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
           return;
         }
         case 'file-end': {
+          if (this.#ignoreStray && this.#receiver.current?.id !== frame.id) return;
           const file = await this.#receiver.end(frame);
           this.emit('fileReceived', file);
           return;

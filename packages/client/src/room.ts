@@ -1,12 +1,16 @@
 /**
  * A call: `new Room(options)`, `await room.join({ room, name, localStream })`,
- * `room.leave()`. Typed events are listed in `RoomEvent`.
+ * `room.leave()`. Typed events are listed in `RoomEvent`. The same API and events in
+ * both room modes (`room.mode`, from `joined`):
  *
- * Topology: a P2P mesh — one RTCPeerConnection per remote participant (rooms of up
- * to 4) until the SFU arrives. The newcomer learns the others from `joined`, the
- * others learn of it from `participant-joined`; both sides create the connection and
- * `negotiationneeded` drives the offers (perfect negotiation, see PeerLink). Chat and
- * files go over each connection's data channel (see PeerChannel, docs/client.md).
+ * - `p2p`: a mesh — one RTCPeerConnection per remote participant. The newcomer learns
+ *   the others from `joined`, the others learn of it from `participant-joined`; both
+ *   sides create the connection and `negotiationneeded` drives the offers (perfect
+ *   negotiation, see PeerLink). Chat and files go over each connection's data channel
+ *   (see PeerChannel, docs/client.md).
+ * - `sfu`: two RTCPeerConnections to the server whatever the room size — publish and
+ *   subscribe (SfuSession) — and chat and files relayed by the server as `data`
+ *   messages in the same framing (signal-channel.ts).
  */
 import { type Clock, type Logger, silentLogger, systemClock, TypedEmitter } from '@itda/common';
 import {
@@ -16,17 +20,23 @@ import {
   type MediaState,
   type ParticipantInfo,
   type ResumedMessage,
+  type RoomMode,
   type ServerMessage,
   SIGNAL_PATH,
+  type SubscribeTrack,
 } from '@itda/protocol';
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { randomId } from './ids.ts';
 import { LocalMedia } from './local-media.ts';
 import { RemoteParticipant } from './participant.ts';
+import type { ChannelFileProgress, PeerChannel } from './peer-channel.ts';
 import { PeerLink } from './peer-link.ts';
 import { checkChatText, MAX_FILE_BYTES } from './peer-protocol.ts';
 import { isPolite } from './polite.ts';
 import type { ChatMessage, LocalParticipant, RoomEvents, TrackInfo } from './room-events.ts';
+import { SfuSession } from './sfu-session.ts';
+import { addSfuTrack, removeSfuTrack } from './sfu-streams.ts';
+import { decodeSignalPayload } from './signal-channel.ts';
 import { type ConnectionState, SignalingClient, type SignalingClientOptions } from './signaling-client.ts';
 import type { SocketFactory } from './socket.ts';
 import { type LinkStats, type StatsEntry, StatsSampler } from './stats.ts';
@@ -90,6 +100,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   name = '';
   grants: Grants = { canPublish: true, canSubscribe: true };
   readonly #o: RoomOptions;
+  #mode: RoomMode = 'p2p';
+  /** p2p rooms: the link to each remote participant. */
+  readonly #links = new Map<string, PeerLink>();
+  /** sfu rooms: the two connections to the server and the relayed data channel. */
+  #sfu: SfuSession | undefined;
+  /** sfu rooms: who each outgoing file goes to (progress is reported per recipient). */
+  readonly #fileRecipients = new Map<string, string[]>();
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #stats = new StatsSampler();
@@ -110,6 +127,19 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Signaling connection state. */
   get connectionState(): ConnectionState {
     return this.#signaling?.state ?? 'disconnected';
+  }
+
+  /** The room's mode, from `joined`: `p2p` (a mesh) or `sfu` (through the server). */
+  get mode(): RoomMode {
+    return this.#mode;
+  }
+
+  /**
+   * This side's RTCPeerConnections: one per remote participant in a p2p room; exactly
+   * two (publish, subscribe) in an sfu room, whatever its size.
+   */
+  get peerConnections(): RTCPeerConnection[] {
+    return this.#sfu !== undefined ? this.#sfu.peerConnections : [...this.#links.values()].map((l) => l.pc);
   }
 
   /** The local camera/microphone stream (after device switches, the current one). */
@@ -135,7 +165,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     this.#signaling = signaling;
     signaling.onListenerError = this.onListenerError;
-    signaling.on('state', (s) => this.emit('connectionStateChanged', s));
+    signaling.on('state', (s) => {
+      this.#sfu?.setConnected(s === 'connected');
+      this.emit('connectionStateChanged', s);
+    });
     signaling.on('message', (m) => this.#onMessage(m));
     signaling.on('resumed', (m) => this.#onResumed(m));
     signaling.on('rejoined', (m) => this.#onRejoined(m));
@@ -221,9 +254,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       text,
       ts: Date.now(),
     };
-    for (const p of this.participants.values()) {
-      p.link.channel.sendChat({ t: 'chat', id: message.id, text, ts: message.ts });
+    const frame = { t: 'chat' as const, id: message.id, text, ts: message.ts };
+    if (this.#sfu !== undefined) {
+      if (this.participants.size > 0) this.#sfu.broadcast.sendChat(frame);
+      return message;
     }
+    for (const p of this.participants.values()) p.link.channel.sendChat(frame);
     return message;
   }
 
@@ -235,19 +271,31 @@ export class Room extends TypedEmitter<RoomEvents> {
   sendFile(file: Blob, name?: string): { id: string; recipients: string[]; done: Promise<void> } {
     const max = this.#o.maxFileBytes ?? MAX_FILE_BYTES;
     if (file.size > max) throw new ClientError(ClientErrorCode.FileTooLarge, `file is larger than ${max} bytes`);
-    const targets = [...this.participants.values()].filter((p) => p.link.channel.isOpen);
+    const sfu = this.#sfu;
+    const targets = [...this.participants.values()].filter((p) => sfu !== undefined || p.link.channel.isOpen);
     if (targets.length === 0) throw new ClientError(ClientErrorCode.InvalidState, 'nobody to send the file to');
     const id = randomId();
     const fileName = name ?? (file as Blob & { name?: string }).name ?? 'file';
     const outgoing = { id, name: fileName, mime: file.type || 'application/octet-stream', blob: file };
+    const recipients = targets.map((p) => p.id);
+    if (sfu !== undefined) {
+      // One copy through the server to everyone; progress is reported per recipient.
+      this.#fileRecipients.set(id, recipients);
+      const done = sfu.broadcast.sendFile(outgoing).finally(() => this.#fileRecipients.delete(id));
+      return { id, recipients, done };
+    }
     const done = Promise.all(targets.map((p) => p.link.channel.sendFile(outgoing))).then(() => undefined);
-    return { id, recipients: targets.map((p) => p.id), done };
+    return { id, recipients, done };
   }
 
   /** Call quality to one participant (bitrates are deltas since the previous call). */
   async getStats(participantId: string): Promise<LinkStats | undefined> {
     const p = this.participants.get(participantId);
     if (p === undefined) return undefined;
+    if (this.#sfu !== undefined) {
+      const entries = await this.#sfu.statsFor(participantId);
+      return this.#stats.sample(participantId, entries, this.#clock.now());
+    }
     const report = await p.pc.getStats();
     return this.#stats.sample(participantId, report.values() as Iterable<StatsEntry>, this.#clock.now());
   }
@@ -259,11 +307,61 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.grants = joined.grants;
     this.#local.canPublish = joined.grants.canPublish;
     this.#iceServers = [...joined.iceServers, ...(this.#o.iceServers ?? [])];
-    if (joined.mode === 'sfu') this.#log.warn('room mode is sfu; this client speaks p2p mesh only');
+    this.#mode = joined.mode;
+    if (joined.mode === 'sfu') this.#startSfu(joined);
+    else if (joined.mode !== 'p2p') this.#log.warn('unknown room mode; speaking p2p', { mode: joined.mode });
     for (const info of joined.participants) this.#addParticipant(info, true);
   }
 
+  #configuration(): RTCConfiguration {
+    return { iceServers: this.#iceServers, iceTransportPolicy: this.#o.iceTransportPolicy ?? 'all' };
+  }
+
+  #startSfu(joined: JoinedMessage): void {
+    const signaling = this.#signaling;
+    const sfu = new SfuSession({
+      configuration: this.#configuration(),
+      clock: this.#clock,
+      logger: this.#log,
+      signal: (msg) => signaling?.send(msg),
+      limits: joined.limits,
+      screen: () => this.#local.screen,
+      ...(this.#o.maxFileBytes === undefined ? {} : { maxFileBytes: this.#o.maxFileBytes }),
+      ...(this.#o.createPeerConnection === undefined ? {} : { createPeerConnection: this.#o.createPeerConnection }),
+    });
+    this.#sfu = sfu;
+    sfu.onListenerError = this.onListenerError;
+    sfu.broadcast.onListenerError = this.onListenerError;
+    sfu.on('track', (info, track) => this.#onSfuTrack(info, track));
+    sfu.on('ended', (info, track) => this.#onSfuEnded(info, track));
+    sfu.on('error', (e) => this.emit('error', e));
+    sfu.on('connectionState', (state) => {
+      for (const p of this.participants.values()) this.emit('peerConnectionStateChanged', p, state);
+    });
+    sfu.broadcast.on('fileProgress', (f: ChannelFileProgress) => {
+      for (const participantId of this.#fileRecipients.get(f.id) ?? [])
+        this.emit('fileProgress', { ...f, participantId });
+    });
+    sfu.broadcast.on('error', (e) => this.emit('error', e));
+    this.#local.attach(sfu.publisher);
+  }
+
+  #onSfuTrack(info: SubscribeTrack, track: MediaStreamTrack): void {
+    const p = this.participants.get(info.participantId);
+    if (p === undefined) return; // replayed from the subscriber when the participant is announced
+    const { stream, source } = addSfuTrack(p, info, track);
+    this.emit('trackAdded', { participant: p, track, stream, source });
+  }
+
+  #onSfuEnded(info: SubscribeTrack, track: MediaStreamTrack | undefined): void {
+    const p = this.participants.get(info.participantId);
+    if (p === undefined) return;
+    const removed = removeSfuTrack(p, info, track);
+    if (removed !== undefined) this.emit('trackRemoved', { participant: p, ...removed });
+  }
+
   #onMessage(m: ServerMessage): void {
+    if (this.#sfu?.handle(m) === true) return;
     switch (m.type) {
       case 'participant-joined':
         this.#addParticipant(m.participant);
@@ -277,13 +375,27 @@ export class Room extends TypedEmitter<RoomEvents> {
       case 'offer':
       case 'answer':
       case 'candidate': {
-        const p = this.participants.get(m.from);
-        if (p === undefined) {
-          this.#keepEarly(m.from, m);
+        const link = this.#links.get(m.from);
+        if (link === undefined) {
+          if (this.#sfu === undefined) this.#keepEarly(m.from, m);
           return;
         }
-        if (m.type === 'candidate') void p.link.handleCandidate(m.candidate);
-        else void p.link.handleDescription({ type: m.type, sdp: m.sdp });
+        if (m.type === 'candidate') void link.handleCandidate(m.candidate);
+        else void link.handleDescription({ type: m.type, sdp: m.sdp });
+        return;
+      }
+      case 'data': {
+        // Relayed chat and files (sfu rooms); p2p rooms use their data channels.
+        const p = this.#sfu === undefined ? undefined : this.participants.get(m.from);
+        if (p === undefined) return;
+        let frame: string | ArrayBuffer;
+        try {
+          frame = decodeSignalPayload(m.payload);
+        } catch (err) {
+          if (err instanceof ClientError) this.emit('error', err);
+          return;
+        }
+        p.link.channel.receive(frame);
         return;
       }
       case 'error':
@@ -313,10 +425,12 @@ export class Room extends TypedEmitter<RoomEvents> {
       if (this.participants.has(info.id)) this.#updateParticipant(info);
       else this.#addParticipant(info);
     }
-    for (const p of this.participants.values()) {
-      p.link.setIceServers(this.#iceServers);
-      p.link.recover();
+    for (const link of this.#links.values()) {
+      link.setIceServers(this.#iceServers);
+      link.recover();
     }
+    this.#sfu?.setIceServers(this.#iceServers);
+    this.#sfu?.recover();
   }
 
   #onRejoined(m: JoinedMessage): void {
@@ -342,12 +456,22 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.#updateParticipant(info);
       return;
     }
+    const sfu = this.#sfu;
+    if (sfu !== undefined) {
+      const p = new RemoteParticipant(info, sfu.linkFor(info.id));
+      this.participants.set(p.id, p);
+      this.#wireChannel(p, p.link.channel);
+      this.emit('participantJoined', p);
+      for (const { info: t, track } of sfu.subscriber.current())
+        if (t.participantId === p.id) this.#onSfuTrack(t, track);
+      return;
+    }
     const signaling = this.#signaling;
     const link = new PeerLink({
       remoteId: info.id,
       polite: isPolite(this.localParticipant.id, info.id),
       initiator,
-      configuration: { iceServers: this.#iceServers, iceTransportPolicy: this.#o.iceTransportPolicy ?? 'all' },
+      configuration: this.#configuration(),
       clock: this.#clock,
       logger: this.#log,
       signal: (msg) => signaling?.send(msg),
@@ -356,21 +480,25 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
     const p = new RemoteParticipant(info, link);
     this.participants.set(p.id, p);
+    this.#links.set(p.id, link);
     link.onListenerError = this.onListenerError;
-    link.channel.onListenerError = this.onListenerError;
     link.on('track', (track, streams) => this.#onTrack(p, track, streams));
     link.on('connectionState', (s) => this.emit('peerConnectionStateChanged', p, s));
-    link.channel.on('chat', (f) =>
-      this.emit('chatMessage', { id: f.id, from: p.id, name: p.name, text: f.text, ts: f.ts }),
-    );
-    link.channel.on('fileProgress', (f) => this.emit('fileProgress', { ...f, participantId: p.id }));
-    link.channel.on('fileReceived', (f) => this.emit('fileReceived', { ...f, from: p.id }));
-    link.channel.on('error', (e) => this.emit('error', e));
+    this.#wireChannel(p, link.channel);
     this.#local.attach(link);
     this.emit('participantJoined', p);
     const early = this.#early.get(p.id);
     this.#early.delete(p.id);
     for (const m of early ?? []) this.#onMessage(m);
+  }
+
+  /** Chat, files and errors from one participant's channel become Room events. */
+  #wireChannel(p: RemoteParticipant, channel: PeerChannel): void {
+    channel.onListenerError = this.onListenerError;
+    channel.on('chat', (f) => this.emit('chatMessage', { id: f.id, from: p.id, name: p.name, text: f.text, ts: f.ts }));
+    channel.on('fileProgress', (f) => this.emit('fileProgress', { ...f, participantId: p.id }));
+    channel.on('fileReceived', (f) => this.emit('fileReceived', { ...f, from: p.id }));
+    channel.on('error', (e) => this.emit('error', e));
   }
 
   #updateParticipant(info: ParticipantInfo): void {
@@ -398,8 +526,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (p === undefined) return;
     this.participants.delete(id);
     this.#stats.forget(id);
-    this.#local.detach(p.link);
-    p.link.close();
+    this.#dropLink(p);
     for (const stream of p.streams.values()) {
       for (const track of stream.getTracks()) {
         this.emit('trackRemoved', { participant: p, track, stream, source: p.sourceOf(stream) });
@@ -408,7 +535,14 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('participantLeft', p, reason);
   }
 
-  /** Closes every link; emits participantLeft with `reason` unless it is undefined. */
+  #dropLink(p: RemoteParticipant): void {
+    const link = this.#links.get(p.id);
+    this.#links.delete(p.id);
+    if (link !== undefined) this.#local.detach(link);
+    p.link.close();
+  }
+
+  /** Closes every link (and the SFU session); emits participantLeft with `reason` unless it is undefined. */
   #closeAll(reason: LeaveReason | 'rejoined' | undefined): void {
     for (const id of [...this.participants.keys()]) {
       if (reason !== undefined) {
@@ -417,11 +551,15 @@ export class Room extends TypedEmitter<RoomEvents> {
       }
       const p = this.participants.get(id);
       this.participants.delete(id);
-      if (p !== undefined) {
-        this.#local.detach(p.link);
-        p.link.close();
-      }
+      if (p !== undefined) this.#dropLink(p);
     }
     this.#early.clear();
+    const sfu = this.#sfu;
+    this.#sfu = undefined;
+    if (sfu !== undefined) {
+      this.#local.detach(sfu.publisher);
+      sfu.close();
+    }
+    this.#fileRecipients.clear();
   }
 }

@@ -34,7 +34,10 @@ import { type SocketFactory, type SocketHandle, webSocketFactory } from './socke
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 /** Messages the application may send; join/resume/ping/leave are the client's own. */
-export type OutgoingMessage = Extract<ClientMessage, { type: 'offer' | 'answer' | 'candidate' | 'update' }>;
+export type OutgoingMessage = Extract<
+  ClientMessage,
+  { type: 'offer' | 'answer' | 'candidate' | 'update' | 'publish' | 'subscribed' | 'resubscribe' | 'data' }
+>;
 
 export interface JoinParams {
   room: string;

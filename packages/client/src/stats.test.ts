@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeLinkStats, formatBitrate, type StatsEntry, StatsSampler } from './stats.ts';
+import { computeLinkStats, formatBitrate, type StatsEntry, StatsSampler, sfuParticipantEntries } from './stats.ts';
 
 function report(t: number, inBytes: number, outBytes: number, received: number, lost: number): StatsEntry[] {
   return [
@@ -84,4 +84,30 @@ test('without a transport entry the nominated succeeded pair is used; empty repo
   assert.equal(empty.rttMs, null);
   assert.equal(empty.packetLossPercent, null);
   assert.equal(empty.localCandidateType, null);
+});
+
+test('sfuParticipantEntries: inbound of that participant only, the subscribe pair first, outbound from publish', () => {
+  const sub: StatsEntry[] = [
+    { id: 'T01', type: 'transport', selectedCandidatePairId: 'CP1' },
+    { id: 'CP1', type: 'candidate-pair', localCandidateId: 'L1', remoteCandidateId: 'R1', currentRoundTripTime: 0.02 },
+    { id: 'L1', type: 'local-candidate', candidateType: 'host', protocol: 'udp' },
+    { id: 'R1', type: 'remote-candidate', candidateType: 'host' },
+    { id: 'IA', type: 'inbound-rtp', mid: '0', bytesReceived: 1000, packetsReceived: 10, packetsLost: 0 },
+    { id: 'IB', type: 'inbound-rtp', mid: '1', bytesReceived: 5000, packetsReceived: 50, packetsLost: 5 },
+    { id: 'IC', type: 'inbound-rtp', trackIdentifier: 'trk-c', bytesReceived: 300, packetsReceived: 3 },
+  ];
+  const pub: StatsEntry[] = [
+    { id: 'T01', type: 'transport', selectedCandidatePairId: 'CP9' },
+    { id: 'O1', type: 'outbound-rtp', bytesSent: 7000 },
+  ];
+  const entries = sfuParticipantEntries(sub, pub, { mids: new Set(['0']), trackIds: new Set(['trk-c']) });
+  assert.deepEqual(
+    entries.filter((e) => e.type === 'inbound-rtp').map((e) => e.id),
+    ['s:IA', 's:IC'],
+  );
+  const stats = computeLinkStats(entries, undefined, 1000);
+  assert.equal(stats.totals.bytesReceived, 1300);
+  assert.equal(stats.totals.bytesSent, 7000);
+  assert.equal(stats.rttMs, 20);
+  assert.equal(stats.localCandidateType, 'host');
 });

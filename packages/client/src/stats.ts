@@ -136,3 +136,37 @@ export function formatBitrate(bps: number | null): string {
   if (bps >= 1_000_000) return `${(bps / 1_000_000).toFixed(1)} Mbit/s`;
   return `${Math.round(bps / 1000)} kbit/s`;
 }
+
+const ID_FIELDS = ['selectedCandidatePairId', 'localCandidateId', 'remoteCandidateId', 'transportId', 'codecId'];
+
+/**
+ * The stats of one remote participant in an `sfu` room, from the two connections to
+ * the server: the subscribe connection's entries, with `inbound-rtp` kept only for the
+ * participant's tracks (by `mid`, or by `trackIdentifier`), first — so its selected
+ * candidate pair is the one reported — then the publish connection's `outbound-rtp`
+ * (what this side sends, the same for everyone). Ids are prefixed per connection
+ * (`s:`, `p:`) so the two reports cannot collide.
+ */
+export function sfuParticipantEntries(
+  subscribe: Iterable<StatsEntry>,
+  publish: Iterable<StatsEntry>,
+  tracks: { mids: ReadonlySet<string>; trackIds: ReadonlySet<string> },
+): StatsEntry[] {
+  const prefixed = (e: StatsEntry, prefix: string): StatsEntry => {
+    const copy: StatsEntry = { ...e, id: `${prefix}${e.id}` };
+    for (const f of ID_FIELDS) if (typeof e[f] === 'string') copy[f] = `${prefix}${e[f]}`;
+    return copy;
+  };
+  const out: StatsEntry[] = [];
+  for (const e of subscribe) {
+    if (e.type === 'inbound-rtp') {
+      const mine =
+        (typeof e.mid === 'string' && tracks.mids.has(e.mid)) ||
+        (typeof e.trackIdentifier === 'string' && tracks.trackIds.has(e.trackIdentifier));
+      if (!mine) continue;
+    }
+    out.push(prefixed(e, 's:'));
+  }
+  for (const e of publish) if (e.type === 'outbound-rtp') out.push(prefixed(e, 'p:'));
+  return out;
+}
