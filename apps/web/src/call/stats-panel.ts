@@ -1,4 +1,8 @@
-/** The stats panel (`aria-label="Stats"`): per remote participant, refreshed every second while open. */
+/**
+ * The stats panel (`aria-label="Stats"`): the room mode and this page's peer connection
+ * count (`.stats-mode`, `data-room-mode`, `data-peer-connections`), then per remote
+ * participant, refreshed every second while open.
+ */
 import { formatBitrate, type LinkStats, type Room } from '@itda/client';
 import { h } from '../dom.ts';
 
@@ -18,12 +22,14 @@ export class StatsPanel {
   readonly el: HTMLElement;
   readonly #room: Room;
   readonly #body: HTMLElement;
+  readonly #mode: HTMLElement;
   #timer: number | undefined;
 
   constructor(room: Room) {
     this.#room = room;
     this.#body = h('div', { class: 'stats-list' });
-    this.el = h('section', { class: 'panel-body stats', 'aria-label': 'Stats' }, this.#body);
+    this.#mode = h('p', { class: 'stats-mode muted' });
+    this.el = h('section', { class: 'panel-body stats', 'aria-label': 'Stats' }, this.#mode, this.#body);
   }
 
   start(): void {
@@ -37,7 +43,17 @@ export class StatsPanel {
     this.#timer = undefined;
   }
 
+  #renderMode(): void {
+    const mode = this.#room.mode;
+    const pcs = this.#room.peerConnections.length;
+    this.#mode.dataset.roomMode = mode;
+    this.#mode.dataset.peerConnections = String(pcs);
+    const how = mode === 'sfu' ? 'SFU (through the server)' : mode === 'p2p' ? 'peer-to-peer' : mode;
+    this.#mode.textContent = `Room mode: ${how} · ${pcs} connection${pcs === 1 ? '' : 's'}`;
+  }
+
   async #refresh(): Promise<void> {
+    this.#renderMode();
     const rows: HTMLElement[] = [];
     for (const p of this.#room.participants.values()) {
       let s: LinkStats | undefined;
