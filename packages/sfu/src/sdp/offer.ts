@@ -168,6 +168,12 @@ export interface SubscribeAnswerResult {
   remote: RemoteTransportParams;
   /** Mids of active slots the subscriber rejected (port 0 or `inactive`). */
   rejectedMids: string[];
+  /**
+   * Mids of active slots the subscriber accepted. When empty, no m-line uses the
+   * transport and `remote` comes from whatever m-line carries ICE attributes (Chromium
+   * gives rejected m-lines their own throwaway ufrag): do not treat it as an ICE restart.
+   */
+  acceptedMids: string[];
 }
 
 /**
@@ -244,5 +250,5 @@ export function parseSubscribeAnswer(answerSdp: string, offeredSlots: SubscribeS
       `answer has a=setup:${setup ?? '(none)'}; it must be active (RFC 5763 §5)`,
     );
   }
-  return { remote, rejectedMids };
+  return { remote, rejectedMids, acceptedMids: accepted.map((m) => m.mid ?? '') };
 }

@@ -266,10 +266,10 @@ export class MediaBuilder {
       const stat = STATIC_PAYLOAD_TYPES[pt];
       const base = map ?? (stat === undefined ? undefined : { name: stat[0], clockRate: stat[1], channels: stat[2] });
       if (base === undefined) continue;
-      const feedback = [...(this.#feedback.get(pt) ?? [])];
-      for (const fb of m.wildcardFeedback) {
-        if (!feedback.some((x) => sameFeedback(x, fb))) feedback.push(fb);
-      }
+      // Own values first, then the wildcard ones (an own value repeating a wildcard one
+      // counts as the wildcard's), so that write → parse gives the same order.
+      const own = (this.#feedback.get(pt) ?? []).filter((fb) => !m.wildcardFeedback.some((w) => sameFeedback(w, fb)));
+      const feedback = [...own, ...m.wildcardFeedback.map((fb) => ({ ...fb }))];
       const codec: Codec = {
         payloadType: pt,
         name: base.name,
