@@ -1,0 +1,251 @@
+/**
+ * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
+ *   [--steps N] [--generators 2] [--targets janus,itda] [--json FILE] [--timeout-s 900]`
+ *
+ * SFU forwarding under realistic media: `--publishers` N publishers each send VP8 video
+ * (150 packets/s, 1,200-byte payloads) and Opus audio (50 packets/s, 160 bytes); each step
+ * attaches M subscribers per publisher (`--subscribers`, one step per value, at most
+ * `--steps`), so the SFU forwards N × 200 × M packets/s. The load generators are separate
+ * processes on node-datachannel (libdatachannel, loadgen.ts), so the SFU's CPU (utime + stime
+ * of its pid, all threads, over the measured window) is its own. Per step and target:
+ * offered and forwarded packets/s, loss, SFU CPU per forwarded packet and forwarded packets
+ * per CPU-second (= per core), RSS and RSS per consumer, latency publisher send → subscriber
+ * receive p50/p99 (one host, one monotonic clock). A target's steps stop at the first step
+ * with loss > 0.5 % or a saturated generator (reported). Targets: Janus VideoRoom (janus.ts)
+ * and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them).
+ *
+ * Network: everything on 127.0.0.1 inside a fresh network namespace with only loopback
+ * (`unshare --net`, as scripts/test.sh runs the tests): run.ts re-executes itself there
+ * (after installing Debian `janus` if missing, which needs the host's network). A hard
+ * timeout kills every child. Results: bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { rssBytes } from '../signal/proc.ts';
+import { fmt, ratio, table } from '../signal/stats.ts';
+import { Generator } from './generators.ts';
+import { ITDA_NOT_WIRED, ItdaTarget } from './itda.ts';
+import { ensureJanusInstalled, JANUS_ADDRESS, JANUS_LINK, JanusTarget } from './janus.ts';
+import { runStep, type StepRow } from './step.ts';
+import type { SfuTarget } from './target.ts';
+
+const { values } = parseArgs({
+  options: {
+    'duration-s': { type: 'string', default: '10' },
+    'warmup-s': { type: 'string', default: '2' },
+    publishers: { type: 'string', default: '4' },
+    subscribers: { type: 'string', default: '1,2,4,8,16' },
+    steps: { type: 'string' },
+    generators: { type: 'string', default: '2' },
+    targets: { type: 'string', default: 'janus,itda' },
+    'timeout-s': { type: 'string', default: '900' },
+    json: { type: 'string' },
+  },
+});
+
+function int(name: string, value: string | undefined, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}–${max}`);
+  return n;
+}
+
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+// ---- the namespace: re-execute inside a fresh one (root), unless already there: loopback,
+// plus a veth pair carrying Janus's address (janus.ts: Janus will not use loopback interfaces).
+const NETNS_SETUP = [
+  'ip link set lo up',
+  `ip link add ${JANUS_LINK} type veth peer name ${JANUS_LINK}p`,
+  `ip addr add ${JANUS_ADDRESS}/32 dev ${JANUS_LINK}`,
+  // No IPv6 link-local chatter on the pair.
+  `sysctl -qw net.ipv6.conf.${JANUS_LINK}.disable_ipv6=1 net.ipv6.conf.${JANUS_LINK}p.disable_ipv6=1`,
+  `ip link set ${JANUS_LINK} up`,
+  `ip link set ${JANUS_LINK}p up`,
+].join(' && ');
+if (process.env.ITDA_BENCH_NETNS !== '1') {
+  const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
+  if (targetNames.includes('janus')) ensureJanusInstalled(log);
+  const self = fileURLToPath(import.meta.url);
+  const inner = [process.execPath, self, ...process.argv.slice(2)];
+  const env = { ...process.env, ITDA_BENCH_NETNS: '1' };
+  const probe = spawnSync('unshare', ['--net', 'true']);
+  let result: ReturnType<typeof spawnSync>;
+  if (probe.status === 0) {
+    result = spawnSync('unshare', ['--net', '--', 'bash', '-c', `${NETNS_SETUP} && exec "$@"`, '_', ...inner], {
+      stdio: 'inherit',
+      env,
+    });
+  } else {
+    log(
+      `warning: cannot create a network namespace (not root?); running on the host (Janus needs ${JANUS_ADDRESS} on a non-loopback link)`,
+    );
+    result = spawnSync(inner[0] as string, inner.slice(1), { stdio: 'inherit', env });
+  }
+  process.exit(result.status ?? 1);
+}
+
+const measureMs = int('duration-s', values['duration-s'], 1, 300) * 1000;
+const warmupMs = int('warmup-s', values['warmup-s'], 0, 60) * 1000;
+const publishers = int('publishers', values.publishers, 1, 200);
+const subscriberSteps = (values.subscribers ?? '').split(',').map((s) => int('subscribers', s.trim(), 1, 200));
+const maxSteps = values.steps === undefined ? subscriberSteps.length : int('steps', values.steps, 1, 50);
+const generatorCount = int('generators', values.generators, 1, 16);
+const timeoutS = int('timeout-s', values['timeout-s'], 30, 7200);
+const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
+for (const t of targetNames) if (t !== 'janus' && t !== 'itda') throw new Error(`unknown target ${t}`);
+
+const gens: Generator[] = [];
+const targets: SfuTarget[] = [];
+const hardTimer = setTimeout(() => {
+  log(`hard timeout (${timeoutS} s): killing every child`);
+  for (const g of gens) g.child.kill('SIGKILL');
+  for (const t of targets) if (t.pid > 0) process.kill(t.pid, 'SIGKILL');
+  process.exit(2);
+}, timeoutS * 1000);
+
+const us = (n: number): string => (Number.isFinite(n) ? `${fmt(n)} µs` : '–');
+
+function rowLine(r: StepRow): string {
+  return `  ${r.target.padEnd(5)} ${r.publishers}×${String(r.subscribersEach).padEnd(3)} offered ${fmt(r.offeredPerSecond).padStart(7)} fwd ${fmt(r.forwardedPerSecond).padStart(7)} pkt/s, loss ${r.lossPercent.toFixed(3)} %, SFU ${r.sfuCores.toFixed(2)} cores, ${r.cpuUsPerForwarded.toFixed(2)} µs CPU/pkt = ${fmt(r.forwardedPerCpuSecond)} pkt/CPU-s, RSS ${r.rssMiB.toFixed(1)} MiB (${fmt(r.rssPerConsumerKiB)} KiB/consumer), latency p50 ${us(r.latencyP50Us)} p99 ${us(r.latencyP99Us)}, generators ${r.generatorCores.map((c) => c.toFixed(2)).join('+')} cores (lag ≤ ${r.generatorMaxLagMs.toFixed(1)} ms), host ${r.hostBusyCores.toFixed(2)} cores busy${r.reordered > 0 ? `, ${r.reordered} reordered` : ''}${r.generatorLimit === '' ? '' : ` — GENERATOR/HOST LIMIT: ${r.generatorLimit}`}`;
+}
+
+async function runTarget(t: SfuTarget, rows: StepRow[]): Promise<{ idleRssMiB: number; error?: string }> {
+  try {
+    await t.start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log(`${t.name}: ${message === ITDA_NOT_WIRED ? `${message} — skipped` : `failed to start: ${message}`}`);
+    return { idleRssMiB: 0, error: message };
+  }
+  targets.push(t);
+  const idleRssMiB = rssBytes(t.pid) / (1024 * 1024);
+  log(`${t.name}: pid ${t.pid}, idle RSS ${idleRssMiB.toFixed(1)} MiB — ${t.notes}`);
+  try {
+    for (const m of subscriberSteps.slice(0, maxSteps)) {
+      const row = await runStep(t, gens, { publishers, subscribersEach: m, warmupMs, measureMs, log });
+      row.rssPerConsumerKiB = ((row.rssMiB - idleRssMiB) * 1024) / row.consumers;
+      rows.push(row);
+      log(rowLine(row));
+      if (row.lossPercent > 0.5) {
+        log(`  ${t.name}: loss above 0.5 % — last step for this target`);
+        break;
+      }
+      if (row.generatorLimit !== '') {
+        log(`  ${t.name}: the generators or the host are saturated — last step for this target`);
+        break;
+      }
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    log(`${t.name}: step failed: ${message}`);
+    if (t instanceof JanusTarget) log(`janus log tail:\n${t.logTail()}`);
+    return { idleRssMiB, error: message };
+  } finally {
+    await t.stop().catch(() => {});
+  }
+  return { idleRssMiB };
+}
+
+function summary(rows: StepRow[]): string {
+  const header = [
+    'target',
+    'N×M',
+    'offered/s',
+    'forwarded/s',
+    'loss %',
+    'SFU cores',
+    'µs CPU/pkt',
+    'pkt/CPU-s',
+    'RSS MiB',
+    'KiB/consumer',
+    'p50 µs',
+    'p99 µs',
+    'gen cores',
+    'limit',
+  ];
+  const lines = rows.map((r) => [
+    r.target,
+    `${r.publishers}×${r.subscribersEach}`,
+    fmt(r.offeredPerSecond),
+    fmt(r.forwardedPerSecond),
+    r.lossPercent.toFixed(3),
+    r.sfuCores.toFixed(2),
+    r.cpuUsPerForwarded.toFixed(2),
+    fmt(r.forwardedPerCpuSecond),
+    r.rssMiB.toFixed(1),
+    fmt(r.rssPerConsumerKiB),
+    fmt(r.latencyP50Us),
+    fmt(r.latencyP99Us),
+    r.generatorCores.map((c) => c.toFixed(2)).join('+'),
+    r.generatorLimit === '' ? '' : 'gen/host',
+  ]);
+  const text = table([header, ...lines]);
+  // itda / Janus on the same load, where both ran it.
+  const ratios: string[][] = [];
+  for (const it of rows.filter((r) => r.target === 'itda')) {
+    const ja = rows.find((r) => r.target === 'janus' && r.subscribersEach === it.subscribersEach);
+    if (ja === undefined) continue;
+    ratios.push([
+      `${it.publishers}×${it.subscribersEach}`,
+      ratio(it.forwardedPerCpuSecond, ja.forwardedPerCpuSecond),
+      ratio(it.latencyP99Us, ja.latencyP99Us),
+      ratio(it.rssPerConsumerKiB, ja.rssPerConsumerKiB),
+    ]);
+  }
+  if (ratios.length === 0) return `${text}\n\n(itda/janus ratios: no step ran on both targets)`;
+  return `${text}\n\n${table([['N×M', 'pkt/CPU-s itda/janus', 'p99 itda/janus', 'KiB/consumer itda/janus'], ...ratios])}`;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  log(
+    `bench/sfu — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}`,
+  );
+  log(
+    `load: ${publishers} publishers (VP8 150 pkt/s × 1,200 B + Opus 50 pkt/s × 160 B), subscribers per publisher ${subscriberSteps.slice(0, maxSteps).join(', ')}, warm-up ${warmupMs / 1000} s, measured ${measureMs / 1000} s, ${generatorCount} generator processes`,
+  );
+  for (let i = 0; i < generatorCount; i++) gens.push(new Generator());
+  const rows: StepRow[] = [];
+  const outcome: Record<string, { idleRssMiB: number; error?: string }> = {};
+  for (const name of targetNames) {
+    const t: SfuTarget = name === 'janus' ? new JanusTarget() : new ItdaTarget();
+    outcome[name] = await runTarget(t, rows);
+  }
+  log('');
+  log(summary(rows));
+  if (values.json !== undefined) {
+    writeFileSync(
+      values.json,
+      JSON.stringify(
+        {
+          started: started.toISOString(),
+          machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version },
+          options: values,
+          targets: outcome,
+          steps: rows,
+        },
+        null,
+        2,
+      ),
+    );
+    log(`results written to ${values.json}`);
+  }
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  exitCode = 1;
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+} finally {
+  for (const t of targets) await t.stop().catch(() => {});
+  for (const g of gens) await g.close();
+  clearTimeout(hardTimer);
+}
+process.exit(exitCode);
