@@ -94,6 +94,11 @@ test('subscribe offer: invalid slots are sdp_bad_input', () => {
   bad([{ ...s0, cname: '' }]);
   bad([{ ...s0, extensions: [{ id: 15, uri: 'urn:x' }] }]);
   bad([s0], -1);
+  assert.throws(() => buildSubscribeOffer({ local: LOCAL, sessionVersion: 1, sessionId: 'x', slots: [s0] }), SdpError);
+  assert.equal(
+    parseSdp(buildSubscribeOffer({ local: LOCAL, sessionVersion: 1, sessionId: '42', slots: [s0] })).origin.sessionId,
+    '42',
+  );
   assert.throws(
     () =>
       buildSubscribeOffer({

@@ -51,6 +51,11 @@ export interface SubscribeOfferOptions {
   local: LocalTransportParams;
   /** o= session version; must grow with every offer on the same connection (RFC 3264 §8). */
   sessionVersion: number;
+  /**
+   * o= session id, constant for the connection (RFC 3264 §5, digits only). Default: derived
+   * from the local ICE ufrag — pass one explicitly if the connection may do an ICE restart.
+   */
+  sessionId?: string;
   slots: SubscribeSlot[];
 }
 
@@ -155,7 +160,9 @@ export function buildSubscribeOffer(options: SubscribeOfferOptions): string {
   checkLocal(local);
   checkSlots(slots);
   if (!Number.isSafeInteger(sessionVersion) || sessionVersion < 0) throw bad('sessionVersion');
-  const desc = localSession(sessionIdFor(local), String(sessionVersion));
+  const sessionId = options.sessionId ?? sessionIdFor(local);
+  if (!/^[0-9]{1,19}$/.test(sessionId)) throw bad('sessionId');
+  const desc = localSession(sessionId, String(sessionVersion));
   desc.media = slots.map((s) => slotMedia(s, local));
   const active = slots.filter((s) => s.active).map((s) => s.mid);
   if (active.length > 0) desc.groups.push({ semantics: 'BUNDLE', mids: active });
