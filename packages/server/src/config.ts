@@ -10,6 +10,12 @@ import { DEFAULT_LIMITS, type IceServer } from '@itda/protocol';
 import { configError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
 import {
+  DEFAULT_EMBEDDED_SFU_CONFIG,
+  type EmbeddedSfuConfig,
+  SFU_SERVE_SETTINGS,
+  validateEmbeddedSfu,
+} from './sfu-settings.ts';
+import {
   DEFAULT_EMBEDDED_TURN_CONFIG,
   type EmbeddedTurnConfig,
   TURN_SERVE_SETTINGS,
@@ -17,7 +23,7 @@ import {
 } from './turn-settings.ts';
 
 /** The `itda serve` settings; the TURN ones (`turn…`, `realm`, `relayIp`, …) are in EmbeddedTurnConfig. */
-export interface ServerConfig extends EmbeddedTurnConfig {
+export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig {
   /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
   port: number;
   /** Address to listen on. Default `0.0.0.0`. */
@@ -75,6 +81,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   webDir: DEFAULT_WEB_DIR,
   maxBodyBytes: 16 * 1024,
   ...DEFAULT_EMBEDDED_TURN_CONFIG,
+  ...DEFAULT_EMBEDDED_SFU_CONFIG,
 };
 
 /** How a setting's text (flag, env) or JSON value (file) is read. */
@@ -301,6 +308,7 @@ export const SETTINGS: readonly Setting[] = [
     max: 16 * 1024 * 1024,
   },
   ...TURN_SERVE_SETTINGS,
+  ...SFU_SERVE_SETTINGS,
 ];
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];
@@ -407,6 +415,7 @@ export function validateSettings<C>(settings: readonly Setting<C>[], config: C):
 export function validateServerConfig(config: ServerConfig): ServerConfig {
   validateSettings(SETTINGS, config);
   validateEmbeddedTurn(config);
+  validateEmbeddedSfu(config);
   if (config.roomMode !== undefined && config.roomMode !== 'p2p' && config.roomMode !== 'sfu') {
     throw configError(
       `roomMode (--room-mode, ITDA_ROOM_MODE): must be p2p or sfu, got ${JSON.stringify(config.roomMode)}`,

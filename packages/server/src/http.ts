@@ -8,6 +8,7 @@ import type { SignalServer } from '@itda/signal/node';
 import { type ApiAccess, handleApi } from './api.ts';
 import { sendError, sendJson } from './http-util.ts';
 import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
+import type { EmbeddedSfu } from './sfu-embed.ts';
 import type { StaticFiles } from './static-files.ts';
 import type { EmbeddedTurn } from './turn-embed.ts';
 
@@ -22,6 +23,8 @@ export interface HttpContext {
   log: Logger;
   /** The embedded TURN server, if any: its health and `itda_turn_*` metrics. */
   turn?: Pick<EmbeddedTurn, 'health' | 'metricsText'> | undefined;
+  /** The embedded SFU, if any: its health and `itda_sfu_*` metrics. */
+  sfu?: Pick<EmbeddedSfu, 'health' | 'metricsText'> | undefined;
 }
 
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -47,13 +50,17 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         rooms: stats.rooms,
         participants: stats.participants,
         ...(ctx.turn === undefined ? {} : { turn: ctx.turn.health() }),
+        ...(ctx.sfu === undefined ? {} : { sfu: ctx.sfu.health() }),
       });
       return;
     }
     if (pathname === '/metrics') {
       route = 'metrics';
       if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
-      const text = renderMetrics(ctx.signal, ctx.counters, ctx.startedAt) + (ctx.turn?.metricsText() ?? '');
+      const text =
+        renderMetrics(ctx.signal, ctx.counters, ctx.startedAt) +
+        (ctx.turn?.metricsText() ?? '') +
+        (ctx.sfu?.metricsText() ?? '');
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
       return;

@@ -19,13 +19,15 @@ import { apiAccess } from './api.ts';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config.ts';
 import { createRequestHandler } from './http.ts';
 import { HttpCounters } from './prometheus.ts';
+import { type EmbeddedSfu, startEmbeddedSfu } from './sfu-embed.ts';
 import { StaticFiles } from './static-files.ts';
 import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn-embed.ts';
 
 /**
- * Every ServerConfig key, all optional (no environment is read). Unlike the CLI, TURN is
- * off unless `turn: true` is given; with `port: 0` its listeners use port 0 as well
- * unless `turnPort`/`turnTlsPort` are given — tests never bind fixed ports.
+ * Every ServerConfig key, all optional (no environment is read). Unlike the CLI, TURN and
+ * the SFU are off unless `turn: true` / `sfu: true` are given; with `port: 0` their
+ * listeners use port 0 as well unless `turnPort`/`turnTlsPort`/`rtcPort` are given —
+ * tests never bind fixed ports.
  */
 export interface StartServerOptions extends Partial<ServerConfig> {
   /** Where log records go (one object per record). Default: nowhere — the CLI passes a stdout sink. */
@@ -51,6 +53,8 @@ export interface ItdaServer {
   readonly http: Server;
   /** The embedded STUN/TURN server, when `turn` is on: `addresses` (ports resolved), `server.metrics`. */
   readonly turn: EmbeddedTurn | undefined;
+  /** The embedded SFU, when `sfu` is on: `rtc` (ports, candidates, stats) and `service` (rooms, transports). */
+  readonly sfu: EmbeddedSfu | undefined;
   /** Closes everything (clients get `closed` reason `server_shutdown`, close 1001). Idempotent. */
   close(): Promise<void>;
 }
@@ -64,7 +68,7 @@ function urlHost(host: string): string {
 export async function startServer(options: StartServerOptions = {}): Promise<ItdaServer> {
   const { logSink, logger: givenLogger, clock, iceServersProvider, ...partial } = options;
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
-  const config = validateServerConfig({ ...DEFAULT_SERVER_CONFIG, turn: false, ...defined });
+  const config = validateServerConfig({ ...DEFAULT_SERVER_CONFIG, turn: false, sfu: false, ...defined });
   const log =
     givenLogger ?? createLogger({ level: config.logLevel, ...(logSink === undefined ? {} : { sink: logSink }) });
   const startedAt = Date.now();
@@ -74,6 +78,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     ? await startEmbeddedTurn(config, {
         log: log.child('turn'),
         ephemeralPorts: config.port === 0 && partial.turnPort === undefined && partial.turnTlsPort === undefined,
+      })
+    : undefined;
+  const sfu = config.sfu
+    ? await startEmbeddedSfu(config, {
+        log: log.child('sfu'),
+        ephemeralPorts: config.port === 0 && partial.rtcPort === undefined,
+      }).catch(async (err: unknown) => {
+        await turn?.close();
+        throw err;
       })
     : undefined;
   const signal = new SignalServer({
@@ -91,6 +104,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     iceServers: iceServersProvider ?? turn?.iceServersProvider ?? remoteTurnProvider(config) ?? (() => iceServers),
     verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
     logger: log.child('signal'),
+    sfu: sfu?.service,
     ...(clock === undefined ? {} : { clock }),
   });
 
@@ -107,6 +121,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       startedAt,
       log: httpLog,
       turn,
+      sfu,
     }),
   );
   http.on('upgrade', (req, socket, head) => {
@@ -138,6 +153,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   }).catch(async (err: unknown) => {
     await signal.close();
     await turn?.close();
+    await sfu?.close();
     throw err;
   });
 
@@ -162,9 +178,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
         http.closeAllConnections();
       });
       await turn?.close();
+      await sfu?.close();
     })();
     return closing;
   };
 
-  return { port, host: config.host, url, wsUrl, signal, config, http, turn, close };
+  return { port, host: config.host, url, wsUrl, signal, config, http, turn, sfu, close };
 }

@@ -1,0 +1,88 @@
+/**
+ * The SFU settings of `itda serve`: the media server embedded in the `itda` process
+ * (one UDP and one TCP port for every participant) that runs rooms in `sfu` mode.
+ * Rows of the one settings table (config.ts), so flags, environment, config file,
+ * `--help` and docs/server.md all follow them.
+ */
+import { isIP } from 'node:net';
+import type { Setting } from './config.ts';
+import { configError } from './config-error.ts';
+
+export interface EmbeddedSfuConfig {
+  /** Run the SFU in this process (rooms in `sfu` mode). Default true (`startServer`: false unless asked). */
+  sfu: boolean;
+  /** The one UDP port (and TCP port for ICE-TCP) of all media. Default 7882. 0: any free port. */
+  rtcPort: number;
+  /** ICE-TCP passive candidates on `rtcPort` (RFC 6544), for networks that block UDP. Default true. */
+  rtcTcp: boolean;
+  /**
+   * Addresses announced to browsers as host candidates. Unset: the listen address, or for
+   * a wildcard listen address every IPv4 address of the machine. Behind 1:1 NAT (a cloud
+   * VM), set the public address.
+   */
+  rtcAnnounce: string[] | undefined;
+  /** Consent freshness timeout (RFC 7675): a silent participant's transports close after it, ms. Default 30 s. */
+  rtcConsentTimeoutMs: number;
+}
+
+export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
+  sfu: true,
+  rtcPort: 7882,
+  rtcTcp: true,
+  rtcAnnounce: undefined,
+  rtcConsentTimeoutMs: 30_000,
+};
+
+export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
+  {
+    key: 'sfu',
+    flag: 'sfu',
+    env: ['ITDA_SFU'],
+    kind: 'bool',
+    arg: '',
+    help: 'run the SFU media server for rooms in sfu mode (--no-sfu: off)',
+  },
+  {
+    key: 'rtcPort',
+    flag: 'rtc-port',
+    env: ['ITDA_RTC_PORT'],
+    kind: 'port',
+    arg: '<n>',
+    help: 'the one UDP port (and ICE-TCP port) of all SFU media',
+  },
+  {
+    key: 'rtcTcp',
+    flag: 'rtc-tcp',
+    env: ['ITDA_RTC_TCP'],
+    kind: 'bool',
+    arg: '',
+    help: 'ICE-TCP passive candidates on --rtc-port (--no-rtc-tcp: off)',
+  },
+  {
+    key: 'rtcAnnounce',
+    flag: 'rtc-announce',
+    env: ['ITDA_RTC_ANNOUNCE'],
+    kind: 'list',
+    arg: '<ip>',
+    help: 'address announced to browsers for SFU media (repeatable; public IP behind 1:1 NAT)',
+    optional: true,
+    splitItems: true,
+    shownDefault: 'listen address, or every local IPv4',
+  },
+  {
+    key: 'rtcConsentTimeoutMs',
+    flag: 'rtc-consent-timeout',
+    env: ['ITDA_RTC_CONSENT_TIMEOUT'],
+    kind: 'duration',
+    arg: '<time>',
+    help: 'close a silent participant’s media after this long (RFC 7675)',
+    min: 5_000,
+    max: 300_000,
+  },
+];
+
+export function validateEmbeddedSfu(c: EmbeddedSfuConfig): void {
+  for (const ip of c.rtcAnnounce ?? []) {
+    if (isIP(ip) === 0) throw configError(`--rtc-announce: "${ip}" is not an IP address`, { setting: 'rtcAnnounce' });
+  }
+}

@@ -1,0 +1,2 @@
+/** The SFU's sockets: one UDP and one TCP port for every transport. See docs/sfu.md. */
+export { defaultAnnouncedAddresses, RtcServer, type RtcServerOptions } from './rtc-server.ts';

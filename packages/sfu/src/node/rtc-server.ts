@@ -1,0 +1,280 @@
+/**
+ * The SFU's sockets: ONE UDP port and ONE TCP port (ICE-TCP passive, RFC 6544 with
+ * RFC 4571 framing) shared by every WebRtcTransport of the process.
+ *
+ * Demultiplexing (docs/sfu.md): the first byte classifies a datagram (RFC 7983). STUN
+ * goes to the transport whose local ufrag is the first half of USERNAME; a successful
+ * connectivity check binds its 5-tuple to that transport. Everything else is looked up
+ * by 5-tuple, and a datagram from a tuple no check has verified is dropped (counted).
+ *
+ * One interval timer runs `tick` on every transport (consent freshness, RTCP, keyframe
+ * throttles); no timer per transport.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
+import { decodeMessage, StunClass, StunMethod } from '@itda/stun';
+import { createDtlsCertificate, type DtlsCertificate } from '../dtls/index.ts';
+import { createIceCredentials, frameTcp, IceDemux, TcpFrameDecoder, tupleKey } from '../ice/index.ts';
+import { SfuStats, type Tuple, WebRtcTransport } from '../router/index.ts';
+import type { AnnouncedCandidate, TransportFactory } from '../session/types.ts';
+
+export interface RtcServerOptions {
+  /** Address to bind. Default `0.0.0.0`. */
+  host?: string;
+  /** UDP port for all media. Default 7882; 0 picks a free one. */
+  udpPort?: number;
+  /** TCP port for ICE-TCP. Default: the UDP port's number; 0 picks a free one; `false` disables ICE-TCP. */
+  tcpPort?: number | false;
+  /**
+   * Addresses announced as host candidates (RFC 8839 §5.1), in order of preference.
+   * Default: `host`; for a wildcard `host`, every IPv4 address of the machine's
+   * interfaces (non-loopback first, then 127.0.0.1), so browsers on the LAN and on this
+   * machine both connect. Behind 1:1 NAT, give the public address.
+   */
+  announcedAddresses?: readonly string[];
+  /** Consent freshness timeout, ms (RFC 7675). Default 30,000. */
+  consentTimeoutMs?: number;
+  /** UDP socket buffers, bytes. Default 4 MiB (capped by the kernel's rmem_max/wmem_max). */
+  udpBufferBytes?: number;
+  /** Most bytes queued on one ICE-TCP connection before packets are dropped. Default 1 MiB. */
+  tcpMaxQueuedBytes?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+const TICK_MS = 20;
+
+/** Addresses to announce for a bind address: itself, or every local IPv4 for a wildcard. */
+export function defaultAnnouncedAddresses(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [host];
+  const external: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) external.push(a.address);
+  }
+  return [...external, '127.0.0.1'];
+}
+
+export class RtcServer implements TransportFactory {
+  readonly stats = new SfuStats();
+  readonly certificate: DtlsCertificate;
+  readonly candidates: AnnouncedCandidate[] = [];
+  readonly #udp: Socket;
+  readonly #tcp: Server | undefined;
+  readonly #tcpConnections = new Map<string, TcpSocket>();
+  readonly #demux = new IceDemux<WebRtcTransport>();
+  readonly #transports = new Set<WebRtcTransport>();
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #options: RtcServerOptions;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ids = 0;
+  #closed = false;
+
+  private constructor(options: RtcServerOptions, udp: Socket, tcp: Server | undefined, certificate: DtlsCertificate) {
+    this.#options = options;
+    this.#udp = udp;
+    this.#tcp = tcp;
+    this.certificate = certificate;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger ?? silentLogger;
+  }
+
+  /** Binds the UDP (and TCP) port and starts the tick timer. */
+  static async listen(options: RtcServerOptions = {}): Promise<RtcServer> {
+    const host = options.host ?? '0.0.0.0';
+    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(options.udpPort ?? 7882, host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    const buffer = options.udpBufferBytes ?? 4 * 1024 * 1024;
+    try {
+      udp.setRecvBufferSize(buffer);
+      udp.setSendBufferSize(buffer);
+    } catch {
+      // The kernel caps buffers at rmem_max/wmem_max; smaller buffers still work.
+    }
+    const udpPort = udp.address().port;
+    let tcp: Server | undefined;
+    if (options.tcpPort !== false) {
+      const server = createServer({ noDelay: true });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port: options.tcpPort ?? udpPort, host }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        udp.close();
+        throw err;
+      }
+      tcp = server;
+    }
+    const rtc = new RtcServer(options, udp, tcp, createDtlsCertificate());
+    const announced = options.announcedAddresses ?? defaultAnnouncedAddresses(host);
+    const tcpAddress = tcp?.address();
+    const tcpPort = typeof tcpAddress === 'object' && tcpAddress !== null ? tcpAddress.port : undefined;
+    for (const address of announced) rtc.candidates.push({ protocol: 'udp', address, port: udpPort });
+    if (tcpPort !== undefined) {
+      for (const address of announced)
+        rtc.candidates.push({ protocol: 'tcp', address, port: tcpPort, tcpType: 'passive' });
+    }
+    rtc.#start();
+    return rtc;
+  }
+
+  get udpPort(): number {
+    return this.#udp.address().port;
+  }
+
+  get tcpPort(): number | undefined {
+    const a = this.#tcp?.address();
+    return typeof a === 'object' && a !== null ? a.port : undefined;
+  }
+
+  /** Transports alive in this server. */
+  get transportCount(): number {
+    return this.#transports.size;
+  }
+
+  createTransport(): WebRtcTransport {
+    const ice = createIceCredentials();
+    const transport = new WebRtcTransport({
+      id: `t${++this.#ids}`,
+      ice,
+      certificate: this.certificate,
+      sink: { send: (datagram, tuple) => this.#send(datagram, tuple) },
+      clock: this.#clock,
+      stats: this.stats,
+      logger: this.#log,
+      consentTimeoutMs: this.#options.consentTimeoutMs,
+    });
+    this.#transports.add(transport);
+    this.#demux.register(ice.ufrag, transport);
+    transport.on('iceRestart', (next) => this.#demux.register(next.ufrag, transport));
+    transport.on('closed', () => {
+      this.#transports.delete(transport);
+      this.#demux.unregister(transport);
+    });
+    return transport;
+  }
+
+  #start(): void {
+    this.#udp.on('message', (msg, rinfo) => this.#onUdp(msg, rinfo));
+    this.#udp.on('error', (err) => this.#log.warn('udp socket error', { err }));
+    this.#tcp?.on('connection', (socket) => this.#onTcp(socket));
+    this.#tcp?.on('error', (err) => this.#log.warn('tcp server error', { err }));
+    this.#timer = setInterval(() => {
+      const now = this.#clock.now();
+      for (const t of this.#transports) t.tick(now);
+    }, TICK_MS);
+    this.#timer.unref();
+  }
+
+  #onUdp(msg: Buffer, rinfo: RemoteInfo): void {
+    this.#dispatch(msg, 'udp', rinfo.address, rinfo.port);
+  }
+
+  #dispatch(msg: Buffer, protocol: 'udp' | 'tcp', address: string, port: number): void {
+    const b0 = msg[0];
+    if (b0 === undefined) return;
+    const key = tupleKey(protocol, address, port);
+    if (b0 < 4) {
+      this.#onStun(msg, { protocol, address, port, key });
+      return;
+    }
+    const transport = this.#demux.ownerForTuple(key);
+    if (transport === undefined) {
+      this.stats.drop('unverified_tuple');
+      return;
+    }
+    if (b0 >= 128 && b0 <= 191) transport.receiveSrtp(msg, this.#clock.now());
+    else if (b0 >= 20 && b0 <= 63) transport.receiveDtls(msg);
+    else this.stats.drop('unknown_packet');
+  }
+
+  #onStun(msg: Buffer, tuple: Tuple): void {
+    let decoded: ReturnType<typeof decodeMessage>;
+    try {
+      decoded = decodeMessage(msg);
+    } catch {
+      this.stats.drop('stun_malformed');
+      return;
+    }
+    if (decoded.method !== StunMethod.Binding || decoded.class !== StunClass.Request) {
+      this.stats.drop('stun_unexpected');
+      return;
+    }
+    const transport = this.#demux.ownerForStun(decoded);
+    if (transport === undefined) {
+      this.stats.drop('ice_unknown_ufrag');
+      return;
+    }
+    const response = transport.receiveStun(decoded, tuple);
+    if (response === null) return;
+    // A success response (class bits 0b10 → type 0x0101) means the check was valid.
+    if (response[0] === 0x01 && response[1] === 0x01) this.#demux.bindTuple(tuple.key, transport);
+    this.#send(response, tuple);
+  }
+
+  #onTcp(socket: TcpSocket): void {
+    const address = socket.remoteAddress;
+    const port = socket.remotePort;
+    if (address === undefined || port === undefined || this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const key = tupleKey('tcp', address, port);
+    this.#tcpConnections.set(key, socket);
+    const decoder = new TcpFrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const frame of decoder.push(chunk)) this.#dispatch(frame, 'tcp', address, port);
+      } catch (err) {
+        this.stats.drop((err as { code?: string }).code ?? 'ice_tcp_framing');
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.#tcpConnections.delete(key);
+      this.#demux.unbindTuple(key);
+    });
+  }
+
+  #send(datagram: Uint8Array, tuple: Tuple): void {
+    if (this.#closed) return;
+    if (tuple.protocol === 'udp') {
+      this.#udp.send(datagram, tuple.port, tuple.address);
+      return;
+    }
+    const socket = this.#tcpConnections.get(tuple.key);
+    if (socket === undefined || socket.destroyed) return;
+    if (socket.writableLength > (this.#options.tcpMaxQueuedBytes ?? 1024 * 1024)) {
+      this.stats.drop('ice_tcp_backpressure');
+      return;
+    }
+    socket.write(frameTcp(datagram));
+  }
+
+  /** Closes every transport, both sockets and the timer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const t of [...this.#transports]) t.close('server_closed');
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    for (const s of this.#tcpConnections.values()) s.destroy();
+    this.#tcpConnections.clear();
+    await Promise.all([
+      new Promise<void>((resolve) => this.#udp.close(() => resolve())),
+      this.#tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => this.#tcp?.close(() => resolve())),
+    ]);
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A Consumer: one outgoing copy of a Producer on a subscriber's WebRtcTransport.
+ *
+ * Each consumer has its own SSRC and sequence-number space (RFC 7667 §3.7: an SFU that
+ * switches or pauses sources must rewrite them so the receiver sees one continuous
+ * stream). Timestamps pass through unchanged (one source per consumer). Forwarded
+ * video packets are kept in a retransmission ring so a subscriber's NACK (RFC 4585
+ * §6.2.1) is answered from the server, as RTX (RFC 4588) when negotiated.
+ *
+ * Hot path: `forward` copies the packet into one scratch buffer shared by all
+ * consumers, rewrites SSRC and sequence number in place, stores it for NACKs and gives
+ * it to the transport, which encrypts into a new buffer.
+ */
+import { TypedEmitter } from '@itda/common';
+import { type RtpPacketView, SequenceRewriter } from '../rtp/index.ts';
+import { writeU32 } from '../rtp/rtp-packet.ts';
+import type { Producer } from './producer.ts';
+import { RetransmissionRing } from './retransmission-ring.ts';
+import type { MediaKind } from './types.ts';
+
+/** What a consumer needs of its transport. */
+export interface ConsumerTransport {
+  /** Encrypts and sends one RTP packet; the bytes may be reused once it returns. */
+  sendRtp(packet: Uint8Array): void;
+  readonly connected: boolean;
+}
+
+export interface ConsumerOptions {
+  id: string;
+  producer: Producer;
+  transport: ConsumerTransport;
+  /** The subscriber's mid for this track. */
+  mid: string;
+  ssrc: number;
+  rtxSsrc?: number;
+  /** Start paused (e.g. until the subscriber's answer is applied). Default false. */
+  paused?: boolean;
+  /** Retransmission ring slots (power of two). Default 512 for video, 0 for audio. */
+  retransmissionSlots?: number;
+}
+
+export type ConsumerEvents = {
+  closed: [];
+};
+
+const MAX_PACKET = 1500;
+/** One scratch buffer for every consumer: forwarding is synchronous and single-threaded. */
+const scratch = Buffer.allocUnsafe(MAX_PACKET);
+
+export class Consumer extends TypedEmitter<ConsumerEvents> {
+  readonly id: string;
+  readonly producer: Producer;
+  readonly kind: MediaKind;
+  readonly mid: string;
+  readonly ssrc: number;
+  readonly rtxSsrc: number | undefined;
+  readonly #transport: ConsumerTransport;
+  readonly #seq = new SequenceRewriter();
+  readonly #ring: RetransmissionRing | undefined;
+  #rtxSeq = (Math.random() * 0x10000) >>> 0;
+  #paused: boolean;
+  #closed = false;
+  /** Packets and bytes sent (before encryption), retransmissions sent, NACKed packets not found. */
+  packets = 0;
+  bytes = 0;
+  retransmitted = 0;
+  nackMisses = 0;
+  /** Highest RTP timestamp sent and when, for sender reports. */
+  lastRtpTimestamp = 0;
+  lastSentAt = 0;
+
+  constructor(options: ConsumerOptions) {
+    super();
+    this.id = options.id;
+    this.producer = options.producer;
+    this.kind = options.producer.kind;
+    this.mid = options.mid;
+    this.ssrc = options.ssrc;
+    this.rtxSsrc = options.rtxSsrc;
+    this.#transport = options.transport;
+    this.#paused = options.paused ?? false;
+    const slots = options.retransmissionSlots ?? (this.kind === 'video' ? 512 : 0);
+    this.#ring = slots > 0 ? new RetransmissionRing(slots, MAX_PACKET) : undefined;
+    options.producer.consumers.add(this);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Resumes forwarding; video asks the publisher for a keyframe so the picture starts at once. */
+  resume(nowMs: number): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#seq.switchSource();
+    this.producer.requestKeyframe(nowMs);
+  }
+
+  /** Forwards one packet of the producer. */
+  forward(packet: Buffer, view: RtpPacketView, nowMs: number): void {
+    if (this.#paused || this.#closed || !this.#transport.connected) return;
+    const length = view.length;
+    if (length > MAX_PACKET) return;
+    packet.copy(scratch, 0, view.offset, view.offset + length);
+    writeU32(scratch, 8, this.ssrc);
+    const seq = this.#seq.rewrite(view.sequenceNumber);
+    scratch[2] = seq >>> 8;
+    scratch[3] = seq & 0xff;
+    const out = scratch.subarray(0, length);
+    this.#ring?.store(seq, out);
+    this.packets++;
+    this.bytes += length;
+    this.lastRtpTimestamp = view.timestamp;
+    this.lastSentAt = nowMs;
+    this.#transport.sendRtp(out);
+  }
+
+  /**
+   * Answers a NACK (RFC 4585 §6.2.1) for sequence numbers of this consumer's stream:
+   * resends each stored packet, as RTX when an RTX SSRC and payload type exist.
+   */
+  retransmit(sequences: readonly number[]): void {
+    if (this.#closed || !this.#transport.connected) return;
+    const ring = this.#ring;
+    if (ring === undefined) return;
+    const rtxPt = this.producer.rtxPayloadType;
+    for (const seq of sequences) {
+      const stored = ring.get(seq);
+      if (stored === undefined) {
+        this.nackMisses++;
+        continue;
+      }
+      this.retransmitted++;
+      if (this.rtxSsrc !== undefined && rtxPt !== undefined) {
+        this.#transport.sendRtp(this.#toRtx(stored, rtxPt, this.rtxSsrc));
+      } else {
+        this.#transport.sendRtp(stored);
+      }
+    }
+  }
+
+  /**
+   * RFC 4588 §4: the RTX packet has the RTX SSRC and payload type, its own sequence
+   * number, the original timestamp, and the original sequence number (OSN) as the
+   * first two payload bytes.
+   */
+  #toRtx(original: Uint8Array, rtxPt: number, rtxSsrc: number): Uint8Array {
+    const csrcCount = original[0]! & 0x0f;
+    let headerLength = 12 + csrcCount * 4;
+    if ((original[0]! & 0x10) !== 0) {
+      const words = (original[headerLength + 2]! << 8) | original[headerLength + 3]!;
+      headerLength += 4 + words * 4;
+    }
+    let end = original.length;
+    if ((original[0]! & 0x20) !== 0) end -= original[end - 1]!;
+    const out = scratch;
+    out.set(original.subarray(0, headerLength), 0);
+    out[0] = out[0]! & ~0x20; // padding is not carried over
+    out[1] = (out[1]! & 0x80) | rtxPt;
+    const rtxSeq = this.#rtxSeq;
+    this.#rtxSeq = (rtxSeq + 1) & 0xffff;
+    out[2] = rtxSeq >>> 8;
+    out[3] = rtxSeq & 0xff;
+    writeU32(out, 8, rtxSsrc);
+    out[headerLength] = original[2]!;
+    out[headerLength + 1] = original[3]!;
+    out.set(original.subarray(headerLength, end), headerLength + 2);
+    return out.subarray(0, headerLength + 2 + (end - headerLength));
+  }
+
+  /** Closes the consumer and detaches it from its producer. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.producer.consumers.delete(this);
+    this.emit('closed');
+    this.removeAllListeners();
+  }
+}

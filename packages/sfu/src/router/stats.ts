@@ -1,0 +1,25 @@
+/**
+ * Counters of one media worker, exported as Prometheus metrics by the server. Plain
+ * numbers bumped on the hot path; no labels per participant (cardinality stays fixed).
+ */
+export class SfuStats {
+  /** Datagrams received, by first-byte class (RFC 7983). */
+  rxStun = 0;
+  rxDtls = 0;
+  rxRtp = 0;
+  rxRtcp = 0;
+  /** RTP packets forwarded to consumers (one per consumer per packet). */
+  forwarded = 0;
+  /** RTP bytes forwarded (before encryption). */
+  forwardedBytes = 0;
+  /** NACKed packets resent from the retransmission rings. */
+  retransmitted = 0;
+  /** Keyframe requests (PLI) sent to publishers after throttling. */
+  keyframeRequests = 0;
+  /** Dropped datagrams by reason code (`unverified_tuple`, `srtp_auth_failed`, `unknown_ssrc`, …). */
+  readonly drops = new Map<string, number>();
+
+  drop(reason: string): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * A WebRtcTransport: one browser peer connection as the server sees it — an ICE-lite
+ * agent (RFC 8445 §2.5), a DTLS-SRTP session (RFC 5764) and the two SRTP contexts it
+ * keys, the producers it receives and the consumers it sends. Closing it closes them.
+ *
+ * It does no I/O: the node layer demultiplexes datagrams to it (`receiveStun`,
+ * `receiveDtls`, `receiveSrtp`) and it sends through a `DatagramSink` to the
+ * ICE-selected tuple. Periodic work (consent, RTCP reports, keyframe throttling,
+ * transport-cc feedback) happens in `tick`, called by one timer for all transports.
+ */
+import { type Clock, type Logger, silentLogger, TypedEmitter } from '@itda/common';
+import type { DecodedStunMessage } from '@itda/stun';
+import type { DtlsCertificate, DtlsFingerprint, SrtpKeyingMaterial } from '../dtls/index.ts';
+import { DtlsSession } from '../dtls/index.ts';
+import { TwccRecorder } from '../feedback/index.ts';
+import { type IceCredentials, IceLiteAgent } from '../ice/index.ts';
+import { encodeRtcp, isRtcp, parseRtcp, type RtcpPacket, RtpPacketView } from '../rtp/index.ts';
+import { SrtpError, SrtpSession } from '../srtp/index.ts';
+import { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
+import { SfuError, SfuErrorCode } from './errors.ts';
+import { Producer, type ProducerOptions } from './producer.ts';
+import type { SfuStats } from './stats.ts';
+import { type DatagramSink, ExtensionUri, type Tuple } from './types.ts';
+
+export interface WebRtcTransportOptions {
+  id: string;
+  ice: IceCredentials;
+  certificate: DtlsCertificate;
+  sink: DatagramSink;
+  clock: Clock;
+  stats: SfuStats;
+  logger?: Logger;
+  /** Consent freshness timeout (RFC 7675 §5.1), ms. Default 30,000. */
+  consentTimeoutMs?: number;
+  /** DTLS handshake timeout, ms. Default 10,000. */
+  dtlsTimeoutMs?: number;
+  /** Most producers on this transport. Default 16. */
+  maxProducers?: number;
+  /** Most consumers on this transport. Default 512. */
+  maxConsumers?: number;
+}
+
+export type WebRtcTransportEvents = {
+  /** ICE selected a tuple and DTLS is done: media can flow. */
+  connected: [];
+  /** Consent expired, DTLS failed, or `close()`. `reason` is a stable code. */
+  closed: [reason: string];
+  /** The ICE-selected tuple changed (first selection, UDP→TCP, NAT rebinding). */
+  tuple: [tuple: Tuple];
+  /** New local ICE credentials (ICE restart): the demultiplexer must know the new ufrag. */
+  iceRestart: [ice: IceCredentials];
+};
+
+/** Records kept while the remote fingerprint is not known yet (the DTLS client may be quicker than signaling). */
+const MAX_EARLY_DTLS = 8;
+const SR_INTERVAL_MS = 1000;
+const TWCC_INTERVAL_MS = 100;
+
+export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> implements ConsumerTransport {
+  readonly id: string;
+  readonly producers = new Map<string, Producer>();
+  readonly consumers = new Map<string, Consumer>();
+  /** SSRC this transport uses as the sender of its own RTCP. */
+  readonly rtcpSsrc = (Math.random() * 0xffffffff) >>> 0 || 1;
+  readonly #agent: IceLiteAgent;
+  readonly #options: WebRtcTransportOptions;
+  readonly #log: Logger;
+  readonly #stats: SfuStats;
+  readonly #view = new RtpPacketView();
+  readonly #producersBySsrc = new Map<number, Producer>();
+  readonly #producersByRtxSsrc = new Map<number, Producer>();
+  readonly #producersByMid = new Map<string, Producer>();
+  readonly #consumersBySsrc = new Map<number, Consumer>();
+  #ice: IceCredentials;
+  #tuple: Tuple | undefined;
+  #dtls: DtlsSession | undefined;
+  #early: Uint8Array[] = [];
+  #rx: SrtpSession | undefined;
+  #tx: SrtpSession | undefined;
+  #closed = false;
+  #connected = false;
+  #midExtId = 0;
+  #twccExtId = 0;
+  readonly #twcc = new TwccRecorder();
+  #lastSrAt = 0;
+  #lastTwccAt = 0;
+
+  constructor(options: WebRtcTransportOptions) {
+    super();
+    this.id = options.id;
+    this.#options = options;
+    this.#ice = options.ice;
+    this.#log = options.logger ?? silentLogger;
+    this.#stats = options.stats;
+    this.#agent = new IceLiteAgent({
+      local: options.ice,
+      clock: options.clock,
+      consentTimeoutMs: options.consentTimeoutMs ?? 30_000,
+    });
+    this.#agent.on('selected', (tuple) => {
+      this.#tuple = tuple;
+      this.emit('tuple', tuple);
+      this.#maybeConnected();
+    });
+    this.#agent.on('disconnected', () => this.close('ice_consent_expired'));
+  }
+
+  /** Local ICE credentials (they change on `restartIce`). */
+  get iceParameters(): IceCredentials {
+    return this.#ice;
+  }
+
+  get fingerprint(): DtlsFingerprint {
+    return this.#options.certificate.fingerprint;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get tuple(): Tuple | undefined {
+    return this.#tuple;
+  }
+
+  /**
+   * The remote side's parameters from its SDP: ICE ufrag (checks must name it) and
+   * certificate fingerprints (the DTLS peer must present a matching certificate,
+   * RFC 8122 §5). Call once per negotiation; DTLS starts on the first call.
+   */
+  setRemoteParameters(params: { iceUfrag: string; fingerprints: DtlsFingerprint[] }): void {
+    if (this.#closed) throw new SfuError(SfuErrorCode.Closed, `transport ${this.id} is closed`);
+    this.#agent.setRemoteUfrag(params.iceUfrag);
+    if (this.#dtls !== undefined) return;
+    const dtls = new DtlsSession({
+      role: 'server',
+      certificate: this.#options.certificate,
+      remoteFingerprints: params.fingerprints,
+      send: (datagram: Uint8Array) => this.#sendRaw(datagram),
+      handshakeTimeoutMs: this.#options.dtlsTimeoutMs ?? 10_000,
+      logger: this.#log,
+    });
+    this.#dtls = dtls;
+    dtls.on('connected', (keys: SrtpKeyingMaterial) => this.#onDtlsConnected(keys));
+    dtls.on('failed', (err: { code: string }) => {
+      this.#stats.drop(err.code);
+      this.#log.warn('dtls failed', { transport: this.id, code: err.code });
+      this.close(err.code);
+    });
+    const early = this.#early;
+    this.#early = [];
+    for (const record of early) dtls.handle(record);
+  }
+
+  /** New local ICE credentials (ICE restart, RFC 8445 §9); the current tuple stays until checks with them arrive. */
+  restartIce(ice: IceCredentials): void {
+    this.#ice = ice;
+    this.#agent.restart(ice);
+    this.emit('iceRestart', ice);
+  }
+
+  // ---- input from the node layer ----
+
+  /** A STUN message for this transport's ufrag from `tuple`; returns the answer to send, if any. */
+  receiveStun(msg: DecodedStunMessage, tuple: Tuple): Uint8Array | null {
+    if (this.#closed) return null;
+    this.#stats.rxStun++;
+    return this.#agent.handleBindingRequest(msg, tuple);
+  }
+
+  receiveDtls(datagram: Uint8Array): void {
+    if (this.#closed) return;
+    this.#stats.rxDtls++;
+    if (this.#dtls === undefined) {
+      if (this.#early.length < MAX_EARLY_DTLS) this.#early.push(Uint8Array.prototype.slice.call(datagram));
+      else this.#stats.drop('dtls_early_overflow');
+      return;
+    }
+    this.#dtls.handle(datagram);
+  }
+
+  /** An SRTP or SRTCP datagram (RFC 5761 demultiplexing by payload type range). */
+  receiveSrtp(datagram: Uint8Array, nowMs: number): void {
+    const rx = this.#rx;
+    if (rx === undefined || this.#closed) {
+      this.#stats.drop('srtp_before_dtls');
+      return;
+    }
+    if (isRtcp(datagram)) {
+      this.#stats.rxRtcp++;
+      this.#receiveRtcp(rx, datagram, nowMs);
+      return;
+    }
+    this.#stats.rxRtp++;
+    let packet: Buffer;
+    try {
+      packet = rx.unprotectRtp(datagram);
+    } catch (err) {
+      this.#stats.drop(err instanceof SrtpError ? err.code : 'srtp_error');
+      return;
+    }
+    const view = this.#view;
+    try {
+      view.parse(packet);
+    } catch {
+      this.#stats.drop('rtp_malformed');
+      return;
+    }
+    if (this.#twccExtId !== 0) {
+      const transportSeq = view.extensionUint(this.#twccExtId);
+      if (transportSeq >= 0) this.#twcc.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
+    }
+    const producer = this.#producersBySsrc.get(view.ssrc) ?? this.#learnSsrc(view);
+    if (producer === undefined) {
+      if (this.#producersByRtxSsrc.has(view.ssrc)) this.#stats.drop('rtx_upstream');
+      else this.#stats.drop('unknown_ssrc');
+      return;
+    }
+    producer.receive(packet, view, nowMs);
+  }
+
+  /** A packet of an SSRC the SDP did not declare: bind it to a producer by its mid extension (RFC 8843 §15). */
+  #learnSsrc(view: RtpPacketView): Producer | undefined {
+    if (this.#midExtId === 0 || !view.findExtension(this.#midExtId)) return undefined;
+    const mid = view.extensionText(this.#midExtId);
+    if (mid === undefined) return undefined;
+    const producer = this.#producersByMid.get(mid);
+    if (producer === undefined || producer.ssrc !== undefined) return undefined;
+    producer.ssrc = view.ssrc;
+    this.#producersBySsrc.set(view.ssrc, producer);
+    return producer;
+  }
+
+  #receiveRtcp(rx: SrtpSession, datagram: Uint8Array, nowMs: number): void {
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcp(rx.unprotectRtcp(datagram));
+    } catch (err) {
+      this.#stats.drop(err instanceof SrtpError ? err.code : 'rtcp_malformed');
+      return;
+    }
+    for (const p of packets) {
+      switch (p.type) {
+        case 'sr': {
+          const producer = this.#producersBySsrc.get(p.ssrc);
+          if (producer !== undefined) {
+            producer.lastSr = {
+              ntpSeconds: p.ntpSeconds,
+              ntpFraction: p.ntpFraction,
+              rtpTimestamp: p.rtpTimestamp,
+              at: nowMs,
+            };
+          }
+          break;
+        }
+        case 'nack': {
+          const consumer = this.#consumersBySsrc.get(p.mediaSsrc);
+          if (consumer !== undefined) {
+            const before = consumer.retransmitted;
+            consumer.retransmit(p.sequences);
+            this.#stats.retransmitted += consumer.retransmitted - before;
+          }
+          break;
+        }
+        case 'pli':
+          this.#consumersBySsrc.get(p.mediaSsrc)?.producer.requestKeyframe(nowMs);
+          break;
+        case 'fir':
+          for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.producer.requestKeyframe(nowMs);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  #onDtlsConnected(keys: SrtpKeyingMaterial): void {
+    try {
+      this.#tx = SrtpSession.create({ profile: keys.profile, masterKey: keys.localKey, masterSalt: keys.localSalt });
+      this.#rx = SrtpSession.create({ profile: keys.profile, masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
+    } catch (err) {
+      this.#log.error('srtp setup failed', { transport: this.id, err });
+      this.close('srtp_setup_failed');
+      return;
+    }
+    this.#maybeConnected();
+  }
+
+  #maybeConnected(): void {
+    if (this.#connected || this.#tx === undefined || this.#tuple === undefined) return;
+    this.#connected = true;
+    this.#log.info('transport connected', { transport: this.id, tuple: this.#tuple.key });
+    this.emit('connected');
+  }
+
+  // ---- output ----
+
+  #sendRaw(datagram: Uint8Array): void {
+    const tuple = this.#tuple;
+    if (tuple === undefined || this.#closed) return;
+    this.#options.sink.send(datagram, tuple);
+  }
+
+  /** Encrypts and sends one RTP packet to the selected tuple. */
+  sendRtp(packet: Uint8Array): void {
+    const tx = this.#tx;
+    const tuple = this.#tuple;
+    if (tx === undefined || tuple === undefined) return;
+    let out: Buffer;
+    try {
+      out = tx.protectRtp(packet);
+    } catch (err) {
+      this.#stats.drop(err instanceof SrtpError ? err.code : 'srtp_error');
+      return;
+    }
+    this.#stats.forwarded++;
+    this.#stats.forwardedBytes += packet.length;
+    this.#options.sink.send(out, tuple);
+  }
+
+  /** Encrypts and sends RTCP packets as one compound datagram. */
+  sendRtcp(packets: readonly RtcpPacket[]): void {
+    const tx = this.#tx;
+    const tuple = this.#tuple;
+    if (tx === undefined || tuple === undefined || packets.length === 0) return;
+    try {
+      this.#options.sink.send(tx.protectRtcp(encodeRtcp(packets)), tuple);
+    } catch (err) {
+      this.#stats.drop(err instanceof SrtpError ? err.code : 'rtcp_encode_failed');
+    }
+  }
+
+  // ---- producers and consumers ----
+
+  produce(options: Omit<ProducerOptions, 'id'> & { id: string }): Producer {
+    if (this.#closed) throw new SfuError(SfuErrorCode.Closed, `transport ${this.id} is closed`);
+    if (this.producers.size >= (this.#options.maxProducers ?? 16)) {
+      throw new SfuError(SfuErrorCode.LimitReached, `transport ${this.id} has too many producers`);
+    }
+    if (
+      this.#producersByMid.has(options.mid) ||
+      (options.ssrc !== undefined && this.#producersBySsrc.has(options.ssrc))
+    ) {
+      throw new SfuError(SfuErrorCode.Duplicate, `a producer with mid ${options.mid} or its SSRC exists`);
+    }
+    const producer = new Producer(options);
+    this.producers.set(producer.id, producer);
+    this.#producersByMid.set(producer.mid, producer);
+    if (producer.ssrc !== undefined) this.#producersBySsrc.set(producer.ssrc, producer);
+    if (producer.rtxSsrc !== undefined) this.#producersByRtxSsrc.set(producer.rtxSsrc, producer);
+    for (const ext of producer.extensions) {
+      if (ext.uri === ExtensionUri.Mid) this.#midExtId = ext.id;
+      if (ext.uri === ExtensionUri.TransportCc) this.#twccExtId = ext.id;
+    }
+    producer.on('keyframeRequest', (p) => {
+      if (p.ssrc === undefined) return;
+      this.#stats.keyframeRequests++;
+      this.sendRtcp([{ type: 'pli', senderSsrc: this.rtcpSsrc, mediaSsrc: p.ssrc }]);
+    });
+    producer.on('closed', () => {
+      this.producers.delete(producer.id);
+      this.#producersByMid.delete(producer.mid);
+      if (producer.ssrc !== undefined) this.#producersBySsrc.delete(producer.ssrc);
+      if (producer.rtxSsrc !== undefined) this.#producersByRtxSsrc.delete(producer.rtxSsrc);
+    });
+    return producer;
+  }
+
+  consume(options: Omit<ConsumerOptions, 'transport'>): Consumer {
+    if (this.#closed) throw new SfuError(SfuErrorCode.Closed, `transport ${this.id} is closed`);
+    if (this.consumers.size >= (this.#options.maxConsumers ?? 512)) {
+      throw new SfuError(SfuErrorCode.LimitReached, `transport ${this.id} has too many consumers`);
+    }
+    if (options.producer.closed) throw new SfuError(SfuErrorCode.Closed, `producer ${options.producer.id} is closed`);
+    const consumer = new Consumer({ ...options, transport: this });
+    this.consumers.set(consumer.id, consumer);
+    this.#consumersBySsrc.set(consumer.ssrc, consumer);
+    if (consumer.rtxSsrc !== undefined) this.#consumersBySsrc.set(consumer.rtxSsrc, consumer);
+    consumer.on('closed', () => {
+      this.consumers.delete(consumer.id);
+      this.#consumersBySsrc.delete(consumer.ssrc);
+      if (consumer.rtxSsrc !== undefined) this.#consumersBySsrc.delete(consumer.rtxSsrc);
+    });
+    return consumer;
+  }
+
+  // ---- periodic work ----
+
+  /** Consent freshness, keyframe throttles, transport-cc feedback and sender reports. */
+  tick(nowMs: number): void {
+    if (this.#closed) return;
+    this.#agent.tick(nowMs);
+    if (this.#closed) return;
+    for (const producer of this.producers.values()) producer.tick(nowMs);
+    if (!this.#connected) return;
+    if (this.#twccExtId !== 0 && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
+      this.#lastTwccAt = nowMs;
+      const mediaSsrc = this.#producersBySsrc.keys().next().value ?? 0;
+      const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
+      if (feedback.length > 0) this.sendRtcp(feedback);
+    }
+    if (this.consumers.size > 0 && nowMs - this.#lastSrAt >= SR_INTERVAL_MS) {
+      this.#lastSrAt = nowMs;
+      this.#sendSenderReports(nowMs);
+    }
+  }
+
+  /**
+   * RFC 3550 §6.4.1 sender reports for every consumer, translated from the producer's
+   * last SR so the subscriber can synchronise audio and video of one participant.
+   */
+  #sendSenderReports(nowMs: number): void {
+    const packets: RtcpPacket[] = [];
+    for (const c of this.consumers.values()) {
+      const sr = c.producer.lastSr;
+      if (sr === undefined || c.packets === 0) continue;
+      // Advance the publisher's NTP/RTP pair to now.
+      const elapsedMs = nowMs - sr.at;
+      const ntp = sr.ntpSeconds + sr.ntpFraction / 2 ** 32 + elapsedMs / 1000;
+      const rtp = (sr.rtpTimestamp + Math.round((elapsedMs * c.producer.codec.clockRate) / 1000)) >>> 0;
+      const seconds = Math.floor(ntp);
+      packets.push({
+        type: 'sr',
+        ssrc: c.ssrc,
+        ntpSeconds: seconds >>> 0,
+        ntpFraction: Math.floor((ntp - seconds) * 2 ** 32) >>> 0,
+        rtpTimestamp: rtp,
+        packetCount: c.packets >>> 0,
+        octetCount: c.bytes >>> 0,
+        reports: [],
+      });
+      if (packets.length >= 16) {
+        this.sendRtcp(packets.splice(0));
+      }
+    }
+    this.sendRtcp(packets);
+  }
+
+  /** Closes everything this transport owns. Idempotent. `reason` is a stable code. */
+  close(reason = 'closed'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const p of [...this.producers.values()]) p.close();
+    for (const c of [...this.consumers.values()]) c.close();
+    this.#dtls?.close();
+    this.#agent.removeAllListeners();
+    this.#early = [];
+    this.#log.info('transport closed', { transport: this.id, reason });
+    this.emit('closed', reason);
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,12 @@
+/** The SFU session layer: signaling messages ↔ SDP ↔ router objects. See docs/sfu.md. */
+export { SfuService, type SfuServiceOptions } from './sfu-service.ts';
+export type {
+  AnnouncedCandidate,
+  PublishRequest,
+  ResubscribeRequest,
+  SfuOutMessage,
+  SfuParticipantInfo,
+  SubscribedRequest,
+  SubscribeTrackInfo,
+  TransportFactory,
+} from './types.ts';

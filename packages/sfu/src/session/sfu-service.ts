@@ -1,0 +1,402 @@
+/**
+ * The SFU session layer: turns signaling messages into router objects and SDP.
+ *
+ * Each participant has two peer connections to the server (docs/sfu.md):
+ * - **publish**: the client offers its tracks (`publish`), the server answers
+ *   (`published`) and creates a Producer per sending m-line;
+ * - **subscribe**: the server offers every other participant's tracks (`subscribe`,
+ *   numbered by `version`), the client answers (`subscribed`). One offer is out at a
+ *   time; changes meanwhile are batched into the next one.
+ * Consumers start paused and are resumed when the answer that declares them arrives,
+ * so the browser knows their SSRCs before the first packet; video consumers then ask
+ * the publisher for a keyframe.
+ *
+ * It shapes itself after `@itda/signal`'s `SfuBackend`, so the server passes an
+ * `SfuService` to the signaling core as is.
+ */
+import { type Clock, type Logger, silentLogger } from '@itda/common';
+import { createIceCredentials } from '../ice/index.ts';
+import { type Producer, Router, SfuError, type TrackSource, type WebRtcTransport } from '../router/index.ts';
+import {
+  answerPublishOffer,
+  buildSubscribeOffer,
+  type LocalTransportParams,
+  parseSdp,
+  parseSubscribeAnswer,
+  type SubscribeSlot,
+} from '../sdp/index.ts';
+import { SfuPeer } from './peer.ts';
+import type {
+  PublishRequest,
+  ResubscribeRequest,
+  SfuOutMessage,
+  SfuParticipantInfo,
+  SubscribedRequest,
+  SubscribeTrackInfo,
+  TransportFactory,
+} from './types.ts';
+
+export interface SfuServiceOptions {
+  transports: TransportFactory;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** Header extensions passed downstream (ids as the publisher negotiated them). */
+const DOWNSTREAM_EXTENSIONS = new Set([
+  'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+]);
+
+interface SfuRoom {
+  router: Router;
+  peers: Map<string, SfuPeer>;
+}
+
+export class SfuService {
+  readonly modes = ['sfu'] as const;
+  readonly #rooms = new Map<string, SfuRoom>();
+  readonly #options: SfuServiceOptions;
+  readonly #log: Logger;
+  #ids = 0;
+
+  constructor(options: SfuServiceOptions) {
+    this.#options = options;
+    this.#log = options.logger ?? silentLogger;
+  }
+
+  /** Rooms with media state, for metrics and tests. */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** Transports alive across all rooms. */
+  get transportCount(): number {
+    let n = 0;
+    for (const r of this.#rooms.values()) n += r.router.transports.size;
+    return n;
+  }
+
+  addParticipant(p: SfuParticipantInfo, send: (msg: SfuOutMessage) => void): void {
+    let room = this.#rooms.get(p.room);
+    if (room === undefined) {
+      room = { router: new Router({ id: p.room }), peers: new Map() };
+      this.#rooms.set(p.room, room);
+    }
+    const existing = room.peers.get(p.id);
+    if (existing !== undefined) {
+      existing.send = send;
+      return;
+    }
+    const peer = new SfuPeer(p, send);
+    room.peers.set(p.id, peer);
+    if (!p.canSubscribe) return;
+    let added = false;
+    for (const producer of room.router.producers()) {
+      if (producer.participantId === p.id) continue;
+      this.#addConsumer(room, peer, producer);
+      added = true;
+    }
+    if (added) this.#offer(room, peer);
+  }
+
+  publish(roomName: string, participantId: string, msg: PublishRequest): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const { room, peer } = found;
+    if (!peer.info.canPublish) {
+      peer.send({ type: 'error', code: 'forbidden', message: 'this participant may not publish', ref: 'publish' });
+      return;
+    }
+    let offerUfrag: string;
+    try {
+      offerUfrag = parseSdp(msg.sdp).iceUfrag ?? parseSdp(msg.sdp).media[0]?.iceUfrag ?? '';
+    } catch (err) {
+      this.#badSdp(peer, 'sfu_bad_offer', 'publish', err);
+      return;
+    }
+    let transport = peer.publish;
+    if (transport === undefined || transport.closed) {
+      transport = this.#createTransport(room, peer, 'publish');
+      peer.publish = transport;
+    } else if (peer.publishRemoteUfrag !== undefined && offerUfrag !== peer.publishRemoteUfrag) {
+      transport.restartIce(createIceCredentials());
+    }
+    let result: ReturnType<typeof answerPublishOffer>;
+    try {
+      result = answerPublishOffer(msg.sdp, this.#local(transport));
+    } catch (err) {
+      this.#badSdp(peer, 'sfu_bad_offer', 'publish', err);
+      return;
+    }
+    peer.publishRemoteUfrag = result.remote.ice.ufrag;
+    transport.setRemoteParameters({ iceUfrag: result.remote.ice.ufrag, fingerprints: result.remote.fingerprints });
+
+    const sources = new Map(msg.tracks.map((t) => [t.mid, t.source]));
+    const live = new Set<string>();
+    const created: Producer[] = [];
+    for (const track of result.tracks) {
+      live.add(track.mid);
+      if (peer.producers.has(track.mid)) continue;
+      const source: TrackSource = sources.get(track.mid) ?? (track.kind === 'audio' ? 'microphone' : 'camera');
+      try {
+        const producer = transport.produce({
+          id: `p${++this.#ids}`,
+          participantId: peer.id,
+          kind: track.kind,
+          source,
+          mid: track.mid,
+          ssrc: track.ssrc,
+          rtxSsrc: track.rtxSsrc,
+          codec: track.codec,
+          rtxPayloadType: track.rtx?.payloadType,
+          extensions: track.extensions,
+          cname: track.cname,
+        });
+        peer.producers.set(track.mid, producer);
+        producer.on('closed', () => {
+          if (peer.producers.get(track.mid) === producer) peer.producers.delete(track.mid);
+        });
+        created.push(producer);
+      } catch (err) {
+        this.#log.warn('producer rejected', { room: roomName, participant: peer.id, mid: track.mid, err });
+      }
+    }
+    for (const [mid, producer] of [...peer.producers]) {
+      if (!live.has(mid)) producer.close();
+    }
+    peer.send({ type: 'published', sdp: result.sdp });
+    for (const other of room.peers.values()) {
+      if (other === peer || !other.info.canSubscribe) continue;
+      for (const producer of created) this.#addConsumer(room, other, producer);
+      if (other.dirty) this.#offer(room, other);
+    }
+  }
+
+  subscribed(roomName: string, participantId: string, msg: SubscribedRequest): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const { room, peer } = found;
+    const transport = peer.subscribe;
+    if (!peer.awaitingAnswer || msg.version !== peer.version || transport === undefined) {
+      peer.send({
+        type: 'error',
+        code: 'sfu_stale_version',
+        message: `no subscribe offer ${msg.version} is waiting for an answer (current ${peer.version})`,
+        ref: 'subscribed',
+      });
+      return;
+    }
+    let answer: ReturnType<typeof parseSubscribeAnswer>;
+    try {
+      answer = parseSubscribeAnswer(msg.sdp, this.#slots(peer));
+    } catch (err) {
+      this.#badSdp(peer, 'sfu_bad_answer', 'subscribed', err);
+      return;
+    }
+    // An answer that rejects every m-line carries throwaway ICE credentials (Chromium): nothing to connect.
+    if (answer.acceptedMids.length > 0) {
+      transport.setRemoteParameters({ iceUfrag: answer.remote.ice.ufrag, fingerprints: answer.remote.fingerprints });
+    }
+    peer.awaitingAnswer = false;
+    const rejected = new Set(answer.rejectedMids);
+    const now = this.#options.clock.now();
+    for (const slot of peer.slots) {
+      const c = slot.consumer;
+      if (slot.offered === undefined) {
+        if (c === undefined) slot.recyclable = true;
+        continue;
+      }
+      if (c === undefined || c !== slot.offered) continue;
+      if (rejected.has(slot.mid)) {
+        c.close();
+        continue;
+      }
+      if (c.paused) c.resume(now);
+    }
+    if (peer.dirty) this.#offer(room, peer);
+  }
+
+  resubscribe(roomName: string, participantId: string, msg: ResubscribeRequest): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const { room, peer } = found;
+    if (msg.iceRestart === true && peer.subscribe !== undefined) peer.subscribe.restartIce(createIceCredentials());
+    peer.dirty = true;
+    peer.awaitingAnswer = false;
+    this.#offer(room, peer);
+  }
+
+  resumed(roomName: string, participantId: string): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const { peer } = found;
+    if (peer.awaitingAnswer && peer.lastOffer !== undefined) peer.send(peer.lastOffer);
+  }
+
+  removeParticipant(roomName: string, participantId: string): void {
+    const room = this.#rooms.get(roomName);
+    const peer = room?.peers.get(participantId);
+    if (room === undefined || peer === undefined) return;
+    room.peers.delete(participantId);
+    peer.publish?.close('participant_left');
+    peer.subscribe?.close('participant_left');
+    for (const other of room.peers.values()) if (other.dirty) this.#offer(room, other);
+    if (room.peers.size === 0) this.closeRoom(roomName);
+  }
+
+  closeRoom(roomName: string): void {
+    const room = this.#rooms.get(roomName);
+    if (room === undefined) return;
+    this.#rooms.delete(roomName);
+    room.router.close();
+    room.peers.clear();
+  }
+
+  /** Closes every room. */
+  close(): void {
+    for (const name of [...this.#rooms.keys()]) this.closeRoom(name);
+  }
+
+  // ---- internals ----
+
+  #find(roomName: string, participantId: string): { room: SfuRoom; peer: SfuPeer } | undefined {
+    const room = this.#rooms.get(roomName);
+    const peer = room?.peers.get(participantId);
+    if (room === undefined || peer === undefined) return undefined;
+    return { room, peer };
+  }
+
+  #createTransport(room: SfuRoom, peer: SfuPeer, role: 'publish' | 'subscribe'): WebRtcTransport {
+    const transport = this.#options.transports.createTransport();
+    room.router.adopt(transport);
+    transport.on('closed', (reason) => {
+      if (peer[role] === transport) peer[role] = undefined;
+      if (reason !== 'participant_left' && reason !== 'router_closed') {
+        this.#log.info('transport ended', { room: room.router.id, participant: peer.id, role, reason });
+        peer.send({ type: 'error', code: 'sfu_transport_closed', message: `${role} transport closed: ${reason}` });
+        for (const other of room.peers.values()) if (other !== peer && other.dirty) this.#offer(room, other);
+      }
+    });
+    return transport;
+  }
+
+  #local(transport: WebRtcTransport): LocalTransportParams {
+    return {
+      ice: transport.iceParameters,
+      fingerprint: transport.fingerprint,
+      candidates: [...this.#options.transports.candidates],
+      iceLite: true,
+    };
+  }
+
+  #addConsumer(room: SfuRoom, peer: SfuPeer, producer: Producer): void {
+    let transport = peer.subscribe;
+    if (transport === undefined || transport.closed) {
+      transport = this.#createTransport(room, peer, 'subscribe');
+      peer.subscribe = transport;
+    }
+    const sub = transport;
+    try {
+      const slot = peer.takeSlot(producer.kind, (mid) =>
+        sub.consume({
+          id: `c${++this.#ids}`,
+          producer,
+          mid,
+          ssrc: randomSsrc(),
+          rtxSsrc: producer.rtxPayloadType !== undefined ? randomSsrc() : undefined,
+          paused: true,
+        }),
+      );
+      slot.consumer?.on('closed', () => {
+        slot.consumer = undefined;
+        slot.recyclable = false;
+        peer.dirty = true;
+      });
+      peer.dirty = true;
+    } catch (err) {
+      if (!(err instanceof SfuError)) throw err;
+      this.#log.warn('consumer not created', { room: room.router.id, participant: peer.id, code: err.code });
+    }
+  }
+
+  #slots(peer: SfuPeer): SubscribeSlot[] {
+    return peer.slots.map((s) => {
+      const c = s.consumer;
+      if (c === undefined) {
+        return {
+          mid: s.mid,
+          kind: s.kind,
+          active: false,
+          codec: {
+            payloadType: s.kind === 'audio' ? 111 : 96,
+            name: s.kind === 'audio' ? 'opus' : 'VP8',
+            clockRate: s.kind === 'audio' ? 48000 : 90000,
+            channels: s.kind === 'audio' ? 2 : undefined,
+            parameters: {},
+            feedback: [],
+          },
+          ssrc: 0,
+          cname: '',
+          streamId: '',
+          trackId: '',
+          extensions: [],
+        };
+      }
+      const p = c.producer;
+      return {
+        mid: s.mid,
+        kind: s.kind,
+        active: true,
+        codec: p.codec,
+        rtx: p.rtxPayloadType !== undefined ? { payloadType: p.rtxPayloadType } : undefined,
+        ssrc: c.ssrc,
+        rtxSsrc: c.rtxSsrc,
+        cname: p.cname,
+        streamId: p.participantId,
+        trackId: p.id,
+        extensions: p.extensions.filter((e) => DOWNSTREAM_EXTENSIONS.has(e.uri)),
+      };
+    });
+  }
+
+  #offer(room: SfuRoom, peer: SfuPeer): void {
+    if (peer.awaitingAnswer) {
+      peer.dirty = true;
+      return;
+    }
+    if (peer.subscribe === undefined || peer.subscribe.closed) {
+      if (peer.slots.every((s) => s.consumer === undefined)) {
+        peer.dirty = false;
+        return;
+      }
+      peer.subscribe = this.#createTransport(room, peer, 'subscribe');
+    }
+    peer.dirty = false;
+    peer.version++;
+    const slots = this.#slots(peer);
+    const sdp = buildSubscribeOffer({ local: this.#local(peer.subscribe), sessionVersion: peer.version, slots });
+    const tracks: SubscribeTrackInfo[] = [];
+    for (const s of peer.slots) {
+      const c = s.consumer;
+      s.offered = c;
+      if (c === undefined) continue;
+      tracks.push({ mid: s.mid, participantId: c.producer.participantId, kind: c.kind, source: c.producer.source });
+    }
+    const msg: SfuOutMessage = { type: 'subscribe', sdp, version: peer.version, tracks };
+    peer.awaitingAnswer = true;
+    peer.lastOffer = msg;
+    peer.send(msg);
+  }
+
+  #badSdp(peer: SfuPeer, code: string, ref: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    const detail = (err as { code?: unknown }).code;
+    this.#log.info('bad sdp', { participant: peer.id, code, detail });
+    peer.send({ type: 'error', code, message, ref });
+  }
+}
+
+function randomSsrc(): number {
+  return ((Math.random() * 0xfffffffe) >>> 0) + 1;
+}
