@@ -5,7 +5,7 @@ export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts
 export { ClientError, ClientErrorCode } from './errors.ts';
 export { type ChannelLike, FileReceiver, type ReceivedFile, sendFile, sha256Hex } from './file-transfer.ts';
 export { LocalMedia } from './local-media.ts';
-export { RemoteParticipant } from './participant.ts';
+export { type RemoteLink, RemoteParticipant } from './participant.ts';
 export { type ChannelFileProgress, PeerChannel, type PeerChannelEvents } from './peer-channel.ts';
 export { PeerLink, type PeerLinkEvents, type PeerLinkOptions } from './peer-link.ts';
 export {
@@ -18,7 +18,7 @@ export {
   type PeerFrame,
 } from './peer-protocol.ts';
 export { isPolite } from './polite.ts';
-export { defaultSignalingUrl, type JoinOptions, Room, type RoomOptions } from './room.ts';
+export { Room } from './room.ts';
 export {
   type ChatMessage,
   type FileProgress,
@@ -29,6 +29,7 @@ export {
   type TrackInfo,
   type TrackSource,
 } from './room-events.ts';
+export { defaultSignalingUrl, type JoinOptions, type RoomOptions } from './room-options.ts';
 export {
   type ConnectionState,
   type JoinParams,

@@ -13,79 +13,31 @@
  *   messages in the same framing (signal-channel.ts).
  */
 import { type Clock, type Logger, silentLogger, systemClock, TypedEmitter } from '@itda/common';
-import {
-  type Grants,
-  type JoinedMessage,
-  type LeaveReason,
-  type MediaState,
-  type ParticipantInfo,
-  type ResumedMessage,
-  type RoomMode,
-  type ServerMessage,
-  SIGNAL_PATH,
-  type SubscribeTrack,
+import type {
+  Grants,
+  JoinedMessage,
+  LeaveReason,
+  MediaState,
+  ParticipantInfo,
+  ResumedMessage,
+  RoomMode,
+  ServerMessage,
+  SubscribeTrack,
 } from '@itda/protocol';
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { randomId } from './ids.ts';
 import { LocalMedia } from './local-media.ts';
+import { MeshLinks } from './mesh-links.ts';
 import { RemoteParticipant } from './participant.ts';
 import type { ChannelFileProgress, PeerChannel } from './peer-channel.ts';
-import { PeerLink } from './peer-link.ts';
 import { checkChatText, MAX_FILE_BYTES } from './peer-protocol.ts';
-import { isPolite } from './polite.ts';
 import type { ChatMessage, LocalParticipant, RoomEvents, TrackInfo } from './room-events.ts';
+import { defaultSignalingUrl, type JoinOptions, type RoomOptions } from './room-options.ts';
 import { SfuSession } from './sfu-session.ts';
 import { addSfuTrack, removeSfuTrack } from './sfu-streams.ts';
 import { decodeSignalPayload } from './signal-channel.ts';
-import { type ConnectionState, SignalingClient, type SignalingClientOptions } from './signaling-client.ts';
-import type { SocketFactory } from './socket.ts';
+import { type ConnectionState, SignalingClient } from './signaling-client.ts';
 import { type LinkStats, type StatsEntry, StatsSampler } from './stats.ts';
-
-export interface RoomOptions {
-  /** Signaling URL. Default: `ws(s)://<location.host>/ws`. `join({ url })` overrides it. */
-  url?: string;
-  /** Default: silentLogger. */
-  logger?: Logger;
-  /** Default: systemClock. */
-  clock?: Clock;
-  /** ICE servers added to those the server announces in `joined`. Default none. */
-  iceServers?: RTCIceServer[];
-  /**
-   * `relay` gathers only TURN relay candidates, so media always goes through a TURN
-   * server (to test one, or to hide the participants' addresses from each other).
-   * Default `all` (W3C WebRTC §4.2.1, RTCIceTransportPolicy).
-   */
-  iceTransportPolicy?: RTCIceTransportPolicy;
-  /** Passed to SignalingClient (backoff, timeouts). */
-  signaling?: Omit<SignalingClientOptions, 'url' | 'clock' | 'logger' | 'socketFactory'>;
-  /** Default: the platform WebSocket. */
-  socketFactory?: SocketFactory;
-  /** Largest file sent or received, bytes. Default 100 MiB. */
-  maxFileBytes?: number;
-  /** Default: `new RTCPeerConnection(config)`. */
-  createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
-}
-
-export interface JoinOptions {
-  url?: string;
-  room: string;
-  /** Display name, 1–64 characters. */
-  name: string;
-  /** Room token, when the server requires one. */
-  token?: string;
-  /** Camera and microphone to send. The Room never stops these tracks; the app does. */
-  localStream?: MediaStream | null;
-}
-
-/** Messages from a participant not yet announced, kept until its `participant-joined`. */
-const MAX_EARLY_PER_PEER = 64;
-const MAX_EARLY_PEERS = 8;
-
-/** `ws(s)://<host>/ws` of the page's own origin. */
-export function defaultSignalingUrl(): string {
-  const { protocol, host } = globalThis.location;
-  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}${SIGNAL_PATH}`;
-}
 
 export class Room extends TypedEmitter<RoomEvents> {
   /** Remote participants by id. */
@@ -102,7 +54,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #o: RoomOptions;
   #mode: RoomMode = 'p2p';
   /** p2p rooms: the link to each remote participant. */
-  readonly #links = new Map<string, PeerLink>();
+  readonly #mesh: MeshLinks;
   /** sfu rooms: the two connections to the server and the relayed data channel. */
   #sfu: SfuSession | undefined;
   /** sfu rooms: who each outgoing file goes to (progress is reported per recipient). */
@@ -110,7 +62,6 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #stats = new StatsSampler();
-  readonly #early = new Map<string, ServerMessage[]>();
   #signaling: SignalingClient | undefined;
   #local: LocalMedia = new LocalMedia(null, () => undefined);
   #iceServers: RTCIceServer[] = [];
@@ -122,6 +73,15 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#log = (options.logger ?? silentLogger).child('room');
     this.#clock = options.clock ?? systemClock;
     this.onListenerError = (err) => this.#log.error('room event listener threw', { err: String(err) });
+    this.#mesh = new MeshLinks({
+      clock: this.#clock,
+      logger: this.#log,
+      signal: (msg) => this.#signaling?.send(msg),
+      configuration: () => this.#configuration(),
+      localId: () => this.localParticipant.id,
+      ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
+      ...(options.createPeerConnection === undefined ? {} : { createPeerConnection: options.createPeerConnection }),
+    });
   }
 
   /** Signaling connection state. */
@@ -139,7 +99,7 @@ export class Room extends TypedEmitter<RoomEvents> {
    * two (publish, subscribe) in an sfu room, whatever its size.
    */
   get peerConnections(): RTCPeerConnection[] {
-    return this.#sfu !== undefined ? this.#sfu.peerConnections : [...this.#links.values()].map((l) => l.pc);
+    return this.#sfu !== undefined ? this.#sfu.peerConnections : this.#mesh.peerConnections;
   }
 
   /** The local camera/microphone stream (after device switches, the current one). */
@@ -374,16 +334,9 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'offer':
       case 'answer':
-      case 'candidate': {
-        const link = this.#links.get(m.from);
-        if (link === undefined) {
-          if (this.#sfu === undefined) this.#keepEarly(m.from, m);
-          return;
-        }
-        if (m.type === 'candidate') void link.handleCandidate(m.candidate);
-        else void link.handleDescription({ type: m.type, sdp: m.sdp });
+      case 'candidate':
+        if (this.#sfu === undefined) this.#mesh.route(m);
         return;
-      }
       case 'data': {
         // Relayed chat and files (sfu rooms); p2p rooms use their data channels.
         const p = this.#sfu === undefined ? undefined : this.participants.get(m.from);
@@ -407,16 +360,6 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
-  #keepEarly(from: string, m: ServerMessage): void {
-    let list = this.#early.get(from);
-    if (list === undefined) {
-      if (this.#early.size >= MAX_EARLY_PEERS) return;
-      list = [];
-      this.#early.set(from, list);
-    }
-    if (list.length < MAX_EARLY_PER_PEER) list.push(m);
-  }
-
   #onResumed(m: ResumedMessage): void {
     this.#iceServers = [...m.iceServers, ...(this.#o.iceServers ?? [])];
     const present = new Set(m.participants.map((p) => p.id));
@@ -425,10 +368,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       if (this.participants.has(info.id)) this.#updateParticipant(info);
       else this.#addParticipant(info);
     }
-    for (const link of this.#links.values()) {
-      link.setIceServers(this.#iceServers);
-      link.recover();
-    }
+    this.#mesh.recover(this.#iceServers);
     this.#sfu?.setIceServers(this.#iceServers);
     this.#sfu?.recover();
   }
@@ -466,30 +406,16 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (t.participantId === p.id) this.#onSfuTrack(t, track);
       return;
     }
-    const signaling = this.#signaling;
-    const link = new PeerLink({
-      remoteId: info.id,
-      polite: isPolite(this.localParticipant.id, info.id),
-      initiator,
-      configuration: this.#configuration(),
-      clock: this.#clock,
-      logger: this.#log,
-      signal: (msg) => signaling?.send(msg),
-      ...(this.#o.maxFileBytes === undefined ? {} : { maxFileBytes: this.#o.maxFileBytes }),
-      ...(this.#o.createPeerConnection === undefined ? {} : { createPeerConnection: this.#o.createPeerConnection }),
-    });
+    const link = this.#mesh.create(info.id, initiator);
     const p = new RemoteParticipant(info, link);
     this.participants.set(p.id, p);
-    this.#links.set(p.id, link);
     link.onListenerError = this.onListenerError;
     link.on('track', (track, streams) => this.#onTrack(p, track, streams));
     link.on('connectionState', (s) => this.emit('peerConnectionStateChanged', p, s));
     this.#wireChannel(p, link.channel);
     this.#local.attach(link);
     this.emit('participantJoined', p);
-    const early = this.#early.get(p.id);
-    this.#early.delete(p.id);
-    for (const m of early ?? []) this.#onMessage(m);
+    this.#mesh.replayEarly(p.id);
   }
 
   /** Chat, files and errors from one participant's channel become Room events. */
@@ -522,8 +448,10 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #removeParticipant(id: string, reason: LeaveReason | 'rejoined'): void {
     const p = this.participants.get(id);
-    this.#early.delete(id);
-    if (p === undefined) return;
+    if (p === undefined) {
+      this.#mesh.remove(id);
+      return;
+    }
     this.participants.delete(id);
     this.#stats.forget(id);
     this.#dropLink(p);
@@ -536,8 +464,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   #dropLink(p: RemoteParticipant): void {
-    const link = this.#links.get(p.id);
-    this.#links.delete(p.id);
+    const link = this.#mesh.remove(p.id);
     if (link !== undefined) this.#local.detach(link);
     p.link.close();
   }
@@ -553,7 +480,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       this.participants.delete(id);
       if (p !== undefined) this.#dropLink(p);
     }
-    this.#early.clear();
+    this.#mesh.clearEarly();
     const sfu = this.#sfu;
     this.#sfu = undefined;
     if (sfu !== undefined) {
