@@ -142,12 +142,19 @@ async function ourEnd(
   return { session, sock, port: sock.address().port, events, data };
 }
 
-for (const profile of ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'] as SrtpProfile[]) {
-  test(`our server ← openssl s_client: ${profile} keys equal OpenSSL's exporter, data both ways`, async () => {
+// The client lists P-256 in every case: our ECDSA certificate's curve must be among its
+// groups (RFC 8422 §5.1; OpenSSL checks). The server takes the client's first group it knows.
+const CASES: { profile: SrtpProfile; groups: string; temp: RegExp }[] = [
+  { profile: 'SRTP_AEAD_AES_128_GCM', groups: 'X25519:P-256', temp: /Server Temp Key: X25519/ },
+  { profile: 'SRTP_AES128_CM_HMAC_SHA1_80', groups: 'X25519:P-256', temp: /Server Temp Key: X25519/ },
+  { profile: 'SRTP_AEAD_AES_128_GCM', groups: 'P-256', temp: /Server Temp Key: ECDH, prime256v1/ },
+];
+for (const { profile, groups, temp } of CASES) {
+  test(`our server ← openssl s_client: ${profile}, ECDHE ${groups}: keys equal OpenSSL's exporter, data both ways`, async () => {
     requireOpenssl();
     const ours = createDtlsCertificate();
     const theirs = createDtlsCertificate();
-    const files = writePem(`client-${profile}`, theirs);
+    const files = writePem(`client-${profile}-${groups}`, theirs);
     const end = await ourEnd('server', ours, theirs);
     const keysP = end.session.next('connected');
     const p = SRTP_PROFILES[profile];
@@ -158,6 +165,8 @@ for (const profile of ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'] a
       `127.0.0.1:${end.port}`,
       '-use_srtp',
       OPENSSL_NAME[profile],
+      '-groups',
+      groups,
       '-cert',
       files.cert,
       '-key',
@@ -180,6 +189,7 @@ for (const profile of ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'] a
       assert.match(ssl.out, new RegExp(`SRTP Extension negotiated, profile=${OPENSSL_NAME[profile]}`));
       assert.match(ssl.out, /Cipher is ECDHE-ECDSA-AES128-GCM-SHA256/);
       assert.match(ssl.out, /Extended master secret: yes/);
+      assert.match(ssl.out, temp);
 
       ssl.child.stdin.write('hello from openssl\n');
       await waitFor(() => (end.data.join('').includes('hello from openssl') ? true : undefined), 'data from openssl');

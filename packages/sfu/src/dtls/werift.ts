@@ -9,15 +9,21 @@
  *   flight belongs to one of our engines (other werift users keep the original), and each
  *   socket's `waitForReady` is replaced by a clock-driven poll. `close()` cancels both.
  *   Retransmission follows RFC 6347 §4.2.4.1: the timer starts at 1 s and doubles.
+ * - ECDHE. werift computes x25519 / P-256 in pure JavaScript (tweetnacl, @noble/curves),
+ *   more than half of a handshake's CPU; `generateKeyPair` and `prfPreMasterSecret` are
+ *   replaced once by node:crypto versions with the same raw-byte interface (ecdh.ts).
  * - Hooks on handshake messages (`onHandshake`) so the session can refuse an offer early
  *   and keep the peer's Finished, and the transcript (`transcript()`) so it can check
  *   signatures and Finished that werift does not check (see verify.ts).
  */
 import type { Clock, TimerHandle } from '@itda/common';
+import namedCurve from 'werift-dtls/lib/dtls/src/cipher/namedCurve.js';
+import prf from 'werift-dtls/lib/dtls/src/cipher/prf.js';
 import { Flight } from 'werift-dtls/lib/dtls/src/flight/flight.js';
 // werift-dtls 0.5.8's package `main` (lib/index.js) is missing from the tarball: import its entry by path.
 import { DtlsClient, DtlsServer, type DtlsSocket } from 'werift-dtls/lib/dtls/src/index.js';
 import { DtlsPlaintext } from 'werift-dtls/lib/dtls/src/record/message/plaintext.js';
+import { ecdhSharedSecret, generateEcdhKeyPair } from './ecdh.ts';
 import type { TranscriptMessage } from './verify.ts';
 
 /** werift's SignatureHash for ECDSA with SHA-256 (RFC 5246 §7.4.1.4.1: hash 4, signature 3). */
@@ -105,9 +111,18 @@ interface FlightInternals {
 }
 
 let patched = false;
-function patchFlightTransmit(): void {
+function patchWerift(): void {
   if (patched) return;
   patched = true;
+  // werift calls these as `(0, module.fn)(…)`, so replacing the export replaces every call.
+  // biome-ignore lint/suspicious/noExplicitAny: werift types the curve as its own literal union; ours takes numbers.
+  (namedCurve as { generateKeyPair: (curve: any) => unknown }).generateKeyPair = (curve: number) =>
+    generateEcdhKeyPair(curve);
+  (prf as { prfPreMasterSecret: (pub: Buffer, priv: Buffer, curve: number) => Buffer }).prfPreMasterSecret = (
+    publicKey,
+    privateKey,
+    curve,
+  ) => ecdhSharedSecret(curve, privateKey, publicKey);
   const proto = Flight.prototype as unknown as FlightInternals;
   const original = proto.transmit;
   proto.transmit = function transmit(this: FlightInternals, buffers: Buffer[]): Promise<void> {
@@ -155,7 +170,7 @@ export class WeriftEngine {
   readonly #role: 'server' | 'client';
 
   constructor(options: EngineOptions) {
-    patchFlightTransmit();
+    patchWerift();
     const { hooks } = options;
     this.#role = options.role;
     const transport = new EngineTransport(options.clock, (d) => hooks.send(d));
