@@ -37,7 +37,7 @@ const t = (mid: string, participantId: string, kind: 'audio' | 'video', source: 
 });
 const sdpOf = (tracks: SubscribeTrack[]): string => tracks.map((x) => `a=mid:${x.mid} ${x.kind}`).join('\n');
 
-async function sfuRoom() {
+async function sfuRoom(localStream: MediaStream | null = null) {
   const clock = new ManualClock(0);
   const pcs: FakePeerConnection[] = [];
   const sent: ClientMessage[] = [];
@@ -57,7 +57,7 @@ async function sfuRoom() {
     },
   });
   const reply = (m: ServerMessage): void => handlers?.onMessage(JSON.stringify(m));
-  const joining = room.join({ room: 'big', name: 'Ada' });
+  const joining = room.join({ room: 'big', name: 'Ada', localStream });
   handlers?.onOpen();
   reply({
     type: 'joined',
@@ -207,4 +207,46 @@ test('sfu room: chat and files go out once as data and come in from each sender;
   await settle();
   assert.deepEqual(errors, ['sfu_unavailable']);
   room.leave();
+});
+
+test('sfu room: the server closing a transport starts that connection afresh (publish: local media moves; subscribe: tracks end, resubscribe)', async () => {
+  const mic = { id: 'mic', kind: 'audio', enabled: true };
+  // The fake stream has what LocalMedia reads; the cast stands in for the DOM type.
+  const local = new FakeMediaStream([mic]) as unknown as MediaStream;
+  const { pcs, sent, room, reply, added, removed } = await sfuRoom(local);
+  await settle();
+  const publishes = () => sent.filter((m) => m.type === 'publish');
+  assert.deepEqual(
+    publishes().map((m) => m.type === 'publish' && m.tracks),
+    [[{ mid: '0', source: 'microphone' }]],
+  );
+  reply({ type: 'published', sdp: 'answer' });
+  const v1 = [t('0', 'p_bob', 'audio', 'microphone')];
+  reply({ type: 'subscribe', sdp: sdpOf(v1), version: 1, tracks: v1 });
+  await settle();
+  assert.equal(added.length, 1);
+
+  reply({ type: 'error', code: 'sfu_transport_closed', message: 'publish transport closed: consent', ref: 'publish' });
+  await settle();
+  assert.equal(pcs.length, 3);
+  assert.equal(pcs[0]?.closed, true);
+  assert.equal(publishes().length, 2, 'the new connection publishes the microphone again');
+  assert.equal(room.peerConnections.length, 2);
+  assert.ok(room.peerConnections.includes(pcs[2] as unknown as RTCPeerConnection));
+
+  reply({ type: 'error', code: 'sfu_transport_closed', message: 'subscribe transport closed: consent' });
+  await settle();
+  assert.equal(pcs.length, 4);
+  assert.equal(pcs[1]?.closed, true);
+  assert.deepEqual(sent.at(-1), { type: 'resubscribe', iceRestart: true });
+  assert.deepEqual(
+    removed.map((r) => `${r.participant.id}/${r.track.kind}`),
+    ['p_bob/audio'],
+  );
+  reply({ type: 'subscribe', sdp: sdpOf(v1), version: 2, tracks: v1 });
+  await settle();
+  assert.equal(added.length, 2, 'the track comes back on the new connection');
+  assert.equal(room.participants.get('p_bob')?.cameraStream?.getTracks().length, 1);
+  room.leave();
+  assert.ok(pcs.every((pc) => pc.closed));
 });

@@ -303,6 +303,10 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.emit('fileProgress', { ...f, participantId });
     });
     sfu.broadcast.on('error', (e) => this.emit('error', e));
+    sfu.on('publisherReplaced', (old, next) => {
+      this.#local.detach(old);
+      this.#local.attach(next);
+    });
     this.#local.attach(sfu.publisher);
   }
 

@@ -5,9 +5,14 @@
  * (chat and files as `data` messages, see signal-channel.ts): one `broadcast` channel to
  * send to everyone, and one receive channel per remote participant (`linkFor`).
  * The Room routes `published`, `subscribe` and SFU errors here (`handle`).
+ *
+ * When the server closes one of its media transports (`error` `sfu_transport_closed`,
+ * e.g. consent freshness expired, RFC 7675), that connection is started afresh: a new
+ * publish connection (the Room re-attaches local media: `publisherReplaced`), or a new
+ * subscribe connection and `resubscribe { iceRestart: true }` (its tracks end first).
  */
 import { type Clock, type Logger, TypedEmitter } from '@itda/common';
-import type { JoinedMessage, ServerMessage, SubscribeTrack } from '@itda/protocol';
+import { ErrorCode, type JoinedMessage, type ServerMessage, type SubscribeTrack } from '@itda/protocol';
 import { ClientError } from './errors.ts';
 import type { RemoteLink } from './participant.ts';
 import { PeerChannel } from './peer-channel.ts';
@@ -31,6 +36,8 @@ export interface SfuSessionOptions {
 }
 
 export type SfuSessionEvents = {
+  /** The publish connection was replaced (the server closed its transport): move local media to `next`. */
+  publisherReplaced: [old: SfuPublisher, next: SfuPublisher];
   track: [info: SubscribeTrack, track: MediaStreamTrack];
   ended: [info: SubscribeTrack, track: MediaStreamTrack | undefined];
   /** The subscribe connection's state (what remote participants' `connectionState` shows). */
@@ -42,8 +49,8 @@ export type SfuSessionEvents = {
 const QUIET_SUBSCRIBE_ERRORS = new Set(['sfu_stale_version']);
 
 export class SfuSession extends TypedEmitter<SfuSessionEvents> {
-  readonly publisher: SfuPublisher;
-  readonly subscriber: SfuSubscriber;
+  #publisher: SfuPublisher;
+  #subscriber: SfuSubscriber;
   /** Sends chat frames and files to everyone in the room. */
   readonly broadcast: PeerChannel;
   readonly #broadcastChannel: SignalDataChannel;
@@ -56,22 +63,68 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     super();
     this.#o = options;
     this.#log = options.logger.child('sfu');
-    const common = {
-      configuration: options.configuration,
-      clock: options.clock,
-      logger: this.#log,
-      ...(options.createPeerConnection === undefined ? {} : { createPeerConnection: options.createPeerConnection }),
-    };
-    this.publisher = new SfuPublisher({ ...common, send: options.signal, screen: options.screen });
-    this.subscriber = new SfuSubscriber({ ...common, send: options.signal });
-    this.publisher.on('error', (e) => this.emit('error', e));
-    this.subscriber.on('error', (e) => this.emit('error', e));
-    this.subscriber.on('track', (info, track) => this.emit('track', info, track));
-    this.subscriber.on('ended', (info, track) => this.emit('ended', info, track));
-    const sub = this.subscriber.pc;
-    sub.onconnectionstatechange = () => this.emit('connectionState', sub.connectionState);
+    this.#publisher = this.#newPublisher();
+    this.#subscriber = this.#newSubscriber();
     this.#broadcastChannel = this.#dataChannel(undefined);
     this.broadcast = new PeerChannel(this.#broadcastChannel, { maxFileBytes: options.maxFileBytes });
+  }
+
+  /** The publish connection (replaced when the server closes its transport). */
+  get publisher(): SfuPublisher {
+    return this.#publisher;
+  }
+
+  /** The subscribe connection (replaced when the server closes its transport). */
+  get subscriber(): SfuSubscriber {
+    return this.#subscriber;
+  }
+
+  #common(): { configuration: RTCConfiguration; clock: Clock; logger: Logger } & Pick<
+    SfuSessionOptions,
+    'createPeerConnection'
+  > {
+    const o = this.#o;
+    return {
+      configuration: o.configuration,
+      clock: o.clock,
+      logger: this.#log,
+      ...(o.createPeerConnection === undefined ? {} : { createPeerConnection: o.createPeerConnection }),
+    };
+  }
+
+  #newPublisher(): SfuPublisher {
+    const pub = new SfuPublisher({ ...this.#common(), send: this.#o.signal, screen: this.#o.screen });
+    pub.on('error', (e) => this.emit('error', e));
+    return pub;
+  }
+
+  #newSubscriber(): SfuSubscriber {
+    const sub = new SfuSubscriber({ ...this.#common(), send: this.#o.signal });
+    sub.on('error', (e) => this.emit('error', e));
+    sub.on('track', (info, track) => this.emit('track', info, track));
+    sub.on('ended', (info, track) => this.emit('ended', info, track));
+    const pc = sub.pc;
+    pc.onconnectionstatechange = () => this.emit('connectionState', pc.connectionState);
+    return sub;
+  }
+
+  /** The server closed the transport of one connection: start that connection afresh. */
+  #transportClosed(role: 'publish' | 'subscribe'): void {
+    this.#log.info('the server closed a media transport; starting the connection afresh', { role });
+    if (role === 'publish') {
+      const old = this.#publisher;
+      this.#publisher = this.#newPublisher();
+      this.emit('publisherReplaced', old, this.#publisher);
+      old.close();
+      return;
+    }
+    const old = this.#subscriber;
+    const ended = old.current();
+    old.pc.onconnectionstatechange = null;
+    old.close();
+    this.#subscriber = this.#newSubscriber();
+    for (const { info, track } of ended) this.emit('ended', info, track);
+    this.#o.signal({ type: 'resubscribe', iceRestart: true });
   }
 
   #dataChannel(to: string | undefined): SignalDataChannel {
@@ -94,11 +147,11 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     const ch = this.#dataChannel(participantId);
     this.#receivers.add(ch);
     const channel = new PeerChannel(ch, { maxFileBytes: this.#o.maxFileBytes, ignoreStrayFrames: true });
-    const subscriber = this.subscriber;
+    const pcOf = (): RTCPeerConnection => this.#subscriber.pc;
     const receivers = this.#receivers;
     return {
       get pc(): RTCPeerConnection {
-        return subscriber.pc;
+        return pcOf();
       },
       channel,
       close: () => {
@@ -120,6 +173,12 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         void this.subscriber.handleSubscribe(m);
         return true;
       case 'error': {
+        if (m.code === ErrorCode.SfuTransportClosed) {
+          // `ref` names the connection; without one, the message starts with it.
+          const role = m.ref === 'subscribe' || (m.ref === undefined && m.message.startsWith('subscribe'));
+          this.#transportClosed(role ? 'subscribe' : 'publish');
+          return true;
+        }
         const err = new ClientError(m.code, m.message, { details: { ref: m.ref } });
         if (m.ref === 'publish') {
           void this.publisher.handleError(err);
@@ -184,9 +243,9 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#broadcastChannel.close();
     for (const ch of this.#receivers) ch.close();
     this.#receivers.clear();
-    this.subscriber.pc.onconnectionstatechange = null;
-    this.publisher.close();
-    this.subscriber.close();
+    this.#subscriber.pc.onconnectionstatechange = null;
+    this.#publisher.close();
+    this.#subscriber.close();
     this.removeAllListeners();
   }
 }

@@ -46,6 +46,12 @@ export const ErrorCode = {
   SfuBadAnswer: 'sfu_bad_answer',
   /** `subscribed` answered an offer `version` that is not the one outstanding; the newer offer stands. */
   SfuStaleVersion: 'sfu_stale_version',
+  /**
+   * The SFU closed the media transport of the `publish` or `subscribe` connection (`ref`
+   * says which): consent expired (RFC 7675), DTLS failed. The client starts that
+   * connection afresh (a new publish offer, or `resubscribe`).
+   */
+  SfuTransportClosed: 'sfu_transport_closed',
   /** publish / subscribed / resubscribe in a room that is not in `sfu` mode. */
   NotSfuRoom: 'not_sfu_room',
   /** offer / answer / candidate relay in a room that is not in `p2p` mode (use publish/subscribe). */
