@@ -144,17 +144,19 @@ async function ourEnd(
 
 // The client lists P-256 in every case: our ECDSA certificate's curve must be among its
 // groups (RFC 8422 §5.1; OpenSSL checks). The server takes the client's first group it knows.
-const CASES: { profile: SrtpProfile; groups: string; temp: RegExp }[] = [
+const CASES: { profile: SrtpProfile; groups: string; temp: RegExp; extra?: string[] }[] = [
   { profile: 'SRTP_AEAD_AES_128_GCM', groups: 'X25519:P-256', temp: /Server Temp Key: X25519/ },
   { profile: 'SRTP_AES128_CM_HMAC_SHA1_80', groups: 'X25519:P-256', temp: /Server Temp Key: X25519/ },
   { profile: 'SRTP_AEAD_AES_128_GCM', groups: 'P-256', temp: /Server Temp Key: ECDH, prime256v1/ },
+  // A 300-byte MTU: s_client fragments its Certificate over two datagrams (RFC 6347 §4.2.3).
+  { profile: 'SRTP_AEAD_AES_128_GCM', groups: 'X25519:P-256', temp: /X25519/, extra: ['-mtu', '300'] },
 ];
-for (const { profile, groups, temp } of CASES) {
-  test(`our server ← openssl s_client: ${profile}, ECDHE ${groups}: keys equal OpenSSL's exporter, data both ways`, async () => {
+for (const { profile, groups, temp, extra = [] } of CASES) {
+  test(`our server ← openssl s_client ${extra.join(' ')}: ${profile}, ECDHE ${groups}: keys equal OpenSSL's exporter, data both ways`, async () => {
     requireOpenssl();
     const ours = createDtlsCertificate();
     const theirs = createDtlsCertificate();
-    const files = writePem(`client-${profile}-${groups}`, theirs);
+    const files = writePem(`client-${profile}-${groups}-${extra.length}`, theirs);
     const end = await ourEnd('server', ours, theirs);
     const keysP = end.session.next('connected');
     const p = SRTP_PROFILES[profile];
@@ -167,6 +169,7 @@ for (const { profile, groups, temp } of CASES) {
       OPENSSL_NAME[profile],
       '-groups',
       groups,
+      ...extra,
       '-cert',
       files.cert,
       '-key',
