@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
- *   [--steps N] [--generators 2] [--targets janus,itda] [--json FILE] [--timeout-s 900]`
+ *   [--steps N] [--generators 2] [--targets janus,itda] [--no-direct] [--json FILE] [--timeout-s 900]`
  *
  * SFU forwarding under realistic media: `--publishers` N publishers each send VP8 video
  * (150 packets/s, 1,200-byte payloads) and Opus audio (50 packets/s, 160 bytes); each step
@@ -11,13 +11,17 @@
  * offered and forwarded packets/s, loss, SFU CPU per forwarded packet and forwarded packets
  * per CPU-second (= per core), RSS and RSS per consumer, latency publisher send → subscriber
  * receive p50/p99 (one host, one monotonic clock). A target's steps stop at the first step
- * with loss > 0.5 % or a saturated generator (reported). Targets: Janus VideoRoom (janus.ts)
- * and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them).
+ * with loss > 0.5 % or a saturated generator or host (reported: the generators' CPU and pacing
+ * lag, host softirq and other processes' CPU from /proc/stat). Targets: Janus VideoRoom
+ * (janus.ts) and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them). First, unless
+ * `--no-direct`: the floor — each publisher straight to one subscriber, no SFU — so latency
+ * "added" by an SFU reads as its p50/p99 minus the floor's.
  *
- * Network: everything on 127.0.0.1 inside a fresh network namespace with only loopback
- * (`unshare --net`, as scripts/test.sh runs the tests): run.ts re-executes itself there
- * (after installing Debian `janus` if missing, which needs the host's network). A hard
- * timeout kills every child. Results: bench/RESULTS.md.
+ * Network: inside a fresh network namespace (`unshare --net`, as scripts/test.sh runs the
+ * tests) that has loopback and a veth pair of its own carrying 198.18.0.1 for Janus (janus.ts
+ * says why); nothing can leave it. run.ts re-executes itself there (after installing Debian
+ * `janus` if missing, which needs the host's network). A hard timeout kills every child; Janus
+ * is killed on any exit. Results: bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     generators: { type: 'string', default: '2' },
     targets: { type: 'string', default: 'janus,itda' },
     'timeout-s': { type: 'string', default: '900' },
+    'no-direct': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -104,25 +109,38 @@ const targets: SfuTarget[] = [];
 const hardTimer = setTimeout(() => {
   log(`hard timeout (${timeoutS} s): killing every child`);
   for (const g of gens) g.child.kill('SIGKILL');
-  for (const t of targets) if (t.pid > 0) process.kill(t.pid, 'SIGKILL');
-  process.exit(2);
+  process.exit(2); // the exit handler below kills the targets
 }, timeoutS * 1000);
 
+// Janus is a child process: make sure it never outlives the bench (crash, signal, hard timeout).
+process.on('exit', () => {
+  for (const t of targets) {
+    try {
+      if (t.pid > 0) process.kill(t.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
+
+const fixed = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 const us = (n: number): string => (Number.isFinite(n) ? `${fmt(n)} µs` : '–');
 
 function rowLine(r: StepRow): string {
-  return `  ${r.target.padEnd(5)} ${r.publishers}×${String(r.subscribersEach).padEnd(3)} offered ${fmt(r.offeredPerSecond).padStart(7)} fwd ${fmt(r.forwardedPerSecond).padStart(7)} pkt/s, loss ${r.lossPercent.toFixed(3)} %, SFU ${r.sfuCores.toFixed(2)} cores, ${r.cpuUsPerForwarded.toFixed(2)} µs CPU/pkt = ${fmt(r.forwardedPerCpuSecond)} pkt/CPU-s, RSS ${r.rssMiB.toFixed(1)} MiB (${fmt(r.rssPerConsumerKiB)} KiB/consumer), latency p50 ${us(r.latencyP50Us)} p99 ${us(r.latencyP99Us)}, generators ${r.generatorCores.map((c) => c.toFixed(2)).join('+')} cores (lag ≤ ${r.generatorMaxLagMs.toFixed(1)} ms), host ${r.hostBusyCores.toFixed(2)} cores busy${r.reordered > 0 ? `, ${r.reordered} reordered` : ''}${r.generatorLimit === '' ? '' : ` — GENERATOR/HOST LIMIT: ${r.generatorLimit}`}`;
+  return `  ${r.target.padEnd(5)} ${r.publishers}×${String(r.subscribersEach).padEnd(3)} offered ${fmt(r.offeredPerSecond).padStart(7)} fwd ${fmt(r.forwardedPerSecond).padStart(7)} pkt/s, loss ${r.lossPercent.toFixed(3)} %, SFU ${fixed(r.sfuCores)} cores, ${fixed(r.cpuUsPerForwarded)} µs CPU/pkt = ${fmt(r.forwardedPerCpuSecond)} pkt/CPU-s, RSS ${fixed(r.rssMiB, 1)} MiB (${fmt(r.rssPerConsumerKiB)} KiB/consumer), latency p50 ${us(r.latencyP50Us)} p99 ${us(r.latencyP99Us)}, generators ${r.generatorCores.map((c) => c.toFixed(2)).join('+')} cores (lag ≤ ${r.generatorMaxLagMs.toFixed(1)} ms), host ${r.hostBusyCores.toFixed(2)} cores busy (softirq ${r.softirqCores.toFixed(2)}, other processes ${r.otherCores.toFixed(2)})${r.reordered > 0 ? `, ${r.reordered} reordered` : ''}${r.notes === '' ? '' : ` (${r.notes})`}${r.generatorLimit === '' ? '' : ` — GENERATOR/HOST LIMIT: ${r.generatorLimit}`}`;
 }
 
 async function runTarget(t: SfuTarget, rows: StepRow[]): Promise<{ idleRssMiB: number; error?: string }> {
+  targets.push(t);
   try {
     await t.start();
   } catch (err) {
+    await t.stop().catch(() => {});
     const message = err instanceof Error ? err.message : String(err);
     log(`${t.name}: ${message === ITDA_NOT_WIRED ? `${message} — skipped` : `failed to start: ${message}`}`);
     return { idleRssMiB: 0, error: message };
   }
-  targets.push(t);
   const idleRssMiB = rssBytes(t.pid) / (1024 * 1024);
   log(`${t.name}: pid ${t.pid}, idle RSS ${idleRssMiB.toFixed(1)} MiB — ${t.notes}`);
   try {
@@ -152,6 +170,7 @@ async function runTarget(t: SfuTarget, rows: StepRow[]): Promise<{ idleRssMiB: n
 }
 
 function summary(rows: StepRow[]): string {
+  const floor = rows.find((r) => r.target === 'direct');
   const header = [
     'target',
     'N×M',
@@ -165,7 +184,10 @@ function summary(rows: StepRow[]): string {
     'KiB/consumer',
     'p50 µs',
     'p99 µs',
+    'p50/p99 − direct',
     'gen cores',
+    'softirq',
+    'other',
     'limit',
   ];
   const lines = rows.map((r) => [
@@ -174,14 +196,19 @@ function summary(rows: StepRow[]): string {
     fmt(r.offeredPerSecond),
     fmt(r.forwardedPerSecond),
     r.lossPercent.toFixed(3),
-    r.sfuCores.toFixed(2),
-    r.cpuUsPerForwarded.toFixed(2),
+    fixed(r.sfuCores),
+    fixed(r.cpuUsPerForwarded),
     fmt(r.forwardedPerCpuSecond),
-    r.rssMiB.toFixed(1),
+    fixed(r.rssMiB, 1),
     fmt(r.rssPerConsumerKiB),
     fmt(r.latencyP50Us),
     fmt(r.latencyP99Us),
+    floor === undefined || r === floor
+      ? ''
+      : `${fmt(r.latencyP50Us - floor.latencyP50Us)}/${fmt(r.latencyP99Us - floor.latencyP99Us)}`,
     r.generatorCores.map((c) => c.toFixed(2)).join('+'),
+    r.softirqCores.toFixed(2),
+    r.otherCores.toFixed(2),
     r.generatorLimit === '' ? '' : 'gen/host',
   ]);
   const text = table([header, ...lines]);
@@ -212,6 +239,12 @@ async function main(): Promise<void> {
   for (let i = 0; i < generatorCount; i++) gens.push(new Generator());
   const rows: StepRow[] = [];
   const outcome: Record<string, { idleRssMiB: number; error?: string }> = {};
+  if (values['no-direct'] !== true) {
+    // The floor: the generators' own send → receive latency without an SFU in between.
+    const floor = await runStep(undefined, gens, { publishers, subscribersEach: 1, warmupMs, measureMs, log });
+    rows.push(floor);
+    log(rowLine(floor));
+  }
   for (const name of targetNames) {
     const t: SfuTarget = name === 'janus' ? new JanusTarget() : new ItdaTarget();
     outcome[name] = await runTarget(t, rows);
