@@ -37,6 +37,8 @@ export interface PeerChannelOptions {
    * the rest of it. Default false.
    */
   ignoreStrayFrames?: boolean;
+  /** Bytes per binary file frame. Default 16 KiB (FILE_CHUNK_BYTES). */
+  chunkBytes?: number;
 }
 
 export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
@@ -44,6 +46,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
   readonly #receiver: FileReceiver;
   readonly #maxFileBytes: number;
   readonly #ignoreStray: boolean;
+  readonly #chunkBytes: number | undefined;
   readonly #abort = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   /** Frames are handled in order even though verifying a file-end is async. */
@@ -54,6 +57,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
     this.#ch = ch;
     this.#maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
     this.#ignoreStray = options.ignoreStrayFrames === true;
+    this.#chunkBytes = options.chunkBytes;
     this.#receiver = new FileReceiver(this.#maxFileBytes);
   }
 
@@ -77,6 +81,7 @@ export class PeerChannel extends TypedEmitter<PeerChannelEvents> {
       const base = { id: file.id, name: file.name, size: file.blob.size, mime: file.mime, direction: 'send' as const };
       this.emit('fileProgress', { ...base, transferred: 0 });
       await sendFile(this.#ch, file, {
+        ...(this.#chunkBytes === undefined ? {} : { chunkBytes: this.#chunkBytes }),
         maxFileBytes: this.#maxFileBytes,
         signal: this.#abort.signal,
         onProgress: (transferred) => this.emit('fileProgress', { ...base, transferred }),

@@ -18,7 +18,7 @@ import type { RemoteLink } from './participant.ts';
 import { PeerChannel } from './peer-channel.ts';
 import { SfuPublisher } from './sfu-publisher.ts';
 import { SfuSubscriber } from './sfu-subscriber.ts';
-import { SignalDataChannel } from './signal-channel.ts';
+import { dataLimits, SignalDataChannel } from './signal-channel.ts';
 import type { OutgoingMessage } from './signaling-client.ts';
 import { type StatsEntry, sfuParticipantEntries } from './stats.ts';
 
@@ -66,7 +66,10 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#publisher = this.#newPublisher();
     this.#subscriber = this.#newSubscriber();
     this.#broadcastChannel = this.#dataChannel(undefined);
-    this.broadcast = new PeerChannel(this.#broadcastChannel, { maxFileBytes: options.maxFileBytes });
+    this.broadcast = new PeerChannel(this.#broadcastChannel, {
+      maxFileBytes: options.maxFileBytes,
+      chunkBytes: dataLimits(options.limits).chunkBytes,
+    });
   }
 
   /** The publish connection (replaced when the server closes its transport). */
@@ -131,6 +134,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     const { limits } = this.#o;
     return new SignalDataChannel({
       clock: this.#o.clock,
+      maxPayload: dataLimits(limits).maxPayload,
       send: (payload) => this.#o.signal(to === undefined ? { type: 'data', payload } : { type: 'data', to, payload }),
       ...(limits.dataBytesPerSecond === undefined ? {} : { bytesPerSecond: limits.dataBytesPerSecond }),
       ...(limits.dataBurstBytes === undefined ? {} : { burstBytes: limits.dataBurstBytes }),

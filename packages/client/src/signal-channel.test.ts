@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS, MAX_DATA_PAYLOAD } from '@itda/protocol';
 import type { ReceivedFile } from './file-transfer.ts';
 import { PeerChannel } from './peer-channel.ts';
 import { encodePeerFrame } from './peer-protocol.ts';
-import { decodeSignalPayload, encodeSignalPayload, SignalDataChannel } from './signal-channel.ts';
+import { dataLimits, decodeSignalPayload, encodeSignalPayload, SignalDataChannel } from './signal-channel.ts';
 
 /** The server's data budget (a token bucket in payload characters), to check the channel stays under it. */
 class ServerBudget {
@@ -136,4 +136,18 @@ test('frames wait while disconnected and go out on reconnect; close drops them a
   assert.equal(ch.readyState, 'closed');
   assert.equal(ch.bufferedAmount, 0);
   assert.throws(() => ch.send('y'), { code: 'invalid_state' });
+});
+
+test('dataLimits: 16 KiB chunks under the defaults; smaller messages, smaller chunks that still fit', () => {
+  assert.deepEqual(dataLimits({ maxMessageBytes: 65536, maxDataPayload: MAX_DATA_PAYLOAD }), {
+    maxPayload: MAX_DATA_PAYLOAD,
+    chunkBytes: 16 * 1024,
+  });
+  const small = dataLimits({ maxMessageBytes: 16 * 1024 });
+  assert.equal(small.maxPayload, 16 * 1024 - 512);
+  assert.equal(small.chunkBytes, 11 * 1024);
+  assert.ok(encodeSignalPayload(new ArrayBuffer(small.chunkBytes)).length <= small.maxPayload);
+  const ch = new SignalDataChannel({ clock: new ManualClock(0), send: () => undefined, maxPayload: 100 });
+  assert.throws(() => ch.send('x'.repeat(100)), { code: 'invalid_state' });
+  ch.close();
 });

@@ -32,6 +32,23 @@ export interface SignalChannelOptions {
   rateShare?: number;
   /** Share of the server's burst this channel uses. Default 0.5. */
   burstShare?: number;
+  /** Largest payload sent, characters. Default MAX_DATA_PAYLOAD (see `dataLimits`). */
+  maxPayload?: number;
+}
+
+/**
+ * The largest `data` payload and the file chunk that fits it, from the server's
+ * `limits`: a payload is at most `maxDataPayload` and must leave room for the JSON
+ * around it within `maxMessageBytes`; a chunk is 3/4 of that (base64), in whole KiB,
+ * at most 16 KiB.
+ */
+export function dataLimits(limits: { maxMessageBytes: number; maxDataPayload?: number | undefined }): {
+  maxPayload: number;
+  chunkBytes: number;
+} {
+  const maxPayload = Math.max(1024, Math.min(limits.maxDataPayload ?? MAX_DATA_PAYLOAD, limits.maxMessageBytes - 512));
+  const chunkBytes = Math.max(1024, Math.min(16 * 1024, Math.floor(((maxPayload - 8) * 3) / 4 / 1024) * 1024));
+  return { maxPayload, chunkBytes };
 }
 
 type Listener = () => void;
@@ -102,7 +119,7 @@ export class SignalDataChannel implements ChannelLike {
   send(data: string | ArrayBuffer): void {
     if (this.#state === 'closed') throw new ClientError(ClientErrorCode.InvalidState, 'the channel is closed');
     const payload = encodeSignalPayload(data);
-    if (payload.length > MAX_DATA_PAYLOAD) {
+    if (payload.length > (this.#o.maxPayload ?? MAX_DATA_PAYLOAD)) {
       throw new ClientError(ClientErrorCode.InvalidState, `frame of ${payload.length} characters is over the limit`);
     }
     this.#queue.push(payload);
