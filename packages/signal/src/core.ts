@@ -15,12 +15,14 @@ import {
   decodeClientMessage,
   ErrorCode,
   type LeaveReason,
+  type ParticipantInfo,
   ProtocolError,
   type ServerMessage,
 } from '@itda/protocol';
 import { resolveSignalConfig, type SignalConfig } from './config.ts';
 import type { AfterClose, Connection, ConnectionInfo, CoreContext, SignalOutput } from './context.ts';
 import { SignalError } from './errors.ts';
+import { type ExternalHooks, type ExternalParticipantOptions, joinExternal } from './external.ts';
 import { handleJoin, handleLeave, handleRelay, handleResume, handleUpdate } from './handlers.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { SignalMetrics } from './metrics.ts';
@@ -79,6 +81,8 @@ export class SignalCore {
   readonly metrics = new SignalMetrics();
   readonly #ctx: CoreContext;
   readonly #log: Logger;
+  /** Participants without a connection (WHIP publishers), by participant id. */
+  readonly #externals = new Map<string, ExternalHooks>();
   #shutDown = false;
 
   constructor(options: SignalCoreOptions) {
@@ -112,7 +116,9 @@ export class SignalCore {
       connections,
       randomId,
       sendTo: (p, message) => {
-        if (p.connId !== null) output.send(p.connId, message);
+        const external = this.#externals.get(p.id);
+        if (external !== undefined) external.deliver?.(message);
+        else if (p.connId !== null) output.send(p.connId, message);
       },
       closeConnection: (conn, code, reason, after) => this.#closeConnection(conn, code, reason, after),
       removeParticipant: (p, reason) => this.#removeParticipant(p, reason),
@@ -223,6 +229,7 @@ export class SignalCore {
     if (room === undefined) return false;
     for (const p of [...room.participants.values()]) {
       this.#evict(p, { type: 'closed', reason: 'room_closed' }, CloseCode.RoomClosed, 'room closed');
+      this.#externalGone(p.id, 'room_closed');
     }
     room.participants.clear();
     ctx.rooms.delete(name);
@@ -240,6 +247,32 @@ export class SignalCore {
     if (p === undefined) return false;
     this.#evict(p, { type: 'closed', reason: 'removed' }, CloseCode.Removed, 'removed');
     this.#removeParticipant(p, 'removed');
+    return true;
+  }
+
+  /**
+   * Adds a participant that has no WebSocket (a WHIP publisher) through the same join
+   * path as `join`: room creation and mode rules, capacity, `participant-joined` to the
+   * others, `SfuBackend.addParticipant`. Authorisation is the caller's (it passes
+   * `create` and `grants`). Returns the participant's info (its `id`). Throws
+   * `SignalError`: `room_not_found`, `room_full`, `not_sfu_room` / `not_p2p_room`
+   * (`requireMode`), `unsupported_mode`, `server_shutdown`. See external.ts.
+   */
+  addExternalParticipant(roomName: string, options: ExternalParticipantOptions): ParticipantInfo {
+    if (this.#shutDown) throw new SignalError('server_shutdown', 'the server is shutting down');
+    return joinExternal(this.#ctx, this.#externals, roomName, options).info();
+  }
+
+  /**
+   * Removes an external participant (the others get `participant-left` with `reason`,
+   * default `left`); its `onRemoved` is not called. False when unknown. Idempotent.
+   */
+  removeExternalParticipant(participantId: string, reason: LeaveReason = 'left'): boolean {
+    const hooks = this.#externals.get(participantId);
+    const p = this.#ctx.participants.get(participantId);
+    if (hooks === undefined || p === undefined) return false;
+    hooks.removing = true;
+    this.#removeParticipant(p, reason);
     return true;
   }
 
@@ -266,7 +299,10 @@ export class SignalCore {
       conn.participant = undefined;
       this.#closeConnection(conn, CloseCode.GoingAway, 'server shutting down', 'none');
     }
-    for (const p of ctx.participants.values()) p.leave();
+    for (const p of ctx.participants.values()) {
+      p.leave();
+      this.#externalGone(p.id, 'server_shutdown');
+    }
     ctx.participants.clear();
     for (const room of ctx.rooms.list()) sfuRoomClosed(ctx, room);
     ctx.rooms.clear();
@@ -415,10 +451,19 @@ export class SignalCore {
     this.#closeConnection(conn, code, reason, 'none');
   }
 
+  /** An external participant left: tell its owner unless the owner removed it. */
+  #externalGone(id: string, reason: LeaveReason | 'room_closed' | 'server_shutdown'): void {
+    const hooks = this.#externals.get(id);
+    if (hooks === undefined) return;
+    this.#externals.delete(id);
+    if (!hooks.removing) hooks.onRemoved?.(reason);
+  }
+
   #removeParticipant(p: Participant, reason: LeaveReason): void {
     const ctx = this.#ctx;
     p.leave();
     ctx.participants.delete(p.id);
+    this.#externalGone(p.id, reason);
     const room = ctx.rooms.get(p.room);
     if (room === undefined || room.participants.get(p.id) !== p) return;
     room.participants.delete(p.id);

@@ -8,6 +8,7 @@ export {
 export type { ConnectionInfo, SignalOutput } from './context.ts';
 export { SignalCore, type SignalCoreOptions, type SignalStats } from './core.ts';
 export { SignalError, SignalErrorCode } from './errors.ts';
+export type { ExternalParticipantOptions } from './external.ts';
 export { SignalMetrics } from './metrics.ts';
 export type { ParticipantState } from './participant.ts';
 export type { CreateRoomOptions } from './registry.ts';
