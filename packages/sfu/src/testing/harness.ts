@@ -1,0 +1,220 @@
+/**
+ * An SFU on loopback driven without signaling: an `RtcServer` on 127.0.0.1 (ephemeral
+ * UDP and TCP ports), an `SfuService` over it, and participants whose `send` callback
+ * is the test's. A participant publishes with one `TestPeer` and answers every
+ * `subscribe` offer with another, as the web client does (docs/sfu/testing.md).
+ */
+import type { Clock, Logger } from '@itda/common';
+import { systemClock } from '@itda/common';
+import { RtcServer } from '../node/index.ts';
+import type { TrackSource } from '../router/index.ts';
+import { type SfuOutMessage, SfuService } from '../session/index.ts';
+import { TestPeer } from './peer.ts';
+import type { PublishOfferOptions, PublishTrackSpec, SubscribeTrack } from './sdp.ts';
+
+export interface SfuHarnessOptions {
+  /** Clock of the server and the service (a ManualClock drives consent and throttles). Default systemClock. */
+  clock?: Clock;
+  /** RtcServer consent timeout, ms. Default 30,000. */
+  consentTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface JoinOptions {
+  room?: string;
+  /** How both of this participant's peers connect. Default `udp`. */
+  protocol?: 'udp' | 'tcp';
+  canPublish?: boolean;
+  canSubscribe?: boolean;
+  /** Subscribe mids to reject in every answer. */
+  reject?: readonly string[];
+  /** Do not answer subscribe offers (they pile up in `offers`). Default false. */
+  manualAnswers?: boolean;
+}
+
+export class SfuHarness {
+  readonly server: RtcServer;
+  readonly service: SfuService;
+  readonly clock: Clock;
+  readonly participants = new Map<string, TestParticipant>();
+
+  private constructor(server: RtcServer, service: SfuService, clock: Clock) {
+    this.server = server;
+    this.service = service;
+    this.clock = clock;
+  }
+
+  static async start(options: SfuHarnessOptions = {}): Promise<SfuHarness> {
+    const clock = options.clock ?? systemClock;
+    const server = await RtcServer.listen({
+      host: '127.0.0.1',
+      udpPort: 0,
+      tcpPort: 0,
+      clock,
+      ...(options.consentTimeoutMs === undefined ? {} : { consentTimeoutMs: options.consentTimeoutMs }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    const service = new SfuService({
+      transports: server,
+      clock,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    return new SfuHarness(server, service, clock);
+  }
+
+  /** Adds a participant to the service (its `send` records messages and answers offers). */
+  join(id: string, options: JoinOptions = {}): TestParticipant {
+    const p = new TestParticipant(this, id, options);
+    this.participants.set(id, p);
+    this.service.addParticipant(
+      {
+        room: p.room,
+        id,
+        name: id,
+        canPublish: options.canPublish ?? true,
+        canSubscribe: options.canSubscribe ?? true,
+      },
+      (msg) => p.onMessage(msg),
+    );
+    return p;
+  }
+
+  /** Closes every participant's peers, the service and the server. */
+  async close(): Promise<void> {
+    for (const p of this.participants.values()) await p.closePeers();
+    this.service.close();
+    await this.server.close();
+  }
+}
+
+export class TestParticipant {
+  readonly id: string;
+  readonly room: string;
+  readonly harness: SfuHarness;
+  readonly options: JoinOptions;
+  /** Every message the service sent to this participant, in order. */
+  readonly messages: SfuOutMessage[] = [];
+  publisher: TestPeer | undefined;
+  subscriber: TestPeer | undefined;
+  /** Tracks of the last publish offer. */
+  published: PublishTrackSpec[] = [];
+  /** Tracks of the last subscribe offer answered. */
+  subscribed: SubscribeTrack[] = [];
+  /** Version of the last subscribe offer answered. */
+  version = 0;
+  /** Errors from answering offers in the background. */
+  readonly failures: Error[] = [];
+  #work: Promise<void> = Promise.resolve();
+  #subscriberUfrag: string | undefined;
+  #left = false;
+
+  constructor(harness: SfuHarness, id: string, options: JoinOptions) {
+    this.harness = harness;
+    this.id = id;
+    this.room = options.room ?? 'room';
+    this.options = options;
+  }
+
+  /** Called by the service (synchronously); subscribe offers are answered in the background. */
+  onMessage(msg: SfuOutMessage): void {
+    this.messages.push(msg);
+    if (msg.type === 'subscribe' && this.options.manualAnswers !== true) {
+      this.#work = this.#work.then(() => this.answer(msg)).catch((err: Error) => void this.failures.push(err));
+    }
+  }
+
+  /** Error messages (`sfu_*` codes) received. */
+  get errors(): { code: string; message: string }[] {
+    return this.messages.filter((m) => m.type === 'error');
+  }
+
+  async #peer(): Promise<TestPeer> {
+    const server = this.harness.server;
+    return await TestPeer.open({
+      protocol: this.options.protocol ?? 'udp',
+      udpPort: server.udpPort,
+      ...(server.tcpPort === undefined ? {} : { tcpPort: server.tcpPort }),
+    });
+  }
+
+  /**
+   * Publishes (or republishes) through `SfuService.publish` and connects the publish
+   * peer. `iceRestart` offers new ICE credentials first. `sources` names mids.
+   */
+  async publish(
+    options: Omit<PublishOfferOptions, 'ice' | 'fingerprint'> & {
+      iceRestart?: boolean;
+      sources?: { mid: string; source: TrackSource }[];
+    } = {},
+  ): Promise<PublishTrackSpec[]> {
+    const peer = this.publisher ?? (await this.#peer());
+    this.publisher = peer;
+    if (options.iceRestart === true) peer.restartIce();
+    const offer = peer.publishOffer(options);
+    const before = this.messages.length;
+    this.harness.service.publish(this.room, this.id, {
+      type: 'publish',
+      sdp: offer.sdp,
+      tracks: options.sources ?? [],
+    });
+    const reply = this.messages.slice(before).find((m) => m.type === 'published' || m.type === 'error');
+    if (reply === undefined) throw new Error('no reply to publish');
+    if (reply.type === 'error') throw new Error(`publish refused: ${reply.code} ${reply.message}`);
+    if (reply.type !== 'published') throw new Error('unexpected reply');
+    peer.setRemoteDescription(reply.sdp);
+    await peer.connect();
+    this.published = offer.tracks;
+    return offer.tracks;
+  }
+
+  /** Answers one subscribe offer, tells the service, and (re)connects the subscribe peer. */
+  async answer(msg: Extract<SfuOutMessage, { type: 'subscribe' }>): Promise<void> {
+    if (this.#left) return;
+    const peer = this.subscriber ?? (await this.#peer());
+    this.subscriber = peer;
+    const answer = peer.answerSubscribe(msg.sdp, { reject: this.options.reject ?? [] });
+    this.harness.service.subscribed(this.room, this.id, { type: 'subscribed', sdp: answer.sdp, version: msg.version });
+    this.subscribed = answer.tracks;
+    this.version = msg.version;
+    if (!answer.tracks.some((t) => t.active)) return;
+    if (!peer.connected || answer.remote.ice.ufrag !== this.#subscriberUfrag) await peer.connect();
+    this.#subscriberUfrag = answer.remote.ice.ufrag;
+  }
+
+  /** Resolves when every offer received so far is answered and connected. */
+  async idle(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.#work;
+      await current;
+    } while (current !== this.#work);
+  }
+
+  /** The subscribe track carrying `producerTrack` of participant `from` (by mid order of its publish). */
+  trackFrom(from: string, kind: 'audio' | 'video'): SubscribeTrack | undefined {
+    return this.subscribed.find((t) => t.active && t.streamId === from && t.kind === kind);
+  }
+
+  /** Consent checks on both peers (RFC 7675), as a browser sends every few seconds. */
+  async keepAlive(): Promise<void> {
+    if (this.publisher?.connected === true) await this.publisher.check({ useCandidate: false });
+    if (this.subscriber?.connected === true) await this.subscriber.check({ useCandidate: false });
+  }
+
+  /** Leaves through the service and closes both peers. */
+  async leave(): Promise<void> {
+    this.#left = true;
+    this.harness.service.removeParticipant(this.room, this.id);
+    this.harness.participants.delete(this.id);
+    await this.idle();
+    await this.closePeers();
+  }
+
+  /** Closes both peers without telling the service (a participant that vanishes). */
+  async closePeers(): Promise<void> {
+    this.#left = true;
+    await this.idle();
+    await this.publisher?.close();
+    await this.subscriber?.close();
+  }
+}
