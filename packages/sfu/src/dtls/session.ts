@@ -19,6 +19,7 @@ import {
 } from './certificate.ts';
 import { DtlsError, DtlsErrorCode } from './errors.ts';
 import { parseClientHello } from './hello.ts';
+import { HandshakeReassembler } from './reassembly.ts';
 import { ContentType, splitRecords } from './record.ts';
 import { verifyPeer } from './verify.ts';
 import { WeriftEngine } from './werift.ts';
@@ -95,6 +96,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
   readonly #remoteFingerprints: readonly DtlsFingerprint[];
   readonly #profiles: readonly SrtpProfile[];
   readonly #log: Logger;
+  readonly #reassembler = new HandshakeReassembler();
   #state: DtlsState = 'new';
   #timer: TimerHandle | undefined;
   /** Client role: the server's Finished body, which werift does not keep. */
@@ -164,6 +166,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
     for (const r of records) {
       if (this.#ended) return;
       if (r.type === ContentType.Alert) this.#onAlert(r.epoch, r.bytes);
+      else if (r.type === ContentType.Handshake && r.epoch === 0) this.#guard(() => this.#feedHandshake(r.bytes));
       else this.#guard(() => this.#engine.feedRecord(Buffer.from(r.bytes)));
     }
     if (malformed) this.#drop(DtlsErrorCode.Malformed);
@@ -182,6 +185,12 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
     this.#end();
     this.#state = 'closed';
     this.emit('closed', 'local');
+  }
+
+  /** A plaintext handshake record: whole messages go to the engine, fragments wait for the rest. */
+  #feedHandshake(record: Uint8Array): void {
+    const whole = this.#reassembler.push(record);
+    if (whole !== undefined) this.#engine.feedRecord(Buffer.from(whole));
   }
 
   // ---- engine callbacks ----
@@ -368,6 +377,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
   }
 
   #end(): void {
+    this.#reassembler.clear();
     this.#timer?.cancel();
     this.#timer = undefined;
     this.#engine.close();
