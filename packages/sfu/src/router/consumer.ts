@@ -37,6 +37,14 @@ export interface ConsumerOptions {
   paused?: boolean;
   /** Retransmission ring slots (power of two). Default 512 for video, 0 for audio. */
   retransmissionSlots?: number;
+  /**
+   * The payload type the subscriber negotiated for the producer's codec, when it differs
+   * from the publisher's (a WHEP player's offer chooses its own numbers, RFC 3264 §6.1):
+   * forwarded packets get it written in place. Default: the producer's, unchanged.
+   */
+  payloadType?: number;
+  /** Likewise for RTX (RFC 4588). Default: the producer's `rtxPayloadType`. */
+  rtxPayloadType?: number;
 }
 
 export type ConsumerEvents = {
@@ -57,6 +65,9 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly #transport: ConsumerTransport;
   readonly #seq = new SequenceRewriter();
   readonly #ring: RetransmissionRing | undefined;
+  /** Payload type written into forwarded packets, or −1 to keep the producer's. */
+  readonly #payloadType: number;
+  readonly #rtxPayloadType: number | undefined;
   #rtxSeq = (Math.random() * 0x10000) >>> 0;
   #paused: boolean;
   #closed = false;
@@ -81,6 +92,9 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#paused = options.paused ?? false;
     const slots = options.retransmissionSlots ?? (this.kind === 'video' ? 512 : 0);
     this.#ring = slots > 0 ? new RetransmissionRing(slots, MAX_PACKET) : undefined;
+    const pt = options.payloadType;
+    this.#payloadType = pt === undefined || pt === options.producer.codec.payloadType ? -1 : pt & 0x7f;
+    this.#rtxPayloadType = options.rtxPayloadType ?? options.producer.rtxPayloadType;
     options.producer.consumers.add(this);
   }
 
@@ -111,6 +125,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (length > MAX_PACKET) return;
     packet.copy(scratch, 0, view.offset, view.offset + length);
     writeU32(scratch, 8, this.ssrc);
+    if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
     const seq = this.#seq.rewrite(view.sequenceNumber);
     scratch[2] = seq >>> 8;
     scratch[3] = seq & 0xff;
@@ -131,7 +146,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (this.#closed || !this.#transport.connected) return;
     const ring = this.#ring;
     if (ring === undefined) return;
-    const rtxPt = this.producer.rtxPayloadType;
+    const rtxPt = this.#rtxPayloadType;
     for (const seq of sequences) {
       const stored = ring.get(seq);
       if (stored === undefined) {

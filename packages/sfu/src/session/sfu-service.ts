@@ -77,6 +77,21 @@ export class SfuService {
     return n;
   }
 
+  /** The media server this service creates transports on (for WHEP players, session/player.ts). */
+  get transports(): TransportFactory {
+    return this.#options.transports;
+  }
+
+  /** The Router of a room with media state, or undefined (no participant in the SFU yet). */
+  routerFor(roomName: string): Router | undefined {
+    return this.#rooms.get(roomName)?.router;
+  }
+
+  /** A participant's publish or subscribe transport, if it has one (e.g. to watch a WHIP publisher's). */
+  transportOf(roomName: string, participantId: string, role: 'publish' | 'subscribe'): WebRtcTransport | undefined {
+    return this.#rooms.get(roomName)?.peers.get(participantId)?.[role];
+  }
+
   addParticipant(p: SfuParticipantInfo, send: (msg: SfuOutMessage) => void): void {
     let room = this.#rooms.get(p.room);
     if (room === undefined) {
