@@ -7,7 +7,8 @@
  * Fairness: `ice_lite = true` like itda's SFU (no connectivity checks from the server),
  * ICE gathering enforced to JANUS_ADDRESS (see below: Janus skips loopback interfaces), default NACK queue,
  * default TWCC period, default thread model (one loop thread per handle — Janus's default
- * `event_loops = 0`). All Janus threads count: CPU is utime + stime of its pid.
+ * `event_loops = 0`; `--janus-event-loops N` for static loops). All Janus threads count: CPU
+ * is utime + stime of its pid.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,7 @@ function disableAllBut(dir: string, keep: string): string {
     .join(',');
 }
 
-function writeConfig(dir: string, httpPort: number, rtpPorts: string): void {
+function writeConfig(dir: string, httpPort: number, rtpPorts: string, eventLoops: number): void {
   const lib = janusLibDir();
   writeFileSync(
     join(dir, 'janus.jcfg'),
@@ -73,6 +74,7 @@ function writeConfig(dir: string, httpPort: number, rtpPorts: string): void {
   debug_level = ${process.env.BENCH_SFU_DEBUG === '1' ? 6 : 3}
   session_timeout = 60
   server_name = "itda-bench"
+  event_loops = ${eventLoops}
 }
 certificates: {
 }
@@ -280,13 +282,19 @@ export class JanusTarget implements SfuTarget {
   readonly name = 'janus' as const;
   readonly clientAddress = JANUS_ADDRESS;
   readonly #httpPort: number;
+  readonly #eventLoops: number;
   #child: ChildProcess | undefined;
   #dir = '';
   #api: JanusApi | undefined;
   #tail: string[] = [];
   #version = '';
 
-  constructor(httpPort = 18_088) {
+  /**
+   * @param eventLoops Janus's `event_loops`: 0 (Janus's default) gives every handle its own
+   *   loop thread; N > 0 shares N static loops among all handles (Janus's tuning for many peers).
+   */
+  constructor(eventLoops = 0, httpPort = 18_088) {
+    this.#eventLoops = eventLoops;
     this.#httpPort = httpPort;
   }
 
@@ -295,14 +303,14 @@ export class JanusTarget implements SfuTarget {
   }
 
   get notes(): string {
-    return `Janus ${this.#version} VideoRoom, ice_lite, HTTP API on 127.0.0.1:${this.#httpPort}, default threads (one event loop per handle), log level 3`;
+    return `Janus ${this.#version} VideoRoom, ice_lite, HTTP API on 127.0.0.1:${this.#httpPort}, ${this.#eventLoops === 0 ? 'default threads (one event loop per handle)' : `${this.#eventLoops} static event loops`}, log level 3`;
   }
 
   async start(): Promise<void> {
     // `janus --help` prints the version first (and exits 0; there is no --version).
     this.#version = execFileSync(JANUS, ['--help'], { encoding: 'utf8' }).match(/\(([\d.]+)\)/)?.[1] ?? '?';
     this.#dir = mkdtempSync(join(tmpdir(), 'itda-bench-janus-'));
-    writeConfig(this.#dir, this.#httpPort, '20000-40000');
+    writeConfig(this.#dir, this.#httpPort, '20000-40000', this.#eventLoops);
     const child = spawn(
       JANUS,
       [

@@ -1,6 +1,8 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
- *   [--steps N] [--generators 2] [--targets janus,itda] [--no-direct] [--json FILE] [--timeout-s 900]`
+ *   [--steps N] [--generators 2] [--targets janus,itda] [--no-direct] [--janus-event-loops 0]
+ *   [--quiet-wait-s 120] [--quiet-cores 0.2]
+ *   [--json FILE] [--timeout-s 1800]`
  *
  * SFU forwarding under realistic media: `--publishers` N publishers each send VP8 video
  * (150 packets/s, 1,200-byte payloads) and Opus audio (50 packets/s, 160 bytes); each step
@@ -12,8 +14,9 @@
  * per CPU-second (= per core), RSS and RSS per consumer, latency publisher send → subscriber
  * receive p50/p99 (one host, one monotonic clock). A target's steps stop at the first step
  * with loss > 0.5 % or a saturated generator or host (reported: the generators' CPU and pacing
- * lag, host softirq and other processes' CPU from /proc/stat). Targets: Janus VideoRoom
- * (janus.ts) and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them). First, unless
+ * lag, host softirq and other processes' CPU from /proc/stat). On a shared host each run
+ * first waits (at most `--quiet-wait-s`) until other processes use at most `--quiet-cores`.
+ * Targets: Janus VideoRoom (janus.ts) and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them). First, unless
  * `--no-direct`: the floor — each publisher straight to one subscriber, no SFU — so latency
  * "added" by an SFU reads as its p50/p99 minus the floor's.
  *
@@ -45,8 +48,11 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     generators: { type: 'string', default: '2' },
     targets: { type: 'string', default: 'janus,itda' },
-    'timeout-s': { type: 'string', default: '900' },
+    'timeout-s': { type: 'string', default: '1800' },
     'no-direct': { type: 'boolean', default: false },
+    'janus-event-loops': { type: 'string', default: '0' },
+    'quiet-wait-s': { type: 'string', default: '120' },
+    'quiet-cores': { type: 'string', default: '0.2' },
     json: { type: 'string' },
   },
 });
@@ -101,6 +107,10 @@ const subscriberSteps = (values.subscribers ?? '').split(',').map((s) => int('su
 const maxSteps = values.steps === undefined ? subscriberSteps.length : int('steps', values.steps, 1, 50);
 const generatorCount = int('generators', values.generators, 1, 16);
 const timeoutS = int('timeout-s', values['timeout-s'], 30, 7200);
+const janusEventLoops = int('janus-event-loops', values['janus-event-loops'], 0, 64);
+const quietWaitMs = int('quiet-wait-s', values['quiet-wait-s'], 0, 600) * 1000;
+const quietCores = Number(values['quiet-cores']);
+if (!(quietCores >= 0 && quietCores <= 64)) throw new Error('--quiet-cores must be a number in 0–64');
 const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
 for (const t of targetNames) if (t !== 'janus' && t !== 'itda') throw new Error(`unknown target ${t}`);
 
@@ -145,7 +155,15 @@ async function runTarget(t: SfuTarget, rows: StepRow[]): Promise<{ idleRssMiB: n
   log(`${t.name}: pid ${t.pid}, idle RSS ${idleRssMiB.toFixed(1)} MiB — ${t.notes}`);
   try {
     for (const m of subscriberSteps.slice(0, maxSteps)) {
-      const row = await runStep(t, gens, { publishers, subscribersEach: m, warmupMs, measureMs, log });
+      const row = await runStep(t, gens, {
+        publishers,
+        subscribersEach: m,
+        warmupMs,
+        measureMs,
+        quietWaitMs,
+        quietCores,
+        log,
+      });
       row.rssPerConsumerKiB = ((row.rssMiB - idleRssMiB) * 1024) / row.consumers;
       rows.push(row);
       log(rowLine(row));
@@ -241,12 +259,20 @@ async function main(): Promise<void> {
   const outcome: Record<string, { idleRssMiB: number; error?: string }> = {};
   if (values['no-direct'] !== true) {
     // The floor: the generators' own send → receive latency without an SFU in between.
-    const floor = await runStep(undefined, gens, { publishers, subscribersEach: 1, warmupMs, measureMs, log });
+    const floor = await runStep(undefined, gens, {
+      publishers,
+      subscribersEach: 1,
+      warmupMs,
+      measureMs,
+      quietWaitMs,
+      quietCores,
+      log,
+    });
     rows.push(floor);
     log(rowLine(floor));
   }
   for (const name of targetNames) {
-    const t: SfuTarget = name === 'janus' ? new JanusTarget() : new ItdaTarget();
+    const t: SfuTarget = name === 'janus' ? new JanusTarget(janusEventLoops) : new ItdaTarget();
     outcome[name] = await runTarget(t, rows);
   }
   log('');

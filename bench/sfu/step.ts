@@ -18,6 +18,9 @@ export interface StepOptions {
   subscribersEach: number;
   warmupMs: number;
   measureMs: number;
+  /** Before the run, wait up to this long for other processes to use less than `quietCores` (shared hosts). */
+  quietWaitMs: number;
+  quietCores: number;
   log: (line: string) => void;
 }
 
@@ -138,6 +141,29 @@ export async function runStep(
     o.log(`  ${name}: ${o.publishers} publishers × ${subscribersEach} subscribers connected`);
     await sleep(500);
 
+    // ---- a quiet host first (bounded): other processes' CPU, sampled over 1 s at a time.
+    const ours = (): number => {
+      let us = 0;
+      for (const id of [pid, ...gens.map((g) => g.pid)]) {
+        if (id <= 0) continue;
+        const c = cpuSplit(id);
+        us += c.userUs + c.systemUs;
+      }
+      const self = process.cpuUsage();
+      return us + self.user + self.system;
+    };
+    const quietDeadline = Date.now() + o.quietWaitMs;
+    let otherBefore = 0;
+    for (let i = 0; i < 600; i++) {
+      const h0 = hostCpuUs().busy;
+      const o0 = ours();
+      const t = performance.now();
+      await sleep(1000);
+      otherBefore = (hostCpuUs().busy - h0 - (ours() - o0)) / ((performance.now() - t) * 1000);
+      if (otherBefore <= o.quietCores || Date.now() > quietDeadline) break;
+      if (i === 0) o.log(`  waiting for a quieter host: other processes use ${otherBefore.toFixed(2)} cores`);
+    }
+
     // ---- the run: every generator at once; CPU read at the measured window's edges.
     const runs = gens.map((g) =>
       g.ask(
@@ -189,6 +215,7 @@ export async function runStep(
       limits.push(`a generator used ${Math.max(...generatorCores).toFixed(2)} cores`);
     // Pacing lag alone is a note, not a stop: on a shared host other work causes it too.
     const notes: string[] = [];
+    if (otherBefore > o.quietCores) notes.push(`host not quiet before the run (${otherBefore.toFixed(2)} cores)`);
     if (maxLag > 20) notes.push(`pacing lag up to ${maxLag.toFixed(0)} ms`);
     if (sendFailures > 0) limits.push(`${sendFailures} sends refused`);
     const hostBusyCores = (host1.busy - host0.busy) / wallUs;
