@@ -374,3 +374,41 @@ test('a plaintext fatal alert during the handshake fails the session with dtls_a
   assert.deepEqual(failed, [`${DtlsErrorCode.Alert}:42`]);
   assert.equal(clock.pending, 0);
 });
+
+test('each server flight goes out as one datagram (HelloVerifyRequest, flight 4, flight 6)', async () => {
+  const p = pair();
+  await p.pump();
+  assert.ok(p.server.keys);
+  assert.equal(p.server.sent.length, 3);
+  assert.ok(p.server.sent.every((d) => d.length <= 1200));
+  // Flight 6: ChangeCipherSpec and the encrypted Finished together.
+  assert.deepEqual(
+    splitRecords(p.server.sent[2] ?? new Uint8Array()).records.map((r) => [r.type, r.epoch]),
+    [
+      [20, 0],
+      [22, 1],
+    ],
+  );
+  p.server.session.close();
+  p.client.session.close();
+});
+
+test('a send callback that throws loses the datagram, not the process', async () => {
+  const clock = new ManualClock();
+  const cert = createDtlsCertificate();
+  const client = new DtlsSession({
+    role: 'client',
+    certificate: cert,
+    remoteFingerprints: [cert.fingerprint],
+    send: () => {
+      throw new Error('socket closed');
+    },
+    clock,
+  });
+  await new Promise((r) => setImmediate(r));
+  clock.advance(1_000); // a retransmission, which throws again
+  await new Promise((r) => setImmediate(r));
+  assert.equal(client.state, 'connecting');
+  client.close();
+  assert.equal(clock.pending, 0);
+});

@@ -56,7 +56,11 @@ export interface DtlsSessionOptions {
   certificate: Pick<DtlsCertificate, 'cert' | 'key'>;
   /** `a=fingerprint` values of the peer's SDP; at least one with a hash we implement (sha-1/256/384/512). */
   remoteFingerprints: readonly DtlsFingerprint[];
-  /** Sends one datagram to the peer. Called synchronously from `handle`, `close` and timers. */
+  /**
+   * Sends one datagram to the peer. Called from a microtask after `handle`, `close` or a
+   * timer, so that the records of one flight leave in one datagram (≤ 1,200 bytes). If it
+   * throws, the datagram is dropped (logged at debug); the session does not fail.
+   */
   send: (datagram: Uint8Array) => void;
   /** Profiles we accept, in preference order. Default `['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']`. */
   srtpProfiles?: readonly SrtpProfile[];
@@ -137,6 +141,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
       clock,
       hooks: {
         send: (d) => send(d),
+        onSendError: (err) => this.#log.debug('dtls send failed', { err }),
         onHandshake: (type, body) => this.#onHandshake(type, body),
         onConnect: () => this.#onConnect(),
         onData: (d) => {

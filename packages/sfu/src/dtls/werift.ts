@@ -12,6 +12,8 @@
  * - ECDHE. werift computes x25519 / P-256 in pure JavaScript (tweetnacl, @noble/curves),
  *   more than half of a handshake's CPU; `generateKeyPair` and `prfPreMasterSecret` are
  *   replaced once by node:crypto versions with the same raw-byte interface (ecdh.ts).
+ * - Records sent together are packed into as few datagrams as fit 1,200 bytes (werift
+ *   sends one datagram per record).
  * - Hooks on handshake messages (`onHandshake`) so the session can refuse an offer early
  *   and keep the peer's Finished, and the transcript (`transcript()`) so it can check
  *   signatures and Finished that werift does not check (see verify.ts).
@@ -33,11 +35,15 @@ const RETRANSMIT_MAX_MS = 60_000;
 /** Retransmissions per flight; the session's handshake timeout usually ends things first. */
 const RETRANSMIT_COUNT = 6;
 const CONTENT_ALERT = 21;
+/** Datagram budget for a packed flight: what WebRTC stacks assume fits any path (libwebrtc uses ~1200). */
+const MAX_DATAGRAM = 1_200;
 const DTLS_1_2 = { major: 0xfe, minor: 0xfd } as const;
 
 export interface EngineHooks {
-  /** One datagram to send to the peer. */
+  /** One datagram to send to the peer (called from a microtask). */
   send(datagram: Buffer): void;
+  /** `send` threw; the datagram is lost. */
+  onSendError(err: unknown): void;
   /**
    * Each reassembled handshake message before werift sees it; return false to drop it.
    * (Throwing rejects werift's handler: it reaches `onError`.)
@@ -72,15 +78,47 @@ class EngineTransport {
   readonly #clock: Clock;
   readonly #sendHook: (datagram: Buffer) => void;
 
-  constructor(clock: Clock, send: (datagram: Buffer) => void) {
+  readonly #onSendError: (err: unknown) => void;
+
+  constructor(clock: Clock, send: (datagram: Buffer) => void, onSendError: (err: unknown) => void) {
     this.#clock = clock;
     this.#sendHook = send;
+    this.#onSendError = onSendError;
   }
 
+  #queue: Buffer[] = [];
+  #flushQueued = false;
+
+  /**
+   * Records werift sends in one go (a flight, a retransmitted flight, ChangeCipherSpec with
+   * Finished) leave as few datagrams as fit `MAX_DATAGRAM` (RFC 6347 §4.1.1 allows several
+   * records per datagram): fewer packets, and no reordering between ChangeCipherSpec and
+   * Finished, which Chromium survives only by retransmitting its whole flight. werift would
+   * send one datagram per record. Flushed in a microtask, so still within the same turn.
+   */
   send = (data: Buffer): Promise<void> => {
-    if (!this.closed) this.#sendHook(data);
+    if (this.closed) return Promise.resolve();
+    this.#queue.push(data);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
     return Promise.resolve();
   };
+
+  #flush(): void {
+    this.#flushQueued = false;
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const d of packRecords(queued, MAX_DATAGRAM)) {
+      try {
+        this.#sendHook(d);
+      } catch (err) {
+        // The caller's send threw (e.g. its socket is already closed): not ours to crash on.
+        this.#onSendError(err);
+      }
+    }
+  }
 
   close = (): Promise<void> => {
     this.closed = true;
@@ -158,6 +196,24 @@ function patchWerift(): void {
   };
 }
 
+/** Concatenates consecutive records into datagrams of at most `max` bytes (a longer record goes alone). */
+export function packRecords(records: readonly Buffer[], max: number): Buffer[] {
+  const out: Buffer[] = [];
+  let batch: Buffer[] = [];
+  let size = 0;
+  for (const r of records) {
+    if (size > 0 && size + r.length > max) {
+      out.push(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+      batch = [];
+      size = 0;
+    }
+    batch.push(r);
+    size += r.length;
+  }
+  if (batch.length > 0) out.push(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+  return out;
+}
+
 /** werift's socket with the members we use that its types keep private or loosely typed. */
 interface SocketInternals {
   onHandleHandshakes: (assembled: { msg_type: number; fragment: Buffer }[]) => Promise<void>;
@@ -173,7 +229,11 @@ export class WeriftEngine {
     patchWerift();
     const { hooks } = options;
     this.#role = options.role;
-    const transport = new EngineTransport(options.clock, (d) => hooks.send(d));
+    const transport = new EngineTransport(
+      options.clock,
+      (d) => hooks.send(d),
+      (err) => hooks.onSendError(err),
+    );
     this.#transport = transport;
     const wOptions = {
       // biome-ignore lint/suspicious/noExplicitAny: werift's Transport type wants a node AddressInfo and Address; ours is structurally enough.
