@@ -1,22 +1,35 @@
 /**
- * itda as an `SfuTarget` — NOT WIRED YET: `start()` throws until the SFU serves WHIP/WHEP.
- *
- * The intended shape (a ~30-line change once `POST /whip/<room>` and `POST /whep/<room>` exist):
- * - start(): spawn `itda-server.ts` (startServer({ host: '127.0.0.1', port: 0, sfu: true,
- *   rtcPort: 0, … }) in its own process, printing `{"ready":true,"url":…}`), so `pid` is the
- *   SFU's process alone;
- * - publish(offer): `POST {url}/whip/bench` (content-type application/sdp, the offer) →
- *   201, `Location`, the answer; `ref` = the publisher's participant id (from Location or a
- *   response header — whatever WHIP returns), close = `DELETE {Location}`;
- * - subscribe(ref, peer): `const offer = await peer.offer()` (recvonly audio + video),
- *   `POST {url}/whep/bench?participant={ref}` → 201 + answer, `await peer.accept(answer)`,
- *   close = `DELETE {Location}`.
+ * itda as an `SfuTarget` — NOT WIRED YET: `start()` throws while `WIRED` is false, i.e. until
+ * the SFU serves WHIP/WHEP. Everything else is written:
+ * - start(): itda-server.ts in its own process (so `pid` is the SFU's process alone):
+ *   `startServer({ host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false })`
+ *   — with `port: 0` the SFU's UDP port is ephemeral too; its ICE candidate is 127.0.0.1,
+ *   where the generators bind (`clientAddress`);
+ * - publish(offer): `POST {url}/whip/bench` (application/sdp) → 201, `Location`, the answer;
+ *   `ref` = the last path segment of `Location` (ASSUMED to be the publisher's participant
+ *   id — adjust `publisherRef()` to whatever WHIP returns); close = `DELETE {Location}`;
+ * - subscribe(ref, peer): the generator's offer (recvonly VP8 mid 0 + Opus mid 1), `POST
+ *   {url}/whep/bench?participant={ref}` → 201 + answer; close = `DELETE {Location}`.
+ * To wire: set `WIRED = true`, check the paths, the room name and `publisherRef()`.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { stop } from '../../e2e/interop/coturn.ts';
 import type { Published, SdpPeer, SfuTarget, Subscribed } from './target.ts';
 
 export const ITDA_NOT_WIRED = 'itda SFU target not wired yet';
+/** Flip when `POST /whip/<room>` and `POST /whep/<room>` exist. */
+const WIRED = false;
+const ROOM = 'bench';
+const RUNNER = fileURLToPath(new URL('./itda-server.ts', import.meta.url));
 
-/** POSTs an SDP offer (WHIP/WHEP, RFC 9725 §4.2) and returns the answer and the resource URL. */
+/** The publisher's participant id from a WHIP resource URL (assumed: its last path segment). */
+function publisherRef(location: string): string {
+  return new URL(location).pathname.split('/').at(-1) ?? '';
+}
+
+/** POSTs an SDP offer (WHIP, RFC 9725; WHEP, draft-ietf-wish-whep: the same exchange) → the answer and the resource URL. */
 export async function postSdp(url: string, offer: string): Promise<{ answer: string; location: string }> {
   const res = await fetch(url, {
     method: 'POST',
@@ -29,37 +42,64 @@ export async function postSdp(url: string, offer: string): Promise<{ answer: str
   return { answer: await res.text(), location };
 }
 
-/** DELETEs a WHIP/WHEP resource (RFC 9725 §4.3). */
+/** DELETEs a WHIP/WHEP resource: the session ends (RFC 9725). */
 export async function deleteResource(location: string): Promise<void> {
   await fetch(location, { method: 'DELETE', signal: AbortSignal.timeout(10_000) });
 }
 
 export class ItdaTarget implements SfuTarget {
   readonly name = 'itda' as const;
-  readonly pid = 0;
   readonly clientAddress = '127.0.0.1';
-  readonly notes = 'itda SFU (WHIP/WHEP) — not wired yet';
+  readonly notes = `itda SFU in one Node process (node ${process.version}), WHIP/WHEP on 127.0.0.1`;
+  #child: ChildProcess | undefined;
   #url = '';
 
+  get pid(): number {
+    return this.#child?.pid ?? 0;
+  }
+
   async start(): Promise<void> {
-    throw new Error(ITDA_NOT_WIRED);
+    if (!WIRED) throw new Error(ITDA_NOT_WIRED);
+    const options = { host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false };
+    const child = spawn(process.execPath, [RUNNER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.#child = child;
+    this.#url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('itda runner: no ready line within 15 s')), 15_000);
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        try {
+          const msg = JSON.parse(line) as { ready?: boolean; url?: string };
+          if (msg.ready === true && msg.url !== undefined) {
+            clearTimeout(timer);
+            resolve(msg.url);
+          }
+        } catch {
+          // not ours
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`itda runner exited with ${code}`));
+      });
+    });
   }
 
   async publish(offerSdp: string): Promise<{ answer: string; published: Published }> {
-    const { answer, location } = await postSdp(`${this.#url}/whip/bench`, offerSdp);
-    const ref = location.split('/').at(-1) ?? '';
-    return { answer, published: { ref, close: () => deleteResource(location) } };
+    const { answer, location } = await postSdp(`${this.#url}/whip/${ROOM}`, offerSdp);
+    return { answer, published: { ref: publisherRef(location), close: () => deleteResource(location) } };
   }
 
   async subscribe(publisherRef: string, peer: SdpPeer): Promise<Subscribed> {
     const offer = await peer.offer();
     const { answer, location } = await postSdp(
-      `${this.#url}/whep/bench?participant=${encodeURIComponent(publisherRef)}`,
+      `${this.#url}/whep/${ROOM}?participant=${encodeURIComponent(publisherRef)}`,
       offer,
     );
     await peer.accept(answer);
     return { close: () => deleteResource(location) };
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    if (this.#child !== undefined) await stop(this.#child, 10_000);
+    this.#child = undefined;
+  }
 }
