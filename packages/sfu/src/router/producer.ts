@@ -8,6 +8,7 @@
  * consumer, which copies what it rewrites. No per-packet allocation here.
  */
 import { TypedEmitter } from '@itda/common';
+import { NackGenerator } from '../feedback/index.ts';
 import type { RtpPacketView } from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
 import type { HeaderExtension, MediaKind, RtpCodec, TrackSource } from './types.ts';
@@ -38,6 +39,8 @@ export interface ProducerOptions {
 export type ProducerEvents = {
   /** Ask the publisher for a keyframe (the transport sends the PLI). */
   keyframeRequest: [producer: Producer];
+  /** Ask the publisher to resend these sequence numbers (the transport sends a NACK, RFC 4585 §6.2.1). */
+  nack: [producer: Producer, sequences: readonly number[]];
   closed: [];
 };
 
@@ -64,6 +67,15 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   readonly #keyframeIntervalMs: number;
   #lastKeyframeRequestAt = Number.NEGATIVE_INFINITY;
   #keyframePending = false;
+  /** Upstream loss repair: video with RTX negotiated (a retransmission on the primary SSRC would be ambiguous). */
+  readonly #nack: NackGenerator | undefined;
+  readonly #nackOut: number[] = [];
+  /** One bit per sequence number received recently, to drop duplicate retransmissions. */
+  readonly #seen = new Uint8Array(8192);
+  #highestSeq = -1;
+  /** Retransmissions forwarded, and duplicates dropped. */
+  repaired = 0;
+  duplicates = 0;
 
   constructor(options: ProducerOptions) {
     super();
@@ -79,6 +91,9 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.ssrc = options.ssrc;
     this.rtxSsrc = options.rtxSsrc;
     this.#keyframeIntervalMs = options.keyframeRequestIntervalMs ?? 500;
+    const nackable = options.codec.feedback.some((f) => f.type === 'nack' && f.parameter === undefined);
+    this.#nack =
+      this.kind === 'video' && nackable && options.rtxPayloadType !== undefined ? new NackGenerator() : undefined;
   }
 
   get closed(): boolean {
@@ -98,12 +113,46 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.#paused = false;
   }
 
-  /** Forwards one decrypted RTP packet to every consumer. `view` is parsed on `packet`. */
-  receive(packet: Buffer, view: RtpPacketView, nowMs: number): void {
+  /**
+   * Forwards one decrypted RTP packet to every consumer. `view` is parsed on `packet`.
+   * `retransmission`: it came as RTX (RFC 4588) and was already restored to the primary
+   * stream; a copy of a packet already forwarded is dropped.
+   */
+  receive(packet: Buffer, view: RtpPacketView, nowMs: number, retransmission = false): void {
+    const seq = view.sequenceNumber;
+    if (this.#markSeen(seq)) {
+      this.duplicates++;
+      return;
+    }
+    if (retransmission) this.repaired++;
     this.packets++;
     this.bytes += view.length;
+    if (this.#nack?.onPacket(seq, nowMs) === true) this.requestKeyframe(nowMs);
     if (this.#paused) return;
     for (const consumer of this.consumers) consumer.forward(packet, view, nowMs);
+  }
+
+  /** Marks `seq` received; true when it already was (within the last 32,768). */
+  #markSeen(seq: number): boolean {
+    const seen = this.#seen;
+    if (this.#highestSeq < 0) {
+      this.#highestSeq = seq;
+    } else {
+      const d = ((seq - this.#highestSeq + 0x8000) & 0xffff) - 0x8000;
+      if (d > 0) {
+        // Forget the bits of the numbers we moved past (at most half the space).
+        for (let v = this.#highestSeq + 1, end = this.#highestSeq + Math.min(d, 0x8000); v <= end; v++) {
+          const u = (v + 0x8000) & 0xffff;
+          seen[u >>> 3] = (seen[u >>> 3] as number) & ~(1 << (u & 7));
+        }
+        this.#highestSeq = seq;
+      }
+    }
+    const byte = seen[seq >>> 3] as number;
+    const bit = 1 << (seq & 7);
+    if ((byte & bit) !== 0) return true;
+    seen[seq >>> 3] = byte | bit;
+    return false;
   }
 
   /**
@@ -121,10 +170,13 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     }
   }
 
-  /** Sends a throttled keyframe request that has come due. */
+  /** Sends a throttled keyframe request that has come due, and NACKs for missing packets. */
   tick(nowMs: number): void {
     if (this.#keyframePending && nowMs - this.#lastKeyframeRequestAt >= this.#keyframeIntervalMs) {
       this.requestKeyframe(nowMs);
+    }
+    if (this.#nack !== undefined && this.#nack.poll(nowMs, this.#nackOut) > 0) {
+      this.emit('nack', this, this.#nackOut);
     }
   }
 

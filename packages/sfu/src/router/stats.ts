@@ -16,6 +16,10 @@ export class SfuStats {
   retransmitted = 0;
   /** Keyframe requests (PLI) sent to publishers after throttling. */
   keyframeRequests = 0;
+  /** NACKs sent to publishers for packets lost on the way in. */
+  nacksSent = 0;
+  /** Padding-only RTX packets received (the publisher's bandwidth probes; not forwarded). */
+  rtxProbes = 0;
   /** Dropped datagrams by reason code (`unverified_tuple`, `srtp_auth_failed`, `unknown_ssrc`, …). */
   readonly drops = new Map<string, number>();
 

@@ -214,12 +214,46 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       if (transportSeq >= 0) this.#twcc.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
     }
     const producer = this.#producersBySsrc.get(view.ssrc) ?? this.#learnSsrc(view);
-    if (producer === undefined) {
-      if (this.#producersByRtxSsrc.has(view.ssrc)) this.#stats.drop('rtx_upstream');
-      else this.#stats.drop('unknown_ssrc');
+    if (producer !== undefined) {
+      producer.receive(packet, view, nowMs);
       return;
     }
-    producer.receive(packet, view, nowMs);
+    const repaired = this.#producersByRtxSsrc.get(view.ssrc);
+    if (repaired !== undefined) {
+      this.#receiveRtx(repaired, packet, view, nowMs);
+      return;
+    }
+    this.#stats.drop('unknown_ssrc');
+  }
+
+  /**
+   * An RTX packet (RFC 4588 §4): restores the original packet — primary SSRC and payload
+   * type, the original sequence number (OSN, the first two payload bytes) — and hands it
+   * to the producer, which drops it if the original already arrived. Padding-only RTX
+   * packets are the sender's bandwidth probes: counted, not forwarded.
+   */
+  #receiveRtx(producer: Producer, packet: Buffer, view: RtpPacketView, nowMs: number): void {
+    if (view.payloadLength < 2 || producer.ssrc === undefined) {
+      this.#stats.rtxProbes++;
+      return;
+    }
+    const header = view.payloadOffset - view.offset;
+    const osn = (packet[view.payloadOffset] as number) * 256 + (packet[view.payloadOffset + 1] as number);
+    const restored = Buffer.allocUnsafe(header + view.payloadLength - 2);
+    packet.copy(restored, 0, view.offset, view.payloadOffset);
+    packet.copy(restored, header, view.payloadOffset + 2, view.payloadOffset + view.payloadLength);
+    restored[0] = (restored[0] as number) & ~0x20; // RTX padding is not part of the original
+    restored[1] = ((restored[1] as number) & 0x80) | producer.codec.payloadType;
+    restored[2] = osn >>> 8;
+    restored[3] = osn & 0xff;
+    restored.writeUInt32BE(producer.ssrc, 8);
+    try {
+      view.parse(restored);
+    } catch {
+      this.#stats.drop('rtx_malformed');
+      return;
+    }
+    producer.receive(restored, view, nowMs, true);
   }
 
   /** A packet of an SSRC the SDP did not declare: bind it to a producer by its mid extension (RFC 8843 §15). */
@@ -359,6 +393,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       if (p.ssrc === undefined) return;
       this.#stats.keyframeRequests++;
       this.sendRtcp([{ type: 'pli', senderSsrc: this.rtcpSsrc, mediaSsrc: p.ssrc }]);
+    });
+    producer.on('nack', (p, sequences) => {
+      if (p.ssrc === undefined) return;
+      this.#stats.nacksSent++;
+      this.sendRtcp([{ type: 'nack', senderSsrc: this.rtcpSsrc, mediaSsrc: p.ssrc, sequences: [...sequences] }]);
     });
     producer.on('closed', () => {
       this.producers.delete(producer.id);

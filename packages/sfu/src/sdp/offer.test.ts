@@ -152,3 +152,29 @@ test('nextSlot: recycle the first answered port-0 slot of the same kind with a f
   assert.deepEqual(nextSlot(slots, 'audio', 1), { index: 0, recycled: true, mid: '3', nextMid: 4 });
   assert.deepEqual(nextSlot([], 'video', 0), { index: 0, recycled: false, mid: '0', nextMid: 1 });
 });
+
+test('a Chromium CNAME with + and / is written as is (RFC 5576 §6.1 byte-string)', () => {
+  const sdp = buildSubscribeOffer({
+    local: {
+      ice: { ufrag: 'abcdabcdabcdabcd', pwd: 'abcdabcdabcdabcdabcdabcdabcdabcd' },
+      fingerprint: { algorithm: 'sha-256', value: Array(32).fill('AB').join(':') },
+      candidates: [{ protocol: 'udp', address: '127.0.0.1', port: 7882 }],
+      iceLite: true,
+    },
+    sessionVersion: 1,
+    slots: [
+      {
+        mid: '0',
+        kind: 'audio',
+        active: true,
+        codec: { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: {}, feedback: [] },
+        ssrc: 1234,
+        cname: 'a8Hk2/XQz+Q0bWmK',
+        streamId: 'p_abc',
+        trackId: 'p1',
+        extensions: [],
+      },
+    ],
+  });
+  assert.match(sdp, /a=ssrc:1234 cname:a8Hk2\/XQz\+Q0bWmK/);
+});

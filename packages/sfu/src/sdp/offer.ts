@@ -7,6 +7,7 @@
 import { remoteTransport } from './answer.ts';
 import { SdpError, SdpErrorCode } from './errors.ts';
 import { TOKEN } from './grammar.ts';
+
 import {
   applyLocal,
   checkLocal,
@@ -20,6 +21,9 @@ import { parseSdp } from './parse.ts';
 import type { Codec, MediaSection } from './types.ts';
 import { effectiveDirection, effectiveTransport } from './types.ts';
 import { writeSdp } from './write.ts';
+
+/** RFC 5576 §6.1 CNAME: visible ASCII without spaces, at most 255 bytes (the SDES item limit, RFC 3550 §6.5). */
+const CNAME = /^[\x21-\x7e]{1,255}$/;
 
 const PROTOCOL = 'UDP/TLS/RTP/SAVPF';
 
@@ -81,7 +85,8 @@ function checkSlots(slots: SubscribeSlot[]): void {
         throw bad(`rtx payload type of ${s.mid}`);
       if (!ssrcOk(s.rtxSsrc) || s.rtxSsrc === s.ssrc) throw bad(`rtx ssrc of ${s.mid}`);
     }
-    if (!TOKEN.test(s.cname) || !TOKEN.test(s.streamId) || !TOKEN.test(s.trackId)) throw bad(`cname/msid of ${s.mid}`);
+    // RFC 5576 §6.1: a CNAME is any byte-string (Chromium's contain '+' and '/'); msid ids are tokens (RFC 8830 §2).
+    if (!CNAME.test(s.cname) || !TOKEN.test(s.streamId) || !TOKEN.test(s.trackId)) throw bad(`cname/msid of ${s.mid}`);
     for (const e of s.extensions) {
       if (!Number.isInteger(e.id) || e.id < 1 || e.id > 255 || e.id === 15 || /\s/.test(e.uri) || e.uri === '') {
         throw bad(`extension ${e.id} of ${s.mid}`);
