@@ -5,18 +5,19 @@
  *   the SRTP keys we emit are exactly the `EXTRACTOR-dtls_srtp` material OpenSSL exports,
  *   application data flows both ways, our close_notify ends s_client;
  * - our client → `openssl s_server -verify 1` (it asks for our certificate);
- * - an OpenSSL client whose certificate is not the SDP's is refused (dtls_fingerprint_mismatch).
+ * - an OpenSSL client whose certificate is not the SDP's is refused (dtls_fingerprint_mismatch);
+ * - an OpenSSL client with an RSA certificate connects (we verify its PKCS #1 CertificateVerify).
  * `openssl` must be installed (Debian package `openssl`); without it these tests fail, they do not skip.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SRTP_PROFILES, type SrtpProfile } from '../srtp/index.ts';
-import { createDtlsCertificate, type DtlsCertificate } from './certificate.ts';
+import { createDtlsCertificate, type DtlsCertificate, fingerprintOf } from './certificate.ts';
 import { DtlsErrorCode } from './errors.ts';
 import { DtlsSession, type SrtpKeyingMaterial } from './session.ts';
 
@@ -286,6 +287,51 @@ test('openssl s_client with a certificate that is not in the SDP: dtls_fingerpri
     await ssl.until(/alert bad certificate|bad certificate/i);
   } finally {
     await ssl.stop();
+    end.sock.close();
+  }
+});
+
+test('openssl s_client with an RSA client certificate (CertificateVerify rsa_pkcs1_sha256) connects', async () => {
+  requireOpenssl();
+  const cert = join(dir, 'rsa.cert.pem');
+  const key = join(dir, 'rsa.key.pem');
+  const made = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=rsa', '-days', '1', '-keyout', key, '-out', cert],
+    { encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  const rsaPem = readFileSync(cert, 'utf8');
+  const theirs = {
+    cert: rsaPem,
+    key: '',
+    fingerprint: { algorithm: 'sha-256' as const, value: fingerprintOf(rsaPem) },
+  };
+  const end = await ourEnd('server', createDtlsCertificate(), theirs);
+  const connected = end.session.next('connected');
+  const ssl = new Openssl([
+    's_client',
+    '-dtls1_2',
+    '-connect',
+    `127.0.0.1:${end.port}`,
+    '-use_srtp',
+    'SRTP_AEAD_AES_128_GCM',
+    '-cert',
+    cert,
+    '-key',
+    key,
+  ]);
+  try {
+    const [keys] = await Promise.race([
+      connected,
+      waitFor(() => (end.events.length > 0 ? end.events : undefined), 'connected').then((e) =>
+        assert.fail(`server ended: ${e.join(',')}\n${ssl.out}`),
+      ),
+    ]);
+    assert.equal(keys.profile, 'SRTP_AEAD_AES_128_GCM');
+  } finally {
+    await ssl.stop();
+    end.session.close();
     end.sock.close();
   }
 });
