@@ -6,6 +6,7 @@
  */
 import type { Clock, Logger } from '@itda/common';
 import { systemClock } from '@itda/common';
+import type { DtlsCertificate } from '../dtls/index.ts';
 import { RtcServer } from '../node/index.ts';
 import type { TrackSource } from '../router/index.ts';
 import { type SfuOutMessage, SfuService } from '../session/index.ts';
@@ -28,6 +29,10 @@ export interface JoinOptions {
   canSubscribe?: boolean;
   /** Subscribe mids to reject in every answer. */
   reject?: readonly string[];
+  /** Present this certificate in DTLS instead of the one our SDP fingerprints (an impostor). */
+  dtlsCertificate?: DtlsCertificate;
+  /** Connect timeout of this participant's peers, ms. Default 5,000. */
+  connectTimeoutMs?: number;
   /** Do not answer subscribe offers (they pile up in `offers`). Default false. */
   manualAnswers?: boolean;
 }
@@ -133,6 +138,7 @@ export class TestParticipant {
     return await TestPeer.open({
       protocol: this.options.protocol ?? 'udp',
       udpPort: server.udpPort,
+      ...(this.options.dtlsCertificate === undefined ? {} : { dtlsCertificate: this.options.dtlsCertificate }),
       ...(server.tcpPort === undefined ? {} : { tcpPort: server.tcpPort }),
     });
   }
@@ -162,7 +168,7 @@ export class TestParticipant {
     if (reply.type === 'error') throw new Error(`publish refused: ${reply.code} ${reply.message}`);
     if (reply.type !== 'published') throw new Error('unexpected reply');
     peer.setRemoteDescription(reply.sdp);
-    await peer.connect();
+    await peer.connect({ timeoutMs: this.options.connectTimeoutMs ?? 5000 });
     this.published = offer.tracks;
     return offer.tracks;
   }

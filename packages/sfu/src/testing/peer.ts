@@ -34,6 +34,7 @@ import {
   buildPublishOffer,
   type PublishOffer,
   type PublishOfferOptions,
+  type PublishTrackSpec,
   type RemoteParameters,
   remoteParameters,
   type SubscribeAnswer,
@@ -74,6 +75,7 @@ export class TestPeer {
   readonly #pending = new Map<string, (ok: boolean) => void>();
   #ice: IceCredentials = createIceCredentials();
   #remote: RemoteParameters | undefined;
+  #published: PublishTrackSpec[] = [];
   #dtls: DtlsSession | undefined;
   #tx: SrtpSession | undefined;
   #rx: SrtpSession | undefined;
@@ -88,6 +90,8 @@ export class TestPeer {
   /** STUN responses received: successes and errors. */
   checkSuccesses = 0;
   checkErrors = 0;
+  /** Codes of DTLS records our DTLS client discarded. */
+  readonly dtlsDrops: string[] = [];
   /** Datagrams (or TCP frames) received in all. */
   received = 0;
 
@@ -178,9 +182,16 @@ export class TestPeer {
     this.#ice = createIceCredentials();
   }
 
-  /** A Chromium-like publish offer with our credentials and fingerprint. */
+  /** A Chromium-like publish offer with our credentials and fingerprint; SSRCs stay the same per mid across offers. */
   publishOffer(options: Omit<PublishOfferOptions, 'ice' | 'fingerprint'> = {}): PublishOffer {
-    return buildPublishOffer({ ...options, ice: this.#ice, fingerprint: this.fingerprint });
+    const offer = buildPublishOffer({
+      previous: this.#published,
+      ...options,
+      ice: this.#ice,
+      fingerprint: this.fingerprint,
+    });
+    this.#published = offer.tracks;
+    return offer;
   }
 
   /** Applies the server's answer (or any server description): its ICE credentials and fingerprints. */
@@ -265,6 +276,7 @@ export class TestPeer {
     dtls.on('failed', (err) => {
       this.#dtlsError = err;
     });
+    dtls.on('dropped', (code) => this.dtlsDrops.push(code));
   }
 
   /** Encrypts and sends one RTP packet. */
@@ -276,6 +288,12 @@ export class TestPeer {
   protectRtp(packet: Uint8Array): Buffer {
     if (this.#tx === undefined) throw new Error('not connected');
     return this.#tx.protectRtp(packet);
+  }
+
+  /** SRTCP-protects RTCP bytes (well-formed or not) without sending them. */
+  protectRtcp(bytes: Uint8Array): Buffer {
+    if (this.#tx === undefined) throw new Error('not connected');
+    return this.#tx.protectRtcp(bytes);
   }
 
   /** Encrypts and sends RTCP packets as one compound packet. */

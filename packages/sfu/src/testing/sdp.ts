@@ -30,6 +30,8 @@ export interface PublishOfferOptions {
   sessionVersion?: number;
   /** CNAME of every SSRC. Default `testpeer`. */
   cname?: string;
+  /** SSRCs to keep per mid (a renegotiation keeps them, as browsers do). Default: new random ones. */
+  previous?: readonly PublishTrackSpec[];
 }
 
 export interface PublishOffer {
@@ -65,8 +67,9 @@ export function buildPublishOffer(options: PublishOfferOptions): PublishOffer {
     const kind = m.kind === 'audio' ? 'audio' : m.kind === 'video' ? 'video' : undefined;
     if (kind === undefined) continue;
     const msid = m.msids[0];
-    const track: PublishTrackSpec = { mid: m.mid ?? '', kind, ssrc: randomSsrc() };
-    if (m.kind === 'video') track.rtxSsrc = randomSsrc();
+    const kept = options.previous?.find((t) => t.mid === m.mid && t.kind === kind);
+    const track: PublishTrackSpec = kept ?? { mid: m.mid ?? '', kind, ssrc: randomSsrc() };
+    if (kind === 'video' && track.rtxSsrc === undefined) track.rtxSsrc = randomSsrc();
     tracks.push(track);
     const ssrcs = track.rtxSsrc === undefined ? [track.ssrc] : [track.ssrc, track.rtxSsrc];
     m.ssrcs = ssrcs.map((ssrc) => ({ ssrc, cname, msid, attributes: [] }));
