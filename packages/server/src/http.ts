@@ -11,6 +11,7 @@ import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './pro
 import type { EmbeddedSfu } from './sfu-embed.ts';
 import type { StaticFiles } from './static-files.ts';
 import type { EmbeddedTurn } from './turn-embed.ts';
+import { WhipEndpoint } from './whip.ts';
 
 export interface HttpContext {
   signal: SignalServer;
@@ -25,6 +26,8 @@ export interface HttpContext {
   turn?: Pick<EmbeddedTurn, 'health' | 'metricsText'> | undefined;
   /** The embedded SFU, if any: its health and `itda_sfu_*` metrics. */
   sfu?: Pick<EmbeddedSfu, 'health' | 'metricsText'> | undefined;
+  /** WHIP/WHEP (`/whip/…`, `/whep/…`; whip.ts). */
+  whip?: WhipEndpoint | undefined;
 }
 
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -63,6 +66,11 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         (ctx.sfu?.metricsText() ?? '');
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
+      return;
+    }
+    if (ctx.whip !== undefined && WhipEndpoint.matches(pathname)) {
+      route = pathname.startsWith('/whip') ? 'whip' : 'whep';
+      void ctx.whip.handle(req, res, new URL(req.url ?? '/', 'http://localhost'));
       return;
     }
     if (pathname === '/api' || pathname.startsWith('/api/')) {

@@ -22,6 +22,7 @@ import { HttpCounters } from './prometheus.ts';
 import { type EmbeddedSfu, startEmbeddedSfu } from './sfu-embed.ts';
 import { StaticFiles } from './static-files.ts';
 import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn-embed.ts';
+import { WhipEndpoint } from './whip.ts';
 
 /**
  * Every ServerConfig key, all optional (no environment is read). Unlike the CLI, TURN and
@@ -108,6 +109,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     ...(clock === undefined ? {} : { clock }),
   });
 
+  const whip = new WhipEndpoint({
+    core: signal.core,
+    sfu,
+    connectTimeoutMs: config.rtcConsentTimeoutMs,
+    logger: log.child('whip'),
+  });
   const access = apiAccess(config);
   const httpLog = log.child('http');
   const counters = new HttpCounters();
@@ -122,6 +129,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       log: httpLog,
       turn,
       sfu,
+      whip,
     }),
   );
   http.on('upgrade', (req, socket, head) => {
@@ -151,6 +159,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       resolve();
     });
   }).catch(async (err: unknown) => {
+    whip.close();
     await signal.close();
     await turn?.close();
     await sfu?.close();
@@ -172,6 +181,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   const close = (): Promise<void> => {
     closing ??= (async () => {
       log.info('shutting down');
+      whip.close();
       await signal.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
