@@ -18,6 +18,8 @@ fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
 { command -v turnserver && command -v turnutils_uclient; } >/dev/null 2>&1 || need_pkgs+=(coturn)
 # ip (iproute2) brings up loopback inside the tests' network namespace.
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+# OpenSSL's s_client/s_server are the independent DTLS peers of the SFU's DTLS interop test.
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   step "installing Debian packages: ${need_pkgs[*]}"
   if [ "$(id -u)" = 0 ]; then

@@ -150,6 +150,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       this.#log.warn('dtls failed', { transport: this.id, code: err.code });
       this.close(err.code);
     });
+    dtls.on('closed', (reason: string) => {
+      // The peer's close_notify ends the association (RFC 5764 §4.1.1 ties SRTP keys to it).
+      if (reason === 'close_notify') this.close('dtls_close_notify');
+    });
+    dtls.on('dropped', (code: string) => this.#stats.drop(code));
     const early = this.#early;
     this.#early = [];
     for (const record of early) dtls.handle(record);
