@@ -8,8 +8,8 @@ import type { Clock, Logger } from '@itda/common';
 import { systemClock } from '@itda/common';
 import type { DtlsCertificate } from '../dtls/index.ts';
 import { RtcServer } from '../node/index.ts';
-import type { TrackSource } from '../router/index.ts';
-import { type SfuOutMessage, SfuService } from '../session/index.ts';
+import type { TrackSource, WebRtcTransport } from '../router/index.ts';
+import { type AnnouncedCandidate, type SfuOutMessage, SfuService, type TransportFactory } from '../session/index.ts';
 import { TestPeer } from './peer.ts';
 import type { PublishOfferOptions, PublishTrackSpec, SubscribeTrack } from './sdp.ts';
 
@@ -33,8 +33,31 @@ export interface JoinOptions {
   dtlsCertificate?: DtlsCertificate;
   /** Connect timeout of this participant's peers, ms. Default 5,000. */
   connectTimeoutMs?: number;
-  /** Do not answer subscribe offers (they pile up in `offers`). Default false. */
+  /** Do not answer subscribe offers (they stay in `messages`; answer them with `answer`). Default false. */
   manualAnswers?: boolean;
+}
+
+/** The RtcServer as the service's TransportFactory, keeping the transports it hands out. */
+class TransportTracker implements TransportFactory {
+  readonly live = new Set<WebRtcTransport>();
+  created = 0;
+  readonly #server: RtcServer;
+
+  constructor(server: RtcServer) {
+    this.#server = server;
+  }
+
+  get candidates(): readonly AnnouncedCandidate[] {
+    return this.#server.candidates;
+  }
+
+  createTransport(): WebRtcTransport {
+    const t = this.#server.createTransport();
+    this.created++;
+    this.live.add(t);
+    t.on('closed', () => this.live.delete(t));
+    return t;
+  }
 }
 
 export class SfuHarness {
@@ -42,8 +65,10 @@ export class SfuHarness {
   readonly service: SfuService;
   readonly clock: Clock;
   readonly participants = new Map<string, TestParticipant>();
+  readonly #tracker: TransportTracker;
 
-  private constructor(server: RtcServer, service: SfuService, clock: Clock) {
+  private constructor(server: RtcServer, service: SfuService, clock: Clock, tracker: TransportTracker) {
+    this.#tracker = tracker;
     this.server = server;
     this.service = service;
     this.clock = clock;
@@ -59,12 +84,23 @@ export class SfuHarness {
       ...(options.consentTimeoutMs === undefined ? {} : { consentTimeoutMs: options.consentTimeoutMs }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
+    const tracker = new TransportTracker(server);
     const service = new SfuService({
-      transports: server,
+      transports: tracker,
       clock,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
-    return new SfuHarness(server, service, clock);
+    return new SfuHarness(server, service, clock, tracker);
+  }
+
+  /** Transports the service created that are not closed yet (to inspect producers and consumers). */
+  get transports(): ReadonlySet<WebRtcTransport> {
+    return this.#tracker.live;
+  }
+
+  /** Transports the service created in all. */
+  get transportsCreated(): number {
+    return this.#tracker.created;
   }
 
   /** Adds a participant to the service (its `send` records messages and answers offers). */
@@ -182,9 +218,10 @@ export class TestParticipant {
     this.harness.service.subscribed(this.room, this.id, { type: 'subscribed', sdp: answer.sdp, version: msg.version });
     this.subscribed = answer.tracks;
     this.version = msg.version;
-    if (!answer.tracks.some((t) => t.active)) return;
-    if (!peer.connected || answer.remote.ice.ufrag !== this.#subscriberUfrag) await peer.connect();
-    this.#subscriberUfrag = answer.remote.ice.ufrag;
+    const remote = answer.remote;
+    if (remote === undefined || !answer.tracks.some((t) => t.active)) return;
+    if (!peer.connected || remote.ice.ufrag !== this.#subscriberUfrag) await peer.connect();
+    this.#subscriberUfrag = remote.ice.ufrag;
   }
 
   /** Resolves when every offer received so far is answered and connected. */

@@ -203,7 +203,7 @@ export class TestPeer {
   /** Answers a subscribe offer like Chromium and applies the offer as the remote description. */
   answerSubscribe(offerSdp: string, options: { reject?: readonly string[] } = {}): SubscribeAnswer {
     const answer = answerSubscribeOffer(offerSdp, { ...options, ice: this.#ice, fingerprint: this.fingerprint });
-    this.#remote = answer.remote;
+    if (answer.remote !== undefined) this.#remote = answer.remote;
     return answer;
   }
 

@@ -104,8 +104,8 @@ export interface SubscribeAnswerOptions {
 export interface SubscribeAnswer {
   sdp: string;
   tracks: SubscribeTrack[];
-  /** The server's ICE and DTLS parameters from the offer. */
-  remote: RemoteParameters;
+  /** The server's ICE and DTLS parameters from the offer (undefined when every m-line is stopped: port 0). */
+  remote: RemoteParameters | undefined;
 }
 
 /** What the peer needs of the server's SDP. */
@@ -141,7 +141,7 @@ export function remoteParameters(desc: SessionDescription): RemoteParameters {
  */
 export function answerSubscribeOffer(offerSdp: string, options: SubscribeAnswerOptions): SubscribeAnswer {
   const offer = parseSdp(offerSdp);
-  const remote = remoteParameters(offer);
+  const remote = offer.media.some((m) => m.port !== 0) ? remoteParameters(offer) : undefined;
   const reject = new Set(options.reject ?? []);
   const tracks: SubscribeTrack[] = [];
   const accepted: string[] = [];
