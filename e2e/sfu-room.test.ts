@@ -16,6 +16,7 @@ import {
   button,
   Harness,
   join,
+  joinRelayOnly,
   localParticipantId,
   type Person,
   receivedFileDigest,
@@ -228,5 +229,54 @@ test('a participant who leaves loses its tiles everywhere; the others keep two c
   }
   for (const p of people) {
     assert.deepEqual(unexpectedErrors(p), [], `${p.name}'s page errors`);
+  }
+});
+
+test('?relay=1 in an sfu room: both connections go through itda’s TURN (relay candidates only)', async () => {
+  const relay = await Harness.start({
+    server: { sfu: true, turn: true, allowLoopbackPeers: true, turnAnnounce: ['udp'] },
+  });
+  try {
+    const name = uniqueRoom('sfu-relay');
+    const pair = [await relay.person('Ada'), await relay.person('Bea')];
+    for (const p of pair) await joinRelayOnly(p.page, relay.url, name, p.name);
+    for (const [i, p] of pair.entries()) {
+      const other = pair[1 - i];
+      assert.ok(other);
+      await waitForSfuMedia(p.page, [other.name]);
+      const selected = await p.page.evaluate(async () => {
+        type Entry = Record<string, unknown> & { type: string; id: string };
+        type PcLike = {
+          getConfiguration(): { iceTransportPolicy?: string };
+          getStats(): Promise<{ forEach(cb: (e: Entry) => void): void; get(id: string): Entry | undefined }>;
+        };
+        const room = (globalThis as unknown as { itda: { room: { peerConnections: PcLike[] } } }).itda.room;
+        const out: { policy: string; localType: string }[] = [];
+        for (const pc of room.peerConnections) {
+          const report = await pc.getStats();
+          let localType = 'none';
+          report.forEach((e) => {
+            if (e.type !== 'transport' || typeof e.selectedCandidatePairId !== 'string') return;
+            const sel = report.get(e.selectedCandidatePairId);
+            const local = sel === undefined ? undefined : report.get(String(sel.localCandidateId));
+            localType = String(local?.candidateType ?? 'none');
+          });
+          out.push({ policy: String(pc.getConfiguration().iceTransportPolicy), localType });
+        }
+        return out;
+      });
+      assert.deepEqual(
+        selected,
+        [
+          { policy: 'relay', localType: 'relay' },
+          { policy: 'relay', localType: 'relay' },
+        ],
+        `${p.name}: publish and subscribe through the relay`,
+      );
+    }
+    const m = relay.server.turn?.server.metrics;
+    assert.ok(m !== undefined && m.packetsToPeer > 0 && m.packetsFromPeer > 0, 'TURN relayed packets both ways');
+  } finally {
+    await relay.close();
   }
 });
