@@ -212,6 +212,31 @@ test('chat and a 300 KiB file go to everyone through the server', async () => {
   );
 });
 
+test('mute and camera off/on through the SFU: the others see it, and video comes back', async () => {
+  const [ada, bea] = people;
+  assert.ok(ada !== undefined && bea !== undefined);
+  const adaId = await localParticipantId(ada.page);
+  assert.ok(adaId !== undefined);
+  const adaTile = tile(bea.page, adaId);
+  await button(ada.page, 'Mute').click();
+  await adaTile.locator('.mic-off').waitFor({ state: 'visible', timeout: 10_000 });
+  await button(ada.page, 'Camera').click();
+  await bea.page.locator(`[data-participant-id="${adaId}"].video-off`).waitFor({ timeout: 10_000 });
+  const before = (await readSfu(bea.page)).remotes.find((r) => r.id === adaId)?.videoFrames ?? 0;
+  await button(ada.page, 'Camera').click();
+  await button(ada.page, 'Mute').click();
+  await bea.page.locator(`[data-participant-id="${adaId}"]:not(.video-off)`).waitFor({ timeout: 10_000 });
+  await adaTile.locator('.mic-off').waitFor({ state: 'hidden', timeout: 10_000 });
+  await waitFor(
+    async () => {
+      const r = await readSfu(bea.page);
+      return (r.remotes.find((x) => x.id === adaId)?.videoFrames ?? 0) > before + 10 ? true : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 250, what: "Ada's video decoding again on Bea's page after camera on" },
+  );
+  assert.equal((await readSfu(ada.page)).peerConnections, 2);
+});
+
 test('a participant who leaves loses its tiles everywhere; the others keep two connections and their media', async () => {
   const dee = people[3];
   assert.ok(dee);
