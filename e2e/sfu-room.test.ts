@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   button,
+  connectionState,
   Harness,
   join,
   joinRelayOnly,
@@ -235,6 +236,50 @@ test('mute and camera off/on through the SFU: the others see it, and video comes
     { timeoutMs: 20_000, intervalMs: 250, what: "Ada's video decoding again on Bea's page after camera on" },
   );
   assert.equal((await readSfu(ada.page)).peerConnections, 2);
+});
+
+test('a cut WebSocket resumes the same session with the same two peer connections; media and chat go on', async () => {
+  const [ada, bea] = people;
+  assert.ok(ada !== undefined && bea !== undefined);
+  const beaId = await localParticipantId(bea.page);
+  assert.ok(beaId !== undefined);
+  // Keep the connection objects to compare after the resume.
+  await bea.page.evaluate(() => {
+    const g = globalThis as unknown as { itda: { room: { peerConnections: unknown[] } }; __pcs?: unknown[] };
+    g.__pcs = [...g.itda.room.peerConnections];
+  });
+  const before = (await readSfu(ada.page)).remotes.find((r) => r.id === beaId);
+  h.server.signal.dropConnection(beaId);
+  await waitFor(async () => ((await connectionState(bea.page)) === 'reconnecting' ? true : undefined), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+    what: 'Bea reconnecting',
+  }).catch(() => undefined); // the reconnect may be quicker than the poll
+  await waitFor(async () => ((await connectionState(bea.page)) === 'connected' ? true : undefined), {
+    timeoutMs: 20_000,
+    what: 'Bea connected again',
+  });
+  assert.equal(await localParticipantId(bea.page), beaId, 'same session');
+  const same = await bea.page.evaluate(() => {
+    const g = globalThis as unknown as { itda: { room: { peerConnections: unknown[] } }; __pcs?: unknown[] };
+    const now = g.itda.room.peerConnections;
+    return now.length === 2 && now.every((pc, i) => pc === g.__pcs?.[i]);
+  });
+  assert.ok(same, 'the resume kept both peer connections');
+  await waitFor(
+    async () => {
+      const r = (await readSfu(ada.page)).remotes.find((x) => x.id === beaId);
+      return r !== undefined &&
+        r.videoFrames > (before?.videoFrames ?? 0) + 10 &&
+        r.audioPackets > (before?.audioPackets ?? 0)
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 250, what: "Bea's media still reaching Ada" },
+  );
+  const text = `after the cut ${Math.random().toString(36).slice(2)}`;
+  await sendChat(bea.page, text);
+  await waitForChat(ada.page, text);
 });
 
 test('a participant who leaves loses its tiles everywhere; the others keep two connections and their media', async () => {
