@@ -253,11 +253,19 @@ export class TestParticipant {
     await this.closePeers();
   }
 
-  /** Closes both peers without telling the service (a participant that vanishes). */
+  /** Closes both peers (DTLS close_notify, as a browser does) without telling the service. */
   async closePeers(): Promise<void> {
     this.#left = true;
     await this.idle();
     await this.publisher?.close();
     await this.subscriber?.close();
+  }
+
+  /** Closes both sockets without a word (no close_notify, no leave): the participant vanishes. */
+  async vanish(): Promise<void> {
+    this.#left = true;
+    await this.idle();
+    await this.publisher?.close({ notify: false });
+    await this.subscriber?.close({ notify: false });
   }
 }

@@ -385,9 +385,14 @@ export class TestPeer {
     list.push(item);
   }
 
-  /** Closes DTLS (close_notify when connected) and the socket. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes DTLS and the socket. Idempotent. `notify` (default true) sends DTLS
+   * close_notify first, as a browser closing its peer connection does; false makes the
+   * peer simply vanish (the server only notices by consent freshness, RFC 7675).
+   */
+  async close(options: { notify?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
+    if (options.notify === false) this.#closed = true;
     this.#dtls?.close();
     this.#closed = true;
     for (const resolve of [...this.#pending.values()]) resolve(false);
