@@ -90,6 +90,12 @@ export class TestPeer {
   /** STUN responses received: successes and errors. */
   checkSuccesses = 0;
   checkErrors = 0;
+  /** How our DTLS association ended: `close_notify` (the server's) or `local`; undefined while open. */
+  dtlsClosed: string | undefined;
+  /** The DTLS failure (e.g. `dtls_alert` when the server refused us), if any. */
+  get dtlsError(): Error | undefined {
+    return this.#dtlsError;
+  }
   /** Codes of DTLS records our DTLS client discarded. */
   readonly dtlsDrops: string[] = [];
   /** Datagrams (or TCP frames) received in all. */
@@ -277,6 +283,9 @@ export class TestPeer {
       this.#dtlsError = err;
     });
     dtls.on('dropped', (code) => this.dtlsDrops.push(code));
+    dtls.on('closed', (reason) => {
+      this.dtlsClosed = reason;
+    });
   }
 
   /** Encrypts and sends one RTP packet. */
