@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ManualClock } from '@itda/common';
-import type { RtcpPacket } from '../rtp/index.ts';
+import { isRtcp, type RtcpPacket } from '../rtp/index.ts';
 import { type PublishTrackSpec, SfuHarness, type TestParticipant, type TestPeer } from '../testing/index.ts';
 
 const clock = new ManualClock(1_000_000);
@@ -168,6 +168,49 @@ test('a NACK for packets the ring no longer has, or for audio, sends nothing', a
   await new Promise<void>((r) => setTimeout(r, 80));
   assert.equal(peer.rtpOf(v.rtxSsrc).length, rtxBefore);
   assert.equal(peer.rtpOf(a.ssrc).length, audioBefore);
+});
+
+test('without RTX negotiated, a NACK for a lost packet is answered with the original: same SSRC, sequence, payload', async () => {
+  const zoe = h.join('zoe', { room: 'nortx', canSubscribe: false });
+  const yan = h.join('yan', { room: 'nortx', canPublish: false });
+  const tracks = await zoe.publish({ audio: false, rtx: false });
+  await yan.idle();
+  const v = yan.trackFrom('zoe', 'video');
+  assert.ok(v && tracks[0]);
+  assert.equal(v.rtxSsrc, undefined);
+  assert.equal(v.rtxPayloadType, undefined);
+  const zp = zoe.publisher;
+  const yp = yan.subscriber;
+  assert.ok(zp && yp);
+  // Lose the 7th packet on the way to yan (an original retransmitted would fail SRTP replay protection otherwise).
+  let seen = 0;
+  yp.lose = (d) => !isRtcp(d) && d.readUInt32BE(8) === v.ssrc && ++seen === 7;
+  const payloads: Buffer[] = [];
+  for (let i = 0; i < 10; i++) {
+    payloads.push(Buffer.alloc(300, i));
+    zp.sendRtp({
+      ssrc: tracks[0].ssrc,
+      payloadType: 96,
+      sequenceNumber: 500 + i,
+      timestamp: i * 3000,
+      payload: payloads[i] as Buffer,
+    });
+  }
+  await yp.waitFor(() => yp.rtpOf(v.ssrc).length === 9, 3000, 'nine of ten');
+  yp.lose = undefined;
+  const got = yp.rtpOf(v.ssrc);
+  const before = got[5];
+  assert.ok(before);
+  const missing = (before.sequenceNumber + 1) & 0xffff;
+  yp.sendRtcp([{ type: 'nack', senderSsrc: 1, mediaSsrc: v.ssrc, sequences: [missing] }]);
+  await yp.waitFor(() => yp.rtpOf(v.ssrc).length === 10, 3000, 'the retransmission');
+  const again = yp.rtpOf(v.ssrc)[9];
+  assert.ok(again);
+  assert.equal(again.sequenceNumber, missing);
+  assert.equal(again.payloadType, 96);
+  assert.equal(again.timestamp, 6 * 3000);
+  assert.deepEqual(again.payload, payloads[6]);
+  assert.equal(yp.drops.size, 0);
 });
 
 function plisAt(peer: TestPeer, ssrc: number): number {

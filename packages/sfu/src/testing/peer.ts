@@ -98,6 +98,13 @@ export class TestPeer {
   }
   /** Codes of DTLS records our DTLS client discarded. */
   readonly dtlsDrops: string[] = [];
+  /**
+   * Simulated loss: SRTP/SRTCP datagrams for which it returns true are discarded before
+   * decryption (the header is in the clear: sequence number at bytes 2–3, SSRC at 8–11).
+   */
+  lose: ((datagram: Buffer) => boolean) | undefined;
+  /** Datagrams `lose` discarded. */
+  lost = 0;
   /** Datagrams (or TCP frames) received in all. */
   received = 0;
 
@@ -362,6 +369,10 @@ export class TestPeer {
   }
 
   #onSrtp(msg: Buffer): void {
+    if (this.lose?.(msg) === true) {
+      this.lost++;
+      return;
+    }
     const rx = this.#rx;
     if (rx === undefined) {
       this.#drop('unknown');

@@ -24,6 +24,8 @@ export interface PublishOfferOptions {
   audio?: boolean;
   /** Send video (mid 1, VP8 96 + RTX 97 first in the list). Default true. */
   video?: boolean;
+  /** Offer RTX (RFC 4588) for video. Default true; false removes every rtx codec and the FID group. */
+  rtx?: boolean;
   /** Keep the data channel m-line (mid 2). Default false. */
   data?: boolean;
   /** Session version in o= (increase on renegotiation). Default 2. */
@@ -69,7 +71,12 @@ export function buildPublishOffer(options: PublishOfferOptions): PublishOffer {
     const msid = m.msids[0];
     const kept = options.previous?.find((t) => t.mid === m.mid && t.kind === kind);
     const track: PublishTrackSpec = kept ?? { mid: m.mid ?? '', kind, ssrc: randomSsrc() };
-    if (kind === 'video' && track.rtxSsrc === undefined) track.rtxSsrc = randomSsrc();
+    if (kind === 'video' && options.rtx === false) {
+      const rtx = new Set(m.codecs.filter((c) => c.name.toLowerCase() === 'rtx').map((c) => String(c.payloadType)));
+      m.codecs = m.codecs.filter((c) => !rtx.has(String(c.payloadType)));
+      m.formats = m.formats.filter((f) => !rtx.has(f));
+      delete track.rtxSsrc;
+    } else if (kind === 'video' && track.rtxSsrc === undefined) track.rtxSsrc = randomSsrc();
     tracks.push(track);
     const ssrcs = track.rtxSsrc === undefined ? [track.ssrc] : [track.ssrc, track.rtxSsrc];
     m.ssrcs = ssrcs.map((ssrc) => ({ ssrc, cname, msid, attributes: [] }));
