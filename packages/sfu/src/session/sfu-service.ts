@@ -289,7 +289,12 @@ export class SfuService {
       if (peer[role] === transport) peer[role] = undefined;
       if (reason !== 'participant_left' && reason !== 'router_closed') {
         this.#log.info('transport ended', { room: room.router.id, participant: peer.id, role, reason });
-        peer.send({ type: 'error', code: 'sfu_transport_closed', message: `${role} transport closed: ${reason}` });
+        peer.send({
+          type: 'error',
+          code: 'sfu_transport_closed',
+          message: `${role} transport closed: ${reason}`,
+          ref: role,
+        });
         for (const other of room.peers.values()) if (other !== peer && other.dirty) this.#offer(room, other);
       }
     });
