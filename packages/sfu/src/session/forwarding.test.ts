@@ -123,7 +123,7 @@ test('every packet reaches every subscriber in order, decryptable, rewritten SSR
 });
 
 test('a NACK from one subscriber is answered from the ring as RTX (RFC 4588: OSN first) to that subscriber only', async () => {
-  await send(video, 200, 30, 0xb1);
+  await send(video, (65_500 + 120) & 0xffff, 30, 0xb1); // continues the stream: no upstream gap
   const [bob, carol] = subs as [TestParticipant, TestParticipant];
   const v = bob.trackFrom('alice', 'video');
   assert.ok(v?.rtxSsrc !== undefined);
