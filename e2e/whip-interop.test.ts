@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parseSdp } from '@itda/sfu';
+import type { Page } from 'playwright-core';
 import { Harness, join, tile, uniqueRoom, waitFor } from './harness/index.ts';
 import {
   KIND_AUDIO,
@@ -29,10 +30,7 @@ let h: Harness;
 before(async () => {
   h = await Harness.start({ server: { sfu: true } });
 });
-after(async () => {
-  await h?.close();
-  ndcCleanup();
-});
+after(() => h?.close());
 
 /** Checks one stream as the player received it: counters 0…n−1 once each, in order, consecutive sequence numbers. */
 function checkStream(packets: Received[], sent: number, what: string): void {
@@ -122,5 +120,144 @@ test('node-datachannel: WHIP publisher → itda SFU → WHEP player, every packe
   } finally {
     player.close();
     pub.close();
+    // libdatachannel's threads must stop before the process exits.
+    ndcCleanup();
   }
+});
+
+/** In a page of the origin: publishes the fake camera and microphone through WHIP; returns Location and participant id. */
+function whipFromPage(page: Page, url: string): Promise<{ location: string; participantId: string }> {
+  return page.evaluate(async (target) => {
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+    const pc = new RTCPeerConnection();
+    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+      setTimeout(resolve, 5000);
+    });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: pc.localDescription?.sdp ?? '',
+    });
+    if (res.status !== 201) throw new Error(`WHIP: HTTP ${res.status} ${await res.text()}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    (globalThis as unknown as { whipPc: RTCPeerConnection }).whipPc = pc;
+    return {
+      location: res.headers.get('location') ?? '',
+      participantId: res.headers.get('x-itda-participant-id') ?? '',
+    };
+  }, url);
+}
+
+/** In a page of the origin: plays a WHEP stream into recvonly transceivers. */
+function whepFromPage(page: Page, url: string): Promise<string> {
+  return page.evaluate(async (target) => {
+    const pc = new RTCPeerConnection();
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.addEventListener('icegatheringstatechange', () => {
+        if (pc.iceGatheringState === 'complete') resolve();
+      });
+      setTimeout(resolve, 5000);
+    });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: pc.localDescription?.sdp ?? '',
+    });
+    if (res.status !== 201) throw new Error(`WHEP: HTTP ${res.status} ${await res.text()}`);
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    (globalThis as unknown as { whepPc: RTCPeerConnection }).whepPc = pc;
+    return res.headers.get('location') ?? '';
+  }, url);
+}
+
+/** Frames decoded and audio packets received on the page's WHEP connection. */
+function whepReading(page: Page): Promise<{ frames: number; audioPackets: number }> {
+  return page.evaluate(async () => {
+    const pc = (globalThis as unknown as { whepPc?: RTCPeerConnection }).whepPc;
+    let frames = 0;
+    let audioPackets = 0;
+    (await pc?.getStats())?.forEach((e: Record<string, unknown>) => {
+      if (e.type !== 'inbound-rtp') return;
+      if (e.kind === 'video') frames += Number(e.framesDecoded ?? 0);
+      if (e.kind === 'audio') audioPackets += Number(e.packetsReceived ?? 0);
+    });
+    return { frames, audioPackets };
+  });
+}
+
+/** In the web app: frames decoded and audio packets received from the participant named `name`. */
+function appReading(
+  page: Page,
+  name: string,
+): Promise<{ id: string; frames: number; audioPackets: number } | undefined> {
+  return page.evaluate(async (who) => {
+    type StreamLike = { getTracks(): { id: string }[] };
+    type RemoteLike = { id: string; name: string; cameraStream: StreamLike | null };
+    type PcLike = { getStats(): Promise<{ forEach(cb: (e: Record<string, unknown>) => void): void }> };
+    type RoomLike = { peerConnections: PcLike[]; participants: Map<string, RemoteLike> };
+    const room = (globalThis as unknown as { itda?: { room?: RoomLike } }).itda?.room;
+    const remote = [...(room?.participants.values() ?? [])].find((p) => p.name === who);
+    if (room === undefined || remote === undefined) return undefined;
+    const tracks = new Set((remote.cameraStream?.getTracks() ?? []).map((t) => t.id));
+    let frames = 0;
+    let audioPackets = 0;
+    for (const pc of room.peerConnections) {
+      (await pc.getStats()).forEach((e) => {
+        if (e.type !== 'inbound-rtp' || !tracks.has(String(e.trackIdentifier ?? ''))) return;
+        if (e.kind === 'video') frames += Number(e.framesDecoded ?? 0);
+        if (e.kind === 'audio') audioPackets += Number(e.packetsReceived ?? 0);
+      });
+    }
+    return { id: remote.id, frames, audioPackets };
+  }, name);
+}
+
+test('Chromium: a page publishes through WHIP; a person in the web app sees and decodes it; another page plays it through WHEP', async () => {
+  const room = uniqueRoom('whip-web');
+  const viewer = await h.person('Viewer');
+  await join(viewer.page, h.url, room, 'Viewer');
+  const camera = await h.person('Camera');
+  await camera.page.goto(h.url);
+  const published = await whipFromPage(camera.page, `${h.url}/whip/${room}?name=${encodeURIComponent('WHIP Cam')}`);
+  assert.match(published.location, /^\/whip\//);
+
+  const seen = await waitFor(
+    async () => {
+      const r = await appReading(viewer.page, 'WHIP Cam');
+      return r !== undefined && r.frames > 0 && r.audioPackets > 0 ? r : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, what: 'the WHIP participant’s audio and decoded video in the web app' },
+  );
+  assert.equal(seen.id, published.participantId);
+  await tile(viewer.page, seen.id).waitFor();
+
+  const player = await h.person('Player');
+  await player.page.goto(h.url);
+  const playLocation = await whepFromPage(player.page, `${h.url}/whep/${room}?participant=${published.participantId}`);
+  assert.match(playLocation, /^\/whep\//);
+  await waitFor(
+    async () => {
+      const r = await whepReading(player.page);
+      return r.frames > 0 && r.audioPackets > 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 250, what: 'decoded video through WHEP' },
+  );
+
+  // DELETE from the publishing page: the tile goes away in the web app.
+  const status = await camera.page.evaluate(
+    async (location) => (await fetch(location, { method: 'DELETE' })).status,
+    published.location,
+  );
+  assert.equal(status, 200);
+  await tile(viewer.page, seen.id).waitFor({ state: 'detached' });
 });
