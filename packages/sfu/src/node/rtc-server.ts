@@ -184,7 +184,10 @@ export class RtcServer implements TransportFactory {
 
   #dispatch(msg: Buffer, protocol: 'udp' | 'tcp', address: string, port: number): void {
     const b0 = msg[0];
-    if (b0 === undefined) return;
+    if (b0 === undefined) {
+      this.stats.drop('empty_datagram');
+      return;
+    }
     const key = tupleKey(protocol, address, port);
     if (b0 < 4) {
       this.#onStun(msg, { protocol, address, port, key });

@@ -8,8 +8,8 @@
  * consumer, which copies what it rewrites. No per-packet allocation here.
  */
 import { TypedEmitter } from '@itda/common';
-import { NackGenerator } from '../feedback/index.ts';
-import type { RtpPacketView } from '../rtp/index.ts';
+import { NackGenerator, ReceiveStats } from '../feedback/index.ts';
+import type { ReportBlock, RtpPacketView, SenderReport } from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
 import type { HeaderExtension, MediaKind, RtpCodec, TrackSource } from './types.ts';
 
@@ -73,6 +73,8 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   /** One bit per sequence number received recently, to drop duplicate retransmissions. */
   readonly #seen = new Uint8Array(8192);
   #highestSeq = -1;
+  /** RFC 3550 A.1/A.3/A.8 reception statistics for the receiver reports sent to the publisher. */
+  #receiveStats: ReceiveStats | undefined;
   /** Retransmissions forwarded, and duplicates dropped. */
   repaired = 0;
   duplicates = 0;
@@ -125,6 +127,12 @@ export class Producer extends TypedEmitter<ProducerEvents> {
       return;
     }
     if (retransmission) this.repaired++;
+    else {
+      if (this.#receiveStats === undefined || this.#receiveStats.ssrc !== view.ssrc) {
+        this.#receiveStats = new ReceiveStats({ ssrc: view.ssrc, clockRate: this.codec.clockRate });
+      }
+      this.#receiveStats.update(seq, view.timestamp, nowMs, view.length);
+    }
     this.packets++;
     this.bytes += view.length;
     if (this.#nack?.onPacket(seq, nowMs) === true) this.requestKeyframe(nowMs);
@@ -178,6 +186,17 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     if (this.#nack !== undefined && this.#nack.poll(nowMs, this.#nackOut) > 0) {
       this.emit('nack', this, this.#nackOut);
     }
+  }
+
+  /** The publisher's sender report of this stream arrived (for LSR/DLSR and lip-sync translation). */
+  onSenderReport(sr: SenderReport, nowMs: number): void {
+    this.lastSr = { ntpSeconds: sr.ntpSeconds, ntpFraction: sr.ntpFraction, rtpTimestamp: sr.rtpTimestamp, at: nowMs };
+    this.#receiveStats?.onSenderReport(sr, nowMs);
+  }
+
+  /** The report block about this stream for a receiver report (RFC 3550 §6.4.2), once packets arrived. */
+  reportBlock(nowMs: number): ReportBlock | undefined {
+    return this.#receiveStats?.reportBlock(nowMs);
   }
 
   /** Closes the producer and every consumer of it. Idempotent. */

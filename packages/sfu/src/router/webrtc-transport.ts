@@ -284,15 +284,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     for (const p of packets) {
       switch (p.type) {
         case 'sr': {
-          const producer = this.#producersBySsrc.get(p.ssrc);
-          if (producer !== undefined) {
-            producer.lastSr = {
-              ntpSeconds: p.ntpSeconds,
-              ntpFraction: p.ntpFraction,
-              rtpTimestamp: p.rtpTimestamp,
-              at: nowMs,
-            };
-          }
+          this.#producersBySsrc.get(p.ssrc)?.onSenderReport(p, nowMs);
           break;
         }
         case 'nack': {
@@ -337,9 +329,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
 
   // ---- output ----
 
+  /** DTLS output. Not stopped by `close()`: the session's last records (close_notify, a fatal alert) still go out. */
   #sendRaw(datagram: Uint8Array): void {
     const tuple = this.#tuple;
-    if (tuple === undefined || this.#closed) return;
+    if (tuple === undefined) return;
     this.#options.sink.send(datagram, tuple);
   }
 
@@ -446,9 +439,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
       if (feedback.length > 0) this.sendRtcp(feedback);
     }
-    if (this.consumers.size > 0 && nowMs - this.#lastSrAt >= SR_INTERVAL_MS) {
+    if (nowMs - this.#lastSrAt >= SR_INTERVAL_MS) {
       this.#lastSrAt = nowMs;
-      this.#sendSenderReports(nowMs);
+      if (this.consumers.size > 0) this.#sendSenderReports(nowMs);
+      if (this.producers.size > 0) this.#sendReceiverReport(nowMs);
     }
   }
 
@@ -481,6 +475,17 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       }
     }
     this.sendRtcp(packets);
+  }
+
+  /** RFC 3550 §6.4.2 receiver report to the publisher: loss, jitter and LSR/DLSR (its RTT) per stream. */
+  #sendReceiverReport(nowMs: number): void {
+    const reports = [];
+    for (const producer of this.producers.values()) {
+      const block = producer.reportBlock(nowMs);
+      if (block !== undefined) reports.push(block);
+      if (reports.length === 31) break; // the 5-bit report count
+    }
+    if (reports.length > 0) this.sendRtcp([{ type: 'rr', ssrc: this.rtcpSsrc, reports }]);
   }
 
   /** Closes everything this transport owns. Idempotent. `reason` is a stable code. */
