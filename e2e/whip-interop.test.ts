@@ -125,75 +125,67 @@ test('node-datachannel: WHIP publisher → itda SFU → WHEP player, every packe
   }
 });
 
-/** In a page of the origin: publishes the fake camera and microphone through WHIP; returns Location and participant id. */
-function whipFromPage(page: Page, url: string): Promise<{ location: string; participantId: string }> {
-  return page.evaluate(async (target) => {
+/**
+ * Page helpers (plain browser JavaScript, installed with `installHelpers`): `whip(url)`
+ * publishes the fake camera and microphone with WHIP; `whep(url)` plays a stream into
+ * recvonly transceivers; `whepReading()` counts what the WHEP connection decoded.
+ */
+const PAGE_HELPERS = `
+  const gathered = (pc) => new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
+    setTimeout(resolve, 5000);
+  });
+  const exchange = async (pc, url) => {
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp });
+    if (res.status !== 201) throw new Error(url + ': HTTP ' + res.status + ' ' + (await res.text()));
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    return { location: res.headers.get('location') ?? '', participantId: res.headers.get('x-itda-participant-id') ?? '' };
+  };
+  window.whip = async (url) => {
     const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
     const pc = new RTCPeerConnection();
     for (const track of media.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [media] });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') resolve();
-      pc.addEventListener('icegatheringstatechange', () => {
-        if (pc.iceGatheringState === 'complete') resolve();
-      });
-      setTimeout(resolve, 5000);
-    });
-    const res = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription?.sdp ?? '',
-    });
-    if (res.status !== 201) throw new Error(`WHIP: HTTP ${res.status} ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    (globalThis as unknown as { whipPc: RTCPeerConnection }).whipPc = pc;
-    return {
-      location: res.headers.get('location') ?? '',
-      participantId: res.headers.get('x-itda-participant-id') ?? '',
-    };
-  }, url);
-}
-
-/** In a page of the origin: plays a WHEP stream into recvonly transceivers. */
-function whepFromPage(page: Page, url: string): Promise<string> {
-  return page.evaluate(async (target) => {
+    window.whipPc = pc;
+    return exchange(pc, url);
+  };
+  window.whep = async (url) => {
     const pc = new RTCPeerConnection();
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('video', { direction: 'recvonly' });
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (pc.iceGatheringState === 'complete') resolve();
-      pc.addEventListener('icegatheringstatechange', () => {
-        if (pc.iceGatheringState === 'complete') resolve();
-      });
-      setTimeout(resolve, 5000);
-    });
-    const res = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: pc.localDescription?.sdp ?? '',
-    });
-    if (res.status !== 201) throw new Error(`WHEP: HTTP ${res.status} ${await res.text()}`);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    (globalThis as unknown as { whepPc: RTCPeerConnection }).whepPc = pc;
-    return res.headers.get('location') ?? '';
-  }, url);
-}
-
-/** Frames decoded and audio packets received on the page's WHEP connection. */
-function whepReading(page: Page): Promise<{ frames: number; audioPackets: number }> {
-  return page.evaluate(async () => {
-    const pc = (globalThis as unknown as { whepPc?: RTCPeerConnection }).whepPc;
+    window.whepPc = pc;
+    return exchange(pc, url);
+  };
+  window.whepReading = async () => {
     let frames = 0;
     let audioPackets = 0;
-    (await pc?.getStats())?.forEach((e: Record<string, unknown>) => {
+    (await window.whepPc.getStats()).forEach((e) => {
       if (e.type !== 'inbound-rtp') return;
-      if (e.kind === 'video') frames += Number(e.framesDecoded ?? 0);
-      if (e.kind === 'audio') audioPackets += Number(e.packetsReceived ?? 0);
+      if (e.kind === 'video') frames += e.framesDecoded ?? 0;
+      if (e.kind === 'audio') audioPackets += e.packetsReceived ?? 0;
     });
     return { frames, audioPackets };
-  });
+  };
+  true`;
+
+interface Exchanged {
+  location: string;
+  participantId: string;
 }
+
+async function installHelpers(page: Page, origin: string): Promise<void> {
+  await page.goto(origin);
+  await page.evaluate(PAGE_HELPERS);
+}
+
+const whipFromPage = (page: Page, url: string): Promise<Exchanged> =>
+  page.evaluate(`window.whip(${JSON.stringify(url)})`) as Promise<Exchanged>;
+const whepFromPage = (page: Page, url: string): Promise<Exchanged> =>
+  page.evaluate(`window.whep(${JSON.stringify(url)})`) as Promise<Exchanged>;
+const whepReading = (page: Page): Promise<{ frames: number; audioPackets: number }> =>
+  page.evaluate('window.whepReading()') as Promise<{ frames: number; audioPackets: number }>;
 
 /** In the web app: frames decoded and audio packets received from the participant named `name`. */
 function appReading(
@@ -227,7 +219,7 @@ test('Chromium: a page publishes through WHIP; a person in the web app sees and 
   const viewer = await h.person('Viewer');
   await join(viewer.page, h.url, room, 'Viewer');
   const camera = await h.person('Camera');
-  await camera.page.goto(h.url);
+  await installHelpers(camera.page, h.url);
   const published = await whipFromPage(camera.page, `${h.url}/whip/${room}?name=${encodeURIComponent('WHIP Cam')}`);
   assert.match(published.location, /^\/whip\//);
 
@@ -242,9 +234,10 @@ test('Chromium: a page publishes through WHIP; a person in the web app sees and 
   await tile(viewer.page, seen.id).waitFor();
 
   const player = await h.person('Player');
-  await player.page.goto(h.url);
-  const playLocation = await whepFromPage(player.page, `${h.url}/whep/${room}?participant=${published.participantId}`);
-  assert.match(playLocation, /^\/whep\//);
+  await installHelpers(player.page, h.url);
+  const played = await whepFromPage(player.page, `${h.url}/whep/${room}?participant=${published.participantId}`);
+  assert.match(played.location, /^\/whep\//);
+  assert.equal(played.participantId, published.participantId);
   await waitFor(
     async () => {
       const r = await whepReading(player.page);
