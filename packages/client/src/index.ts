@@ -2,6 +2,7 @@
  * @itda/client — the browser SDK of itda. See docs/client.md.
  */
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+export { codecPreferences, isVideoCodec, VIDEO_CODECS, type VideoCodec } from './codec-preference.ts';
 export { ClientError, ClientErrorCode } from './errors.ts';
 export { type ChannelLike, FileReceiver, type ReceivedFile, sendFile, sha256Hex } from './file-transfer.ts';
 export { LocalMedia } from './local-media.ts';

@@ -1,6 +1,7 @@
 /** The options of a Room and of `room.join()`, and the default signaling URL. */
 import type { Clock, Logger } from '@itda/common';
 import { SIGNAL_PATH } from '@itda/protocol';
+import type { VideoCodec } from './codec-preference.ts';
 import type { SignalingClientOptions } from './signaling-client.ts';
 import type { SocketFactory } from './socket.ts';
 
@@ -19,6 +20,14 @@ export interface RoomOptions {
    * Default `all` (W3C WebRTC §4.2.1, RTCIceTransportPolicy).
    */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * sfu rooms: the only video codec the publish connection offers (with RTX), so the SFU
+   * forwards the camera and screen in it: `vp8`, `vp9` (profile 0), `h264`, `av1`. Applied
+   * with `RTCRtpTransceiver.setCodecPreferences` before each offer. A codec the browser
+   * cannot encode (absent from `RTCRtpSender.getCapabilities('video')`) is ignored with a
+   * warning. Default: the browser's own list, of which the SFU picks VP8. Not used in p2p rooms.
+   */
+  videoCodec?: VideoCodec;
   /** Passed to SignalingClient (backoff, timeouts). */
   signaling?: Omit<SignalingClientOptions, 'url' | 'clock' | 'logger' | 'socketFactory'>;
   /** Default: the platform WebSocket. */

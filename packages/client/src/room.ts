@@ -286,6 +286,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       signal: (msg) => signaling?.send(msg),
       limits: joined.limits,
       screen: () => this.#local.screen,
+      ...(this.#o.videoCodec === undefined ? {} : { videoCodec: this.#o.videoCodec }),
       ...(this.#o.maxFileBytes === undefined ? {} : { maxFileBytes: this.#o.maxFileBytes }),
       ...(this.#o.createPeerConnection === undefined ? {} : { createPeerConnection: this.#o.createPeerConnection }),
     });

@@ -15,6 +15,7 @@
 import type { Clock, Logger, TimerHandle } from '@itda/common';
 import { TypedEmitter } from '@itda/common';
 import type { PublishMessage, PublishTrack } from '@itda/protocol';
+import { preferVideoCodec, type VideoCodec } from './codec-preference.ts';
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { IceWatch } from './ice-watch.ts';
 import { publishSourceOf } from './sfu-tracks.ts';
@@ -33,6 +34,8 @@ export interface SfuPublisherOptions {
   offerResendMs?: number;
   /** Default 3. */
   maxOfferResends?: number;
+  /** Offer only this video codec (and RTX), see codec-preference.ts. Default: the browser's list. */
+  videoCodec?: VideoCodec;
 }
 
 export type SfuPublisherEvents = {
@@ -93,6 +96,7 @@ export class SfuPublisher extends TypedEmitter<SfuPublisherEvents> {
         return;
       }
       this.#prepareTransceivers();
+      if (this.#o.videoCodec !== undefined) preferVideoCodec(pc, this.#o.videoCodec, this.#log);
       const iceRestart = this.#iceRestart;
       this.#iceRestart = false;
       const offer = await pc.createOffer(iceRestart ? { iceRestart: true } : {});

@@ -13,6 +13,7 @@
  */
 import { type Clock, type Logger, TypedEmitter } from '@itda/common';
 import { ErrorCode, type JoinedMessage, type ServerMessage, type SubscribeTrack } from '@itda/protocol';
+import type { VideoCodec } from './codec-preference.ts';
 import { ClientError } from './errors.ts';
 import type { RemoteLink } from './participant.ts';
 import { PeerChannel } from './peer-channel.ts';
@@ -32,6 +33,8 @@ export interface SfuSessionOptions {
   /** The local screen share (to label its tracks `screen`). */
   screen: () => MediaStream | null;
   maxFileBytes?: number;
+  /** The publish connection's video codec (RoomOptions.videoCodec). */
+  videoCodec?: VideoCodec;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
 }
 
@@ -96,7 +99,12 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   }
 
   #newPublisher(): SfuPublisher {
-    const pub = new SfuPublisher({ ...this.#common(), send: this.#o.signal, screen: this.#o.screen });
+    const pub = new SfuPublisher({
+      ...this.#common(),
+      send: this.#o.signal,
+      screen: this.#o.screen,
+      ...(this.#o.videoCodec === undefined ? {} : { videoCodec: this.#o.videoCodec }),
+    });
     pub.on('error', (e) => this.emit('error', e));
     return pub;
   }

@@ -5,7 +5,7 @@
  *
  * Test hook: `window.itda = { room }` — the current Room (see docs/client.md).
  */
-import { type ClientError, type RemoteParticipant, Room } from '@itda/client';
+import { type ClientError, isVideoCodec, type RemoteParticipant, Room } from '@itda/client';
 import { ChatPanel } from '../call/chat-panel.ts';
 import { StatsPanel } from '../call/stats-panel.ts';
 import { TileGrid } from '../call/tiles.ts';
@@ -64,7 +64,13 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     let ended = false;
     // `?relay=1`: TURN relay candidates only (to try the TURN server; the e2e relay tests use it).
     const relayOnly = new URLSearchParams(location.search).get('relay') === '1';
-    const room = new Room({ logger: appLogger, ...(relayOnly ? { iceTransportPolicy: 'relay' } : {}) });
+    // `?codec=vp9` (vp8, vp9, h264, av1): the video codec sent in sfu rooms (the e2e codec tests use it).
+    const codec = new URLSearchParams(location.search).get('codec');
+    const room = new Room({
+      logger: appLogger,
+      ...(relayOnly ? { iceTransportPolicy: 'relay' } : {}),
+      ...(isVideoCodec(codec) ? { videoCodec: codec } : {}),
+    });
     window.itda = { room };
 
     const grid = new TileGrid();
