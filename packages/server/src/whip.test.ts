@@ -312,3 +312,18 @@ test('without the SFU: 503 sfu_unavailable', async () => {
     await s.close();
   }
 });
+
+test('kicking the WHIP participant or closing its room ends the WHIP session', async () => {
+  const pub = await http(server, 'POST', '/whip/kick', whipOffer(), sdp);
+  assert.equal(pub.status, 201);
+  const id = pub.headers.get('x-itda-participant-id') ?? '';
+  const kicked = await http(server, 'DELETE', `/api/rooms/kick/participants/${id}`);
+  assert.equal(kicked.status, 204, kicked.text);
+  assert.equal((await http(server, 'DELETE', pub.headers.get('location') ?? '')).status, 404);
+  const again = await http(server, 'POST', '/whip/kick', whipOffer(), sdp);
+  assert.equal(again.status, 201);
+  assert.equal((await http(server, 'DELETE', '/api/rooms/kick')).status, 204);
+  assert.equal((await http(server, 'DELETE', again.headers.get('location') ?? '')).status, 404);
+  assert.equal(server.signal.core.stats().participants, 0);
+  assert.equal(server.sfu?.health().transports, 0);
+});
