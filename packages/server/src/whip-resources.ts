@@ -33,6 +33,8 @@ export interface WhipResource {
   readonly transport: WebRtcTransport;
   /** The client's current ICE ufrag (a PATCH with another one is an ICE restart). */
   remoteUfrag: string;
+  /** Entity tag of the session's ICE state (RFC 9725 §4.3.1): a new one after each ICE restart. */
+  etag: string;
   /** mid and kind of the BUNDLE tag, for sdpfrag answers. */
   readonly tag: { mid: string; kind: string } | undefined;
   /** ICE restart: new local credentials; `remoteUfrag` is the client's new one. */
@@ -55,6 +57,11 @@ export interface ResourceContext {
 /** A resource id: 128 random bits, base64url (unguessable: the URL is the capability, RFC 9725 §4.3). */
 export function newResourceId(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/** A fresh entity tag (a quoted random string, RFC 9110 §8.8.3). */
+export function newEtag(): string {
+  return `"${randomBytes(9).toString('base64url')}"`;
 }
 
 /** The parsed offer, or HttpError 400 `sfu_bad_offer`. */
@@ -171,6 +178,7 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
     answer: answer.sdp,
     transport,
     remoteUfrag: iceUfragOf(offer),
+    etag: newEtag(),
     tag: tagOf(offer),
     restartIce: (remoteUfrag) => {
       const ice = createIceCredentials();
@@ -224,6 +232,7 @@ export function createPlayer(
     answer: player.answer,
     transport: player.transport,
     remoteUfrag: iceUfragOf(offer),
+    etag: newEtag(),
     tag: tagOf(offer),
     restartIce: (remoteUfrag) => player.restartIce(remoteUfrag),
     close: (reason) => player.close(reason),

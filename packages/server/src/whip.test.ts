@@ -136,7 +136,12 @@ test('WHIP: 201 + Location + ICE-lite answer; the publisher is a participant; WH
   // Trickle: accepted and ignored. Wrong type: 415. ICE restart: our new credentials.
   const trickle =
     'a=ice-ufrag:wHiP\r\na=ice-pwd:whippasswordwhippasswordwhip\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\n';
+  const etag = pub.headers.get('etag') ?? '';
+  assert.match(etag, /^"[A-Za-z0-9_-]+"$/);
   assert.equal((await http(server, 'PATCH', location, trickle, frag)).status, 204);
+  assert.equal((await http(server, 'PATCH', location, trickle, { ...frag, 'if-match': etag })).status, 204);
+  const stale = await http(server, 'PATCH', location, trickle, { ...frag, 'if-match': '"old"' });
+  assert.deepEqual([stale.status, stale.json.error.code], [412, 'precondition_failed']);
   assert.equal((await http(server, 'PATCH', location, trickle, sdp)).status, 415);
   assert.equal((await http(server, 'PATCH', location, 'garbage', frag)).json.error.code, 'bad_request');
   const restart = await http(
@@ -144,9 +149,10 @@ test('WHIP: 201 + Location + ICE-lite answer; the publisher is a participant; WH
     'PATCH',
     location,
     'a=ice-ufrag:nEwU\r\na=ice-pwd:newpasswordnewpasswordnew1\r\n',
-    frag,
+    { ...frag, 'if-match': '*' },
   );
   assert.equal(restart.status, 200, restart.text);
+  assert.notEqual(restart.headers.get('etag'), etag);
   assert.equal(restart.headers.get('content-type'), 'application/trickle-ice-sdpfrag');
   const ufrag = /a=ice-ufrag:(\S+)/.exec(restart.text)?.[1];
   assert.ok(ufrag !== undefined && ufrag !== answer.media[0]?.iceUfrag);

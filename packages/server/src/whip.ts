@@ -16,7 +16,7 @@ import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from '@itda/protocol';
 import type { SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
 import { HttpError, readBody, sendJson } from './http-util.ts';
-import { createPlayer, createPublisher, type ResourceContext, type WhipResource } from './whip-resources.ts';
+import { createPlayer, createPublisher, newEtag, type ResourceContext, type WhipResource } from './whip-resources.ts';
 import { parseSdpFragment, restartFragment } from './whip-sdpfrag.ts';
 
 /** Largest offer or sdpfrag accepted, bytes (a browser offer is 5–10 KiB). */
@@ -208,6 +208,7 @@ export class WhipEndpoint {
       {
         'content-type': 'application/sdp',
         location: `/${kind}/${encodeURIComponent(room)}/${resource.id}`,
+        etag: resource.etag,
         'x-itda-participant-id': resource.participantId,
       },
       resource.answer,
@@ -223,16 +224,25 @@ export class WhipEndpoint {
     const body = (await readBody(req, this.#options.maxBodyBytes ?? WHIP_MAX_BODY_BYTES)).toString('utf8');
     const frag = parseSdpFragment(body);
     if (frag === undefined) throw new HttpError(400, 'bad_request', 'not an SDP fragment (RFC 8840)');
-    if (frag.iceUfrag === undefined || frag.iceUfrag === resource.remoteUfrag) return send(res, 204);
-    if (frag.icePwd === undefined) throw new HttpError(400, 'bad_request', 'an ICE restart needs a=ice-pwd too');
+    const restart = frag.iceUfrag !== undefined && frag.iceUfrag !== resource.remoteUfrag;
+    // RFC 9725 §4.3.1: trickle names the session's ICE state with If-Match (412 when stale);
+    // a restart sends If-Match: "*". A client that sends none is let through.
+    const ifMatch = req.headers['if-match'];
+    if (ifMatch !== undefined && ifMatch.trim() !== '*' && !restart && ifMatch.trim() !== resource.etag) {
+      throw new HttpError(412, 'precondition_failed', 'If-Match does not name the current ICE session (ETag)');
+    }
+    if (!restart) return send(res, 204);
+    if (frag.iceUfrag === undefined || frag.icePwd === undefined)
+      throw new HttpError(400, 'bad_request', 'an ICE restart needs a=ice-pwd too');
     if (resource.transport.closed) throw new HttpError(404, 'not_found', 'the session has ended');
     const ice = resource.restartIce(frag.iceUfrag);
     resource.remoteUfrag = frag.iceUfrag;
+    resource.etag = newEtag();
     const candidates = this.#options.sfu?.rtc.candidates ?? [];
     send(
       res,
       200,
-      { 'content-type': 'application/trickle-ice-sdpfrag' },
+      { 'content-type': 'application/trickle-ice-sdpfrag', etag: resource.etag },
       restartFragment(ice, candidates, resource.tag),
     );
   }
