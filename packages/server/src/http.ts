@@ -54,6 +54,7 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         participants: stats.participants,
         ...(ctx.turn === undefined ? {} : { turn: ctx.turn.health() }),
         ...(ctx.sfu === undefined ? {} : { sfu: ctx.sfu.health() }),
+        ...(ctx.whip === undefined ? {} : { whip: ctx.whip.counts() }),
       });
       return;
     }
@@ -63,7 +64,8 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
       const text =
         renderMetrics(ctx.signal, ctx.counters, ctx.startedAt) +
         (ctx.turn?.metricsText() ?? '') +
-        (ctx.sfu?.metricsText() ?? '');
+        (ctx.sfu?.metricsText() ?? '') +
+        (ctx.whip?.metricsText() ?? '');
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
       return;

@@ -182,6 +182,8 @@ test('WHIP: 201 + Location + ICE-lite answer; the publisher is a participant; WH
   assert.equal((await http(server, 'PATCH', playLocation, trickle.replace('wHiP', 'wHeP'), frag)).status, 204);
   // The WHIP publisher's, the viewer's subscribe transport and the two players'.
   assert.equal(server.sfu?.health().transports, 4);
+  const health = await http(server, 'GET', '/healthz');
+  assert.deepEqual(health.json.whip, { whip: 1, whep: 2 });
 
   assert.equal((await http(server, 'DELETE', playLocation)).status, 200);
   assert.equal((await http(server, 'DELETE', playLocation)).status, 404);
@@ -255,6 +257,9 @@ test('a WHIP publisher that never connects is freed after the consent timeout: p
   assert.equal(server.sfu?.health().transports, 0);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /itda_sfu_transports 0/);
+  assert.match(metrics, /itda_whip_sessions\{kind="whip"\} 0\n/);
+  assert.match(metrics, /itda_whip_sessions\{kind="whep"\} 0\n/);
+  assert.deepEqual((await http(server, 'GET', '/healthz')).json.whip, { whip: 0, whep: 0 });
   assert.match(metrics, /itda_http_requests_total\{route="whip",status="201"\}/);
 });
 

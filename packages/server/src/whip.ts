@@ -87,6 +87,18 @@ export class WhipEndpoint {
     return { whip, whep: this.#resources.size - whip };
   }
 
+  /** Prometheus text: live sessions by kind. */
+  metricsText(): string {
+    const { whip, whep } = this.counts();
+    return [
+      '# HELP itda_whip_sessions Live WHIP publishers and WHEP players.',
+      '# TYPE itda_whip_sessions gauge',
+      `itda_whip_sessions{kind="whip"} ${whip}`,
+      `itda_whip_sessions{kind="whep"} ${whep}`,
+      '',
+    ].join('\n');
+  }
+
   /** Answers one request under /whip or /whep. Never rejects. */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
