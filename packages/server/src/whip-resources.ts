@@ -13,9 +13,11 @@ import {
   createIceCredentials,
   effectiveDirection,
   type IceCredentials,
+  type MediaSection,
   parseSdp,
   type SessionDescription,
   type SfuService,
+  selectCodec,
   type WebRtcTransport,
   WhepPlayer,
 } from '@itda/sfu';
@@ -79,15 +81,16 @@ function tagOf(offer: SessionDescription): { mid: string; kind: string } | undef
   return m?.mid === undefined ? undefined : { mid: m.mid, kind: m.kind };
 }
 
+function sends(offer: SessionDescription, m: MediaSection): boolean {
+  const d = effectiveDirection(offer, m);
+  return d === 'sendonly' || d === 'sendrecv';
+}
+
 /** What a publisher's offer sends, for its `media` state (RFC 3264 directions). */
 function sentMedia(offer: SessionDescription): MediaState {
-  const sends = (kind: string): boolean =>
-    offer.media.some((m) => {
-      if (m.kind !== kind || m.port === 0) return false;
-      const d = effectiveDirection(offer, m);
-      return d === 'sendonly' || d === 'sendrecv';
-    });
-  return { audio: sends('audio'), video: sends('video'), screenStreamId: null };
+  const sendsKind = (kind: string): boolean =>
+    offer.media.some((m) => m.kind === kind && m.port !== 0 && sends(offer, m));
+  return { audio: sendsKind('audio'), video: sendsKind('video'), screenStreamId: null };
 }
 
 /** Frees a resource whose transport never connects (RFC 7675 gives no consent to expire then). */
@@ -119,6 +122,10 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   if (!media.audio && !media.video) {
     throw new HttpError(400, 'sfu_bad_offer', 'the offer sends no audio or video (sendonly/sendrecv m-lines)');
   }
+  // Checked before joining, so the room sees no participant come and go for an offer the SFU cannot take.
+  if (!offer.media.some((m) => m.port !== 0 && sends(offer, m) && selectCodec(m) !== undefined)) {
+    throw new HttpError(400, 'sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
+  }
   const id = newResourceId();
   let resource: WhipResource | undefined;
   let answer: ServerMessage | undefined;
@@ -143,7 +150,12 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   } catch (err) {
     throw joinError(err);
   }
-  ctx.service.publish(req.room, participantId, { type: 'publish', sdp: req.offer, tracks: [] });
+  try {
+    ctx.service.publish(req.room, participantId, { type: 'publish', sdp: req.offer, tracks: [] });
+  } catch (err) {
+    ctx.core.removeExternalParticipant(participantId, 'left');
+    throw err;
+  }
   const transport = ctx.service.transportOf(req.room, participantId, 'publish');
   if (answer?.type !== 'published' || transport === undefined) {
     ctx.core.removeExternalParticipant(participantId, 'left');
@@ -152,6 +164,10 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
       throw new HttpError(400, 'sfu_bad_offer', detail?.message ?? 'the SFU did not accept the offer');
     }
     throw new HttpError(detail.code === 'forbidden' ? 403 : 503, detail.code, detail.message);
+  }
+  if (transport.producers.size === 0) {
+    ctx.core.removeExternalParticipant(participantId, 'left');
+    throw new HttpError(400, 'sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
   }
   let closed = false;
   let timer: TimerHandle | undefined;

@@ -223,6 +223,12 @@ test('WHIP/WHEP errors: 400, 404, 405, 409, 413, 415 with JSON bodies', async ()
     'sfu_bad_offer',
   );
   await err(http(server, 'POST', '/whip/e', 'v=0\r\n'.padEnd(70_000, 'x'), sdp), 413, 'body_too_large');
+  const h265 = whipOffer()
+    .replace('m=audio 9 UDP/TLS/RTP/SAVPF 111', 'm=audio 9 UDP/TLS/RTP/SAVPF 0')
+    .replace(/a=rtpmap:111[^\r]*\r\na=fmtp:111[^\r]*/, 'a=rtpmap:0 PCMU/8000')
+    .replaceAll('VP8/90000', 'H265/90000');
+  await err(http(server, 'POST', '/whip/e', h265, sdp), 400, 'sfu_bad_offer');
+  assert.equal(server.signal.core.getRoom('e')?.participants.length ?? 0, 0);
   await err(http(server, 'GET', '/whip/e'), 405, 'method_not_allowed');
   await err(http(server, 'POST', '/whip/bad%20name', whipOffer(), sdp), 400, 'bad_request');
   await err(http(server, 'DELETE', '/whip/e/nosuchresource'), 404, 'not_found');
