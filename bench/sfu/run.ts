@@ -1,6 +1,7 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
- *   [--steps N] [--generators 2] [--targets janus,itda] [--no-direct] [--janus-event-loops 0]
+ *   [--steps N] [--generators 2] [--targets janus,itda] [--direct-publishers N,…] [--no-direct]
+ *   [--janus-event-loops 0]
  *   [--quiet-wait-s 120] [--quiet-cores 0.2]
  *   [--json FILE] [--timeout-s 1800]`
  *
@@ -17,8 +18,9 @@
  * lag, host softirq and other processes' CPU from /proc/stat). On a shared host each run
  * first waits (at most `--quiet-wait-s`) until other processes use at most `--quiet-cores`.
  * Targets: Janus VideoRoom (janus.ts) and itda (itda.ts, WHIP/WHEP; a stub until the SFU serves them). First, unless
- * `--no-direct`: the floor — each publisher straight to one subscriber, no SFU — so latency
- * "added" by an SFU reads as its p50/p99 minus the floor's.
+ * `--no-direct`: the floor — each publisher straight to one subscriber, no SFU, with
+ * `--direct-publishers` publishers (default `--publishers`; a list gives one floor per value)
+ * — so latency "added" by an SFU reads as its p50/p99 minus the floor at the nearest rate.
  *
  * Network: inside a fresh network namespace (`unshare --net`, as scripts/test.sh runs the
  * tests) that has loopback and a veth pair of its own carrying 198.18.0.1 for Janus (janus.ts
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     targets: { type: 'string', default: 'janus,itda' },
     'timeout-s': { type: 'string', default: '1800' },
     'no-direct': { type: 'boolean', default: false },
+    'direct-publishers': { type: 'string' },
     'janus-event-loops': { type: 'string', default: '0' },
     'quiet-wait-s': { type: 'string', default: '120' },
     'quiet-cores': { type: 'string', default: '0.2' },
@@ -107,6 +110,12 @@ const subscriberSteps = (values.subscribers ?? '').split(',').map((s) => int('su
 const maxSteps = values.steps === undefined ? subscriberSteps.length : int('steps', values.steps, 1, 50);
 const generatorCount = int('generators', values.generators, 1, 16);
 const timeoutS = int('timeout-s', values['timeout-s'], 30, 7200);
+const directSteps =
+  values['no-direct'] === true
+    ? []
+    : (values['direct-publishers'] ?? String(publishers))
+        .split(',')
+        .map((s) => int('direct-publishers', s.trim(), 1, 400));
 const janusEventLoops = int('janus-event-loops', values['janus-event-loops'], 0, 64);
 const quietWaitMs = int('quiet-wait-s', values['quiet-wait-s'], 0, 600) * 1000;
 const quietCores = Number(values['quiet-cores']);
@@ -188,7 +197,22 @@ async function runTarget(t: SfuTarget, rows: StepRow[]): Promise<{ idleRssMiB: n
 }
 
 function summary(rows: StepRow[]): string {
-  const floor = rows.find((r) => r.target === 'direct');
+  const floors = rows.filter((r) => r.target === 'direct');
+  // The floor at the nearest packet rate (the generators' receive load) to a row's.
+  const floorFor = (r: StepRow): StepRow | undefined =>
+    floors.reduce<StepRow | undefined>(
+      (best, f) =>
+        best === undefined ||
+        Math.abs(f.forwardedPerSecond - r.forwardedPerSecond) < Math.abs(best.forwardedPerSecond - r.forwardedPerSecond)
+          ? f
+          : best,
+      undefined,
+    );
+  const addedOverFloor = (r: StepRow): string => {
+    const f = floorFor(r);
+    if (f === undefined || r.target === 'direct') return '';
+    return `${fmt(r.latencyP50Us - f.latencyP50Us)}/${fmt(r.latencyP99Us - f.latencyP99Us)} (${fmt(f.forwardedPerSecond)}/s)`;
+  };
   const header = [
     'target',
     'N×M',
@@ -221,9 +245,7 @@ function summary(rows: StepRow[]): string {
     fmt(r.rssPerConsumerKiB),
     fmt(r.latencyP50Us),
     fmt(r.latencyP99Us),
-    floor === undefined || r === floor
-      ? ''
-      : `${fmt(r.latencyP50Us - floor.latencyP50Us)}/${fmt(r.latencyP99Us - floor.latencyP99Us)}`,
+    addedOverFloor(r),
     r.generatorCores.map((c) => c.toFixed(2)).join('+'),
     r.softirqCores.toFixed(2),
     r.otherCores.toFixed(2),
@@ -257,10 +279,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < generatorCount; i++) gens.push(new Generator());
   const rows: StepRow[] = [];
   const outcome: Record<string, { idleRssMiB: number; error?: string }> = {};
-  if (values['no-direct'] !== true) {
+  for (const n of directSteps) {
     // The floor: the generators' own send → receive latency without an SFU in between.
     const floor = await runStep(undefined, gens, {
-      publishers,
+      publishers: n,
       subscribersEach: 1,
       warmupMs,
       measureMs,
