@@ -212,3 +212,61 @@ export async function joinWithQuery(
   await joinButton.click();
   await page.locator('[data-participant-id="local"]').waitFor();
 }
+
+/** Live timers of this process, counted by {@link trackTimers}. */
+export interface TimerCounts {
+  timeouts: number;
+  intervals: number;
+}
+
+/**
+ * Counts the timers of this process that are pending — set and neither fired (a
+ * timeout) nor cleared — including unref'd ones, which `process.getActiveResourcesInfo()`
+ * does not list (`systemClock` of @itda/common unrefs every timer). Wraps the global
+ * `setTimeout`/`setInterval`/`clearTimeout`/`clearInterval`; install it before the server
+ * starts, `restore()` it in `after`. Playwright's own waits in this process count too.
+ */
+export function trackTimers(): { counts(): TimerCounts; restore(): void } {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const saved = {
+    setTimeout: globalThis.setTimeout,
+    setInterval: globalThis.setInterval,
+    clearTimeout: globalThis.clearTimeout,
+    clearInterval: globalThis.clearInterval,
+  };
+  const timeouts = new Set<unknown>();
+  const intervals = new Set<unknown>();
+  // The wrappers forward the callers' arguments unchanged, whatever their types.
+  type Fn = (...args: unknown[]) => unknown;
+  g.setTimeout = (fn: Fn, ms?: number, ...args: unknown[]) => {
+    const handle = saved.setTimeout(
+      (...a: unknown[]) => {
+        timeouts.delete(handle);
+        return fn(...a);
+      },
+      ms,
+      ...args,
+    );
+    timeouts.add(handle);
+    return handle;
+  };
+  g.setInterval = (fn: Fn, ms?: number, ...args: unknown[]) => {
+    const handle = saved.setInterval(fn, ms, ...args);
+    intervals.add(handle);
+    return handle;
+  };
+  g.clearTimeout = (handle: NodeJS.Timeout | undefined) => {
+    timeouts.delete(handle);
+    intervals.delete(handle);
+    saved.clearTimeout(handle);
+  };
+  g.clearInterval = (handle: NodeJS.Timeout | undefined) => {
+    timeouts.delete(handle);
+    intervals.delete(handle);
+    saved.clearInterval(handle);
+  };
+  return {
+    counts: () => ({ timeouts: timeouts.size, intervals: intervals.size }),
+    restore: () => Object.assign(globalThis, saved),
+  };
+}
