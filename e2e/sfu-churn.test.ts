@@ -3,8 +3,9 @@
  * Chromium through itda's SFU. Ada stays in an sfu room, and so does Cai; Bea joins and
  * leaves 50 times on one page (`Leave`, then `Rejoin`: a fresh Room, fresh peer
  * connections and a new participant id each time). Every cycle Ada's page shows Bea's
- * tile and then loses it, and the SFU holds six transports, then four; every 10th cycle
- * Ada decodes Bea's and Cai's video and hears their audio.
+ * tile and then loses it, Bea's two transports reach ICE and DTLS connected, and the SFU
+ * holds six transports, then four; every 10th cycle Ada decodes Bea's and Cai's video and
+ * hears their audio.
  *
  * Why Cai: with no remote track left, every m-line of Ada's subscribe offer is at port 0,
  * and Chromium then closes that connection's transport (DTLS close_notify); the SFU frees
@@ -12,7 +13,8 @@
  * participant alone in a room has one transport (publish), and a lone stayer's subscribe
  * SDP starts afresh each cycle. Cai's tracks keep Ada's subscribe connection alive, so
  * Bea's m-line slots are recycled (RFC 8843 §7.3.3) across the 50 cycles and the test can
- * show the SDP stays bounded. The last test checks the lone-stayer path at the end.
+ * show the SDP stays bounded. The last test runs 20 more cycles against Ada alone, each
+ * building and dropping her subscribe connection, and checks nothing grew either.
  *
  * Afterwards: the SFU holds exactly Ada's and Cai's transports (four); Ada's subscribe SDP
  * (the SFU's last offer) did not grow with the cycles; the server process has no more
@@ -48,6 +50,8 @@ import {
 
 const CYCLES = 50;
 const MEDIA_EVERY = 10;
+/** Cycles against a lone stayer (whose subscribe connection is replaced each time). */
+const LONE_CYCLES = 20;
 /** Sockets that may legitimately come and go (HTTP keep-alive connections of page loads). */
 const SOCKET_SLACK = 2;
 /** Pending timeouts that may come and go: playwright's own waits run in this process too. */
@@ -70,8 +74,17 @@ after(async () => {
   timers.restore();
 });
 
+/** What the SFU holds with Bea in and out, and whom Ada then receives. */
+interface Stage {
+  withBea: number;
+  withoutBea: number;
+  others: string[];
+  mediaEvery: number;
+  cycles: number;
+}
+
 /** Bea joins (the first time by URL, then with `Rejoin`), is seen by Ada, then leaves. */
-async function cycle(n: number): Promise<{ id: string; decoded: boolean }> {
+async function cycle(n: number, stage: Stage): Promise<{ id: string; decoded: boolean }> {
   if (n === 0) await join(bea.page, h.url, room, 'Bea');
   else {
     await button(bea.page, 'Rejoin').click();
@@ -79,18 +92,23 @@ async function cycle(n: number): Promise<{ id: string; decoded: boolean }> {
   }
   const id = await waitFor(() => localParticipantId(bea.page), { timeoutMs: 10_000, what: `Bea's id (cycle ${n})` });
   await tile(ada.page, id).waitFor({ timeout: 15_000 });
-  await waitForSfuCounts(h.server, { rtcTransports: 6, serviceTransports: 6 }, 15_000, `Bea in (cycle ${n})`);
-  const decoded = n % MEDIA_EVERY === 0 || n === CYCLES - 1;
-  if (decoded) await waitForSfuRemotes(ada.page, ['Bea', 'Cai'], { timeoutMs: 20_000 });
+  const inside = { rtcTransports: stage.withBea, serviceTransports: stage.withBea };
+  await waitForSfuCounts(h.server, inside, 15_000, `Bea in (cycle ${n})`);
+  // Every cycle reaches media: both of Bea's connections pass ICE and DTLS with the SFU.
+  await waitFor(
+    () =>
+      (['publish', 'subscribe'] as const).every(
+        (role) => h.server.sfu?.service.transportOf(room, id, role)?.connected === true,
+      ),
+    { timeoutMs: 15_000, intervalMs: 20, what: `Bea's transports connected (cycle ${n})` },
+  );
+  const decoded = n % stage.mediaEvery === 0 || n === stage.cycles - 1;
+  if (decoded) await waitForSfuRemotes(ada.page, ['Bea', ...stage.others], { timeoutMs: 20_000 });
   await button(bea.page, 'Leave').click();
   await button(bea.page, 'Rejoin').waitFor();
   await tile(ada.page, id).waitFor({ state: 'detached', timeout: 15_000 });
-  await waitForSfuCounts(
-    h.server,
-    { rtcTransports: 4, serviceTransports: 4, rooms: 1 },
-    15_000,
-    `Bea out (cycle ${n})`,
-  );
+  const out = { rtcTransports: stage.withoutBea, serviceTransports: stage.withoutBea, rooms: 1 };
+  await waitForSfuCounts(h.server, out, 15_000, `Bea out (cycle ${n})`);
   return { id, decoded };
 }
 
@@ -136,7 +154,13 @@ test(`${CYCLES} join/leave cycles leave no transports, sockets or timers behind;
   let baseline: Snapshot | undefined;
   const started = Date.now();
   for (let n = 0; n < CYCLES; n++) {
-    const { id, decoded } = await cycle(n);
+    const { id, decoded } = await cycle(n, {
+      withBea: 6,
+      withoutBea: 4,
+      others: ['Cai'],
+      mediaEvery: MEDIA_EVERY,
+      cycles: CYCLES,
+    });
     ids.add(id);
     if (decoded) decodedCycles++;
     sdp.push((await subscribeSdpSize(ada.page)).mLines);
@@ -182,7 +206,7 @@ test(`${CYCLES} join/leave cycles leave no transports, sockets or timers behind;
   for (const p of [ada, bea, cai]) assert.deepEqual(unexpectedErrors(p), [], `${p.name}'s page errors`);
 });
 
-test('Cai leaves: Ada alone keeps her publish transport only; Ada leaves: no transport, no room', async (t) => {
+test(`Cai leaves: Ada alone keeps her publish transport only; ${LONE_CYCLES} more cycles against Ada alone (a new subscribe connection each time) leave nothing behind; Ada leaves: no transport, no room`, async (t) => {
   await button(cai.page, 'Leave').click();
   // Ada's subscribe offer now has every m-line at port 0: Chromium closes that transport.
   const alone = await waitForSfuCounts(
@@ -192,6 +216,32 @@ test('Cai leaves: Ada alone keeps her publish transport only; Ada leaves: no tra
     'Ada alone',
   );
   t.diagnostic(`Ada alone: ${JSON.stringify(alone)}`);
+  const base = snapshot();
+  const started = Date.now();
+  for (let n = 1; n <= LONE_CYCLES; n++) {
+    // Bea in: Ada's publish, a new subscribe transport for Ada, Bea's two.
+    await cycle(n, { withBea: 4, withoutBea: 1, others: [], mediaEvery: 5, cycles: LONE_CYCLES + 1 });
+  }
+  let now = snapshot();
+  await waitFor(
+    () => {
+      now = snapshot();
+      return grew(base, now).length === 0;
+    },
+    { timeoutMs: 15_000, intervalMs: 250, what: 'sockets and handles back' },
+  ).catch(() => undefined);
+  t.diagnostic(
+    `${LONE_CYCLES} cycles against Ada alone in ${Date.now() - started} ms; server process before ${JSON.stringify(base)}, after ${JSON.stringify(now)}`,
+  );
+  assert.deepEqual(grew(base, now), [], 'nothing grew in the server process');
+  assert.equal(
+    await ada.page.evaluate(
+      () =>
+        (globalThis as unknown as { itda: { room: { peerConnections: unknown[] } } }).itda.room.peerConnections.length,
+    ),
+    2,
+  );
+  for (const p of [ada, bea]) assert.deepEqual(unexpectedErrors(p), [], `${p.name}'s page errors`);
   await button(ada.page, 'Leave').click();
   const empty = await waitForSfuCounts(
     h.server,
