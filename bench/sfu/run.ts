@@ -26,7 +26,8 @@
  * tests) that has loopback and a veth pair of its own carrying 198.18.0.1 for Janus (janus.ts
  * says why); nothing can leave it. run.ts re-executes itself there (after installing Debian
  * `janus` if missing, which needs the host's network). A hard timeout kills every child; Janus
- * is killed on any exit. Results: bench/RESULTS.md.
+ * is killed on any exit. Results: bench/RESULTS.md. `BENCH_SFU_DEBUG=1`: Janus at log level 6
+ * with libnice debugging into /tmp/janus-bench.log, libdatachannel's log on the generators' stderr.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
