@@ -84,7 +84,12 @@ export class RtcServer implements TransportFactory {
   /** Binds the UDP (and TCP) port and starts the tick timer. */
   static async listen(options: RtcServerOptions = {}): Promise<RtcServer> {
     const host = options.host ?? '0.0.0.0';
-    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const family = host.includes(':') ? 6 : 4;
+    // Destinations are always IP literals from ICE: skip dns.lookup's nextTick per send.
+    const udp = createSocket({
+      type: family === 6 ? 'udp6' : 'udp4',
+      lookup: (address, _options, callback) => callback(null, address, family),
+    });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(options.udpPort ?? 7882, host, () => {
