@@ -5,10 +5,11 @@
  * inside its network namespace), driven through the Janus HTTP API with plain fetch.
  *
  * Fairness: `ice_lite = true` like itda's SFU (no connectivity checks from the server),
- * ICE gathering enforced to JANUS_ADDRESS (see below: Janus skips loopback interfaces), default NACK queue,
- * default TWCC period, default thread model (one loop thread per handle — Janus's default
- * `event_loops = 0`; `--janus-event-loops N` for static loops). All Janus threads count: CPU
- * is utime + stime of its pid.
+ * ICE gathering enforced to JANUS_ADDRESS (see below: Janus skips loopback interfaces),
+ * default NACK queue and TWCC period; threads: `event_loops` static loops shared by all
+ * handles (run.ts passes one per core — Janus's own tuning for many peers, about twice as
+ * cheap per packet as its shipped default 0, a loop thread per handle). All Janus threads
+ * count: CPU is utime + stime of its pid.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
