@@ -158,7 +158,8 @@ function addRecvTracks(pc: PeerConnection): void {
 function onPacket(sub: Subscriber, msg: Buffer): void {
   const b1 = msg[1] ?? 0;
   if (b1 >= 192 && b1 <= 223) return; // RTCP (RFC 5761 §4)
-  const end = msg.length;
+  // RTP padding (RFC 3550 §5.1: P bit, the last octet counts the padding) comes after our trailer.
+  const end = (msg[0] ?? 0) & 0x20 ? msg.length - (msg[msg.length - 1] ?? 0) : msg.length;
   if (end < 12 + TRAILER || msg.readUInt32BE(end - TRAILER) !== MAGIC) {
     foreign++;
     return;

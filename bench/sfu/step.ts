@@ -217,6 +217,8 @@ export async function runStep(
     const notes: string[] = [];
     if (otherBefore > o.quietCores) notes.push(`host not quiet before the run (${otherBefore.toFixed(2)} cores)`);
     if (maxLag > 20) notes.push(`pacing lag up to ${maxLag.toFixed(0)} ms`);
+    const foreign = reports.reduce((a, r) => a + r.foreign, 0);
+    if (foreign > 0) notes.push(`${foreign} RTP packets without our trailer (padding-only, probes)`);
     if (sendFailures > 0) limits.push(`${sendFailures} sends refused`);
     const hostBusyCores = (host1.busy - host0.busy) / wallUs;
     const softirqCores = (host1.softirq - host0.softirq) / wallUs;
