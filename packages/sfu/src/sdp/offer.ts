@@ -32,8 +32,15 @@ export interface SubscribeSlot {
   /** The slot's current mid (fresh when recycled, RFC 8843 §7.3.3). */
   mid: string;
   kind: 'audio' | 'video';
-  /** False: written as a port-0 (rejected) m-line with the minimum content. */
+  /** False: written as a port-0 (rejected) m-line with the minimum content, unless `idle`. */
   active: boolean;
+  /**
+   * With `active: false`: written as a bundled `a=inactive` m-line (port 9, ICE/DTLS
+   * attributes, codec, no SSRCs) instead of port 0. An offer whose m-lines are all at
+   * port 0 makes the browser close the connection's transport; one idle m-line keeps it
+   * (RFC 8843 §7.3.3: a port-0 m-line leaves the BUNDLE group).
+   */
+  idle?: boolean;
   /** The producer's codec, with the publisher's payload type. */
   codec: Codec;
   /** RTX payload type paired with `codec`. */
@@ -109,6 +116,16 @@ function slotCodec(c: Codec): Codec {
 
 /** The m-line of one slot. */
 function slotMedia(slot: SubscribeSlot, local: LocalTransportParams): MediaSection {
+  if (!slot.active && slot.idle === true) {
+    const m = emptyMedia(slot.kind, 9, PROTOCOL, [String(slot.codec.payloadType)]);
+    applyLocal(m, local, 'actpass');
+    m.mid = slot.mid;
+    m.direction = 'inactive';
+    m.rtcpMux = true;
+    m.rtcpRsize = true;
+    m.codecs = [slotCodec(slot.codec)];
+    return m;
+  }
   if (!slot.active) {
     // Rejected: port 0, one format with its rtpmap, the mid (RFC 3264 §6, RFC 8829 §5.2.2).
     const m = emptyMedia(slot.kind, 0, PROTOCOL, [String(slot.codec.payloadType)]);
@@ -169,7 +186,7 @@ export function buildSubscribeOffer(options: SubscribeOfferOptions): string {
   if (!/^[0-9]{1,19}$/.test(sessionId)) throw bad('sessionId');
   const desc = localSession(sessionId, String(sessionVersion));
   desc.media = slots.map((s) => slotMedia(s, local));
-  const active = slots.filter((s) => s.active).map((s) => s.mid);
+  const active = slots.filter((s) => s.active || s.idle === true).map((s) => s.mid);
   if (active.length > 0) desc.groups.push({ semantics: 'BUNDLE', mids: active });
   // Two-byte header extensions need ids above 14 announced (RFC 8285 §6).
   desc.extmapAllowMixed = slots.some((s) => s.active && s.extensions.some((e) => e.id > 14));
@@ -218,7 +235,11 @@ export function parseSubscribeAnswer(answerSdp: string, offeredSlots: SubscribeS
         `m-line ${i} is ${m.kind} mid ${m.mid}, offered ${slot.kind} mid ${slot.mid}`,
       );
     }
-    if (!slot.active) continue;
+    if (!slot.active) {
+      // An idle m-line the browser kept (port ≠ 0) still carries the transport's parameters.
+      if (slot.idle === true && m.port !== 0) accepted.push(m);
+      continue;
+    }
     const direction = effectiveDirection(answer, m);
     if (m.port === 0 || direction === 'inactive') {
       rejectedMids.push(slot.mid);

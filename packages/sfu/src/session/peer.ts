@@ -8,7 +8,7 @@
  * may be recycled for a new track with a fresh mid (RFC 8843 §7.3.3, JSEP §5.2.2), so
  * the subscribe SDP stays as long as the most tracks seen at once.
  */
-import type { Consumer, Producer, WebRtcTransport } from '../router/index.ts';
+import type { Consumer, Producer, RtpCodec, WebRtcTransport } from '../router/index.ts';
 import type { SfuOutMessage, SfuParticipantInfo } from './types.ts';
 
 export interface SubscribeSlotState {
@@ -20,6 +20,12 @@ export interface SubscribeSlotState {
   recyclable: boolean;
   /** The consumer the last offer carried in this slot (undefined: offered inactive). */
   offered: Consumer | undefined;
+  /** The last offer had this m-line bundled (a live track, or idle) rather than at port 0. */
+  bundled: boolean;
+  /** The last offer had it idle (`a=inactive`, transport kept): not recyclable. */
+  idle: boolean;
+  /** Codec of the last track this slot carried (an idle m-line needs one). */
+  lastCodec: RtpCodec | undefined;
 }
 
 export class SfuPeer {
@@ -59,11 +65,24 @@ export class SfuPeer {
       slot.mid = mid;
       slot.recyclable = false;
       slot.offered = undefined;
+      slot.bundled = false;
+      slot.idle = false;
       slot.consumer = consumerFor(mid);
+      slot.lastCodec = slot.consumer.producer.codec;
       return slot;
     }
-    const fresh: SubscribeSlotState = { mid, kind, consumer: undefined, recyclable: false, offered: undefined };
+    const fresh: SubscribeSlotState = {
+      mid,
+      kind,
+      consumer: undefined,
+      recyclable: false,
+      offered: undefined,
+      bundled: false,
+      idle: false,
+      lastCodec: undefined,
+    };
     fresh.consumer = consumerFor(mid);
+    fresh.lastCodec = fresh.consumer.producer.codec;
     this.slots.push(fresh);
     return fresh;
   }

@@ -16,7 +16,14 @@
  */
 import { type Clock, type Logger, silentLogger } from '@itda/common';
 import { createIceCredentials } from '../ice/index.ts';
-import { type Producer, Router, SfuError, type TrackSource, type WebRtcTransport } from '../router/index.ts';
+import {
+  type Producer,
+  Router,
+  type RtpCodec,
+  SfuError,
+  type TrackSource,
+  type WebRtcTransport,
+} from '../router/index.ts';
 import {
   answerPublishOffer,
   buildSubscribeOffer,
@@ -47,6 +54,10 @@ const DOWNSTREAM_EXTENSIONS = new Set([
   'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
   'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
 ]);
+
+/** The codec written on a port-0 m-line that never carried a track (any one will do). */
+const OPUS: RtpCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: {}, feedback: [] };
+const VP8: RtpCodec = { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] };
 
 interface SfuRoom {
   router: Router;
@@ -219,7 +230,7 @@ export class SfuService {
     for (const slot of peer.slots) {
       const c = slot.consumer;
       if (slot.offered === undefined) {
-        if (c === undefined) slot.recyclable = true;
+        if (c === undefined && !slot.idle) slot.recyclable = true;
         continue;
       }
       if (c === undefined || c !== slot.offered) continue;
@@ -236,9 +247,20 @@ export class SfuService {
     const found = this.#find(roomName, participantId);
     if (found === undefined) return;
     const { room, peer } = found;
-    if (msg.iceRestart === true && peer.subscribe !== undefined) peer.subscribe.restartIce(createIceCredentials());
     peer.dirty = true;
     peer.awaitingAnswer = false;
+    if (peer.subscribe === undefined || peer.subscribe.closed) {
+      // The transport ended (and its consumers with it): the client built a new peer
+      // connection, so start its m-lines afresh with every track there is now.
+      peer.slots.length = 0;
+      if (peer.info.canSubscribe) {
+        for (const producer of room.router.producers()) {
+          if (producer.participantId !== peer.id) this.#addConsumer(room, peer, producer);
+        }
+      }
+    } else if (msg.iceRestart === true) {
+      peer.subscribe.restartIce(createIceCredentials());
+    }
     this.#offer(room, peer);
   }
 
@@ -348,14 +370,8 @@ export class SfuService {
           mid: s.mid,
           kind: s.kind,
           active: false,
-          codec: {
-            payloadType: s.kind === 'audio' ? 111 : 96,
-            name: s.kind === 'audio' ? 'opus' : 'VP8',
-            clockRate: s.kind === 'audio' ? 48000 : 90000,
-            channels: s.kind === 'audio' ? 2 : undefined,
-            parameters: {},
-            feedback: [],
-          },
+          idle: s.idle,
+          codec: s.lastCodec ?? (s.kind === 'audio' ? OPUS : VP8),
           ssrc: 0,
           cname: '',
           streamId: '',
@@ -391,9 +407,29 @@ export class SfuService {
         return;
       }
       peer.subscribe = this.#createTransport(room, peer, 'subscribe');
+      // A new transport is a new bundle: no m-line is its tag yet.
+      for (const s of peer.slots) {
+        s.bundled = false;
+        s.idle = false;
+      }
+    }
+    // The BUNDLE tag — the first bundled m-line — never goes to port 0 while the transport
+    // lives: Chromium answers a rejected tag by tearing the transport down and building a
+    // new one (new ICE and DTLS). Without a track it stays idle (`a=inactive`, bundled);
+    // this also keeps the connection when nothing is left to receive. With no bundled
+    // m-line at all (a fresh transport), an empty offer waits for the next track.
+    const tag = peer.slots.find((s) => s.bundled && s.lastCodec !== undefined);
+    const idle = tag !== undefined && tag.consumer === undefined ? tag : undefined;
+    if (idle === undefined && peer.slots.every((s) => s.consumer === undefined)) {
+      peer.dirty = true;
+      return;
     }
     peer.dirty = false;
     peer.version++;
+    for (const s of peer.slots) {
+      s.idle = s === idle;
+      s.bundled = s.consumer !== undefined || s.idle;
+    }
     const slots = this.#slots(peer);
     const sdp = buildSubscribeOffer({ local: this.#local(peer.subscribe), sessionVersion: peer.version, slots });
     const tracks: SubscribeTrackInfo[] = [];
