@@ -20,7 +20,7 @@ import type { Published, SdpPeer, SfuTarget, Subscribed } from './target.ts';
 
 export const ITDA_NOT_WIRED = 'itda SFU target not wired yet';
 /** Flip when `POST /whip/<room>` and `POST /whep/<room>` exist. */
-const WIRED = false;
+const WIRED = true;
 const ROOM = 'bench';
 const RUNNER = fileURLToPath(new URL('./itda-server.ts', import.meta.url));
 
@@ -60,8 +60,13 @@ export class ItdaTarget implements SfuTarget {
 
   async start(): Promise<void> {
     if (!WIRED) throw new Error(ITDA_NOT_WIRED);
-    const options = { host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false };
-    const child = spawn(process.execPath, [RUNNER, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const options = { host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false, sfuRoomCapacity: 1000 };
+    // BENCH_SFU_CPU_PROF=<dir>: a V8 CPU profile of the itda process (written when it stops).
+    const prof = process.env.BENCH_SFU_CPU_PROF;
+    const execArgs = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    const child = spawn(process.execPath, [...execArgs, RUNNER, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.#child = child;
     this.#url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('itda runner: no ready line within 15 s')), 15_000);

@@ -8,14 +8,14 @@
  * §6.2.1) is answered from the server, as RTX (RFC 4588) when negotiated.
  *
  * Hot path: `forward` copies the packet into one scratch buffer shared by all
- * consumers, rewrites SSRC and sequence number in place, stores it for NACKs and gives
- * it to the transport, which encrypts into a new buffer.
+ * consumers, rewrites SSRC and sequence number in place and gives it to the transport,
+ * which encrypts into a new buffer. NACKs are answered from the producer's ring (one
+ * copy per producer, however many consumers), rewritten on the way out.
  */
 import { TypedEmitter } from '@itda/common';
-import { type RtpPacketView, SequenceRewriter } from '../rtp/index.ts';
+import { type RtpPacketView, SequenceRewriter, seqNewer } from '../rtp/index.ts';
 import { writeU32 } from '../rtp/rtp-packet.ts';
-import type { Producer } from './producer.ts';
-import { RetransmissionRing } from './retransmission-ring.ts';
+import { MAX_PACKET, type Producer } from './producer.ts';
 import type { MediaKind } from './types.ts';
 
 /** What a consumer needs of its transport. */
@@ -35,8 +35,6 @@ export interface ConsumerOptions {
   rtxSsrc?: number;
   /** Start paused (e.g. until the subscriber's answer is applied). Default false. */
   paused?: boolean;
-  /** Retransmission ring slots (power of two). Default 512 for video, 0 for audio. */
-  retransmissionSlots?: number;
   /**
    * The payload type the subscriber negotiated for the producer's codec, when it differs
    * from the publisher's (a WHEP player's offer chooses its own numbers, RFC 3264 §6.1):
@@ -51,9 +49,10 @@ export type ConsumerEvents = {
   closed: [];
 };
 
-const MAX_PACKET = 1500;
 /** One scratch buffer for every consumer: forwarding is synchronous and single-threaded. */
 const scratch = Buffer.allocUnsafe(MAX_PACKET);
+/** Where an RTX packet is built from a rewritten one (two more bytes than the original). */
+const rtxScratch = Buffer.allocUnsafe(MAX_PACKET + 2);
 
 export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly id: string;
@@ -64,7 +63,9 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly rtxSsrc: number | undefined;
   readonly #transport: ConsumerTransport;
   readonly #seq = new SequenceRewriter();
-  readonly #ring: RetransmissionRing | undefined;
+  /** Output sequence number of the first packet after the last source switch (resume). */
+  #switchedAt = -1;
+  #switchPending = false;
   /** Payload type written into forwarded packets, or −1 to keep the producer's. */
   readonly #payloadType: number;
   readonly #rtxPayloadType: number | undefined;
@@ -90,8 +91,6 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.rtxSsrc = options.rtxSsrc;
     this.#transport = options.transport;
     this.#paused = options.paused ?? false;
-    const slots = options.retransmissionSlots ?? (this.kind === 'video' ? 512 : 0);
-    this.#ring = slots > 0 ? new RetransmissionRing(slots, MAX_PACKET) : undefined;
     const pt = options.payloadType;
     this.#payloadType = pt === undefined || pt === options.producer.codec.payloadType ? -1 : pt & 0x7f;
     this.#rtxPayloadType = options.rtxPayloadType ?? options.producer.rtxPayloadType;
@@ -115,6 +114,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (!this.#paused) return;
     this.#paused = false;
     this.#seq.switchSource();
+    this.#switchPending = true;
     this.producer.requestKeyframe(nowMs);
   }
 
@@ -127,10 +127,13 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     writeU32(scratch, 8, this.ssrc);
     if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
     const seq = this.#seq.rewrite(view.sequenceNumber);
+    if (this.#switchPending) {
+      this.#switchPending = false;
+      this.#switchedAt = seq;
+    }
     scratch[2] = seq >>> 8;
     scratch[3] = seq & 0xff;
     const out = scratch.subarray(0, length);
-    this.#ring?.store(seq, out);
     this.packets++;
     this.bytes += length;
     this.lastRtpTimestamp = view.timestamp;
@@ -144,20 +147,31 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
    */
   retransmit(sequences: readonly number[]): void {
     if (this.#closed || !this.#transport.connected) return;
-    const ring = this.#ring;
+    const ring = this.producer.ring;
     if (ring === undefined) return;
     const rtxPt = this.#rtxPayloadType;
     for (const seq of sequences) {
-      const stored = ring.get(seq);
+      // Numbers from before the last resume came under another offset: not ours to find.
+      const stored =
+        this.#switchedAt >= 0 && seqNewer(this.#switchedAt, seq & 0xffff)
+          ? undefined
+          : ring.get(this.#seq.original(seq));
       if (stored === undefined) {
         this.nackMisses++;
         continue;
       }
       this.retransmitted++;
+      const length = stored.length;
+      scratch.set(stored, 0);
+      writeU32(scratch, 8, this.ssrc);
+      if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
+      scratch[2] = (seq >>> 8) & 0xff;
+      scratch[3] = seq & 0xff;
+      const packet = scratch.subarray(0, length);
       if (this.rtxSsrc !== undefined && rtxPt !== undefined) {
-        this.#transport.sendRtp(this.#toRtx(stored, rtxPt, this.rtxSsrc));
+        this.#transport.sendRtp(this.#toRtx(packet, rtxPt, this.rtxSsrc));
       } else {
-        this.#transport.sendRtp(stored);
+        this.#transport.sendRtp(packet);
       }
     }
   }
@@ -176,7 +190,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     }
     let end = original.length;
     if ((original[0]! & 0x20) !== 0) end -= original[end - 1]!;
-    const out = scratch;
+    const out = rtxScratch;
     out.set(original.subarray(0, headerLength), 0);
     out[0] = out[0]! & ~0x20; // padding is not carried over
     out[1] = (out[1]! & 0x80) | rtxPt;

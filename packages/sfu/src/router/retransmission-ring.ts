@@ -1,10 +1,13 @@
 /**
- * The last N packets of one outgoing stream, indexed by sequence number, in
- * preallocated slots (no allocation per packet). Answers NACKs (RFC 4585 §6.2.1).
+ * The last N packets of one stream, indexed by sequence number, in ONE preallocated
+ * buffer of N × `maxPacket` bytes (no allocation and no object per packet, and a single
+ * object for the garbage collector however many packets it holds). Answers NACKs
+ * (RFC 4585 §6.2.1).
  */
 export class RetransmissionRing {
   readonly #mask: number;
-  readonly #slots: Buffer[];
+  readonly #maxPacket: number;
+  readonly #data: Buffer;
   readonly #lengths: Int32Array;
   readonly #seqs: Int32Array;
 
@@ -14,26 +17,23 @@ export class RetransmissionRing {
       throw new RangeError(`slots must be a power of two in 16…32768, got ${slots}`);
     }
     this.#mask = slots - 1;
-    this.#slots = [];
+    this.#maxPacket = maxPacket;
+    this.#data = Buffer.allocUnsafeSlow(slots * maxPacket);
     this.#lengths = new Int32Array(slots);
     this.#seqs = new Int32Array(slots).fill(-1);
-    for (let i = 0; i < slots; i++) this.#slots.push(Buffer.alloc(0));
-    this.#maxPacket = maxPacket;
   }
 
-  readonly #maxPacket: number;
+  /** Bytes this ring holds (its fixed size). */
+  get byteLength(): number {
+    return this.#data.length;
+  }
 
-  /** Keeps a copy of `packet` as sequence number `seq`. */
-  store(seq: number, packet: Uint8Array): void {
-    if (packet.length > this.#maxPacket) return;
+  /** Keeps a copy of `packet[offset, offset + length)` as sequence number `seq`. */
+  store(seq: number, packet: Uint8Array, offset = 0, length = packet.length - offset): void {
+    if (length > this.#maxPacket) return;
     const i = seq & this.#mask;
-    let slot = this.#slots[i]!;
-    if (slot.length === 0) {
-      slot = Buffer.allocUnsafe(this.#maxPacket);
-      this.#slots[i] = slot;
-    }
-    slot.set(packet, 0);
-    this.#lengths[i] = packet.length;
+    this.#data.set(packet.subarray(offset, offset + length), i * this.#maxPacket);
+    this.#lengths[i] = length;
     this.#seqs[i] = seq;
   }
 
@@ -41,6 +41,7 @@ export class RetransmissionRing {
   get(seq: number): Uint8Array | undefined {
     const i = seq & this.#mask;
     if (this.#seqs[i] !== seq) return undefined;
-    return this.#slots[i]!.subarray(0, this.#lengths[i]);
+    const start = i * this.#maxPacket;
+    return this.#data.subarray(start, start + (this.#lengths[i] as number));
   }
 }

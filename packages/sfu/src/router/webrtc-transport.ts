@@ -92,6 +92,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     this.#ice = options.ice;
     this.#log = options.logger ?? silentLogger;
     this.#stats = options.stats;
+    // Spread the periodic reports of many transports over the interval instead of one burst.
+    this.#lastSrAt = options.clock.now() - Math.random() * SR_INTERVAL_MS;
     this.#agent = new IceLiteAgent({
       local: options.ice,
       clock: options.clock,

@@ -73,3 +73,12 @@ test('timestamps across the 32-bit wrap, and at least one tick per switch', () =
 test('the clock rate must be positive', () => {
   assert.throws(() => new TimestampRewriter(0), RangeError);
 });
+
+test('SequenceRewriter.original inverts rewrite under the current offset, across the wrap', () => {
+  const r = new SequenceRewriter();
+  r.rewrite(100);
+  r.switchSource();
+  const out = r.rewrite(65530); // continues at 101
+  assert.equal(out, 101);
+  for (const input of [65530, 65535, 0, 7]) assert.equal(r.original(r.rewrite(input)), input);
+});

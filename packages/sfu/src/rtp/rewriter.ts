@@ -58,6 +58,15 @@ export class SequenceRewriter {
   }
 
   /**
+   * The input sequence number that output `out` came from under the current offset (the
+   * inverse of `rewrite`, e.g. to find a NACKed packet in the sender's history). Outputs
+   * written before the last `switchSource` map wrongly: the caller must not ask for them.
+   */
+  original(out: number): number {
+    return (out - this.#offset) & 0xffff;
+  }
+
+  /**
    * Input `seq` (newest so far) is not forwarded — e.g. a padding-only packet or a dropped
    * SVC layer — and the gap it leaves is closed: later packets shift down by one.
    * Call it in place of `rewrite` for that packet. Limit: a late (reordered) packet from
