@@ -13,6 +13,7 @@
  * To wire: set `WIRED = true`, check the paths, the room name and `publisherRef()`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stop } from '../../e2e/interop/coturn.ts';
@@ -64,6 +65,8 @@ export class ItdaTarget implements SfuTarget {
     // BENCH_SFU_CPU_PROF=<dir>: a V8 CPU profile of the itda process (written when it stops).
     const prof = process.env.BENCH_SFU_CPU_PROF;
     const execArgs = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    // BENCH_SFU_NODE_ARGS: more runtime flags for the itda process (e.g. --trace-gc), space-separated.
+    execArgs.push(...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
     const child = spawn(process.execPath, [...execArgs, RUNNER, JSON.stringify(options)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -78,7 +81,8 @@ export class ItdaTarget implements SfuTarget {
             resolve(msg.url);
           }
         } catch {
-          // not ours
+          // Not the ready line: runtime output such as --trace-gc from BENCH_SFU_NODE_ARGS.
+          if (process.env.BENCH_SFU_NODE_ARGS) appendFileSync('/tmp/itda-bench-stdout.log', `${line}\n`);
         }
       });
       child.once('exit', (code) => {

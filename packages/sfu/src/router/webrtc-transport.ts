@@ -81,7 +81,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #connected = false;
   #midExtId = 0;
   #twccExtId = 0;
-  readonly #twcc = new TwccRecorder();
+  /** transport-cc receive history (64 KiB), made when a producer negotiates the extension. */
+  #twcc: TwccRecorder | undefined;
   #lastSrAt = 0;
   #lastTwccAt = 0;
 
@@ -218,7 +219,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     }
     if (this.#twccExtId !== 0) {
       const transportSeq = view.extensionUint(this.#twccExtId);
-      if (transportSeq >= 0) this.#twcc.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
+      if (transportSeq >= 0) this.#twcc?.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
     }
     const producer = this.#producersBySsrc.get(view.ssrc) ?? this.#learnSsrc(view);
     if (producer !== undefined) {
@@ -387,7 +388,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (producer.rtxSsrc !== undefined) this.#producersByRtxSsrc.set(producer.rtxSsrc, producer);
     for (const ext of producer.extensions) {
       if (ext.uri === ExtensionUri.Mid) this.#midExtId = ext.id;
-      if (ext.uri === ExtensionUri.TransportCc) this.#twccExtId = ext.id;
+      if (ext.uri === ExtensionUri.TransportCc) {
+        this.#twccExtId = ext.id;
+        this.#twcc ??= new TwccRecorder();
+      }
     }
     producer.on('keyframeRequest', (p) => {
       if (p.ssrc === undefined) return;
@@ -435,7 +439,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (this.#closed) return;
     for (const producer of this.producers.values()) producer.tick(nowMs);
     if (!this.#connected) return;
-    if (this.#twccExtId !== 0 && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
+    if (this.#twcc !== undefined && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
       this.#lastTwccAt = nowMs;
       const mediaSsrc = this.#producersBySsrc.keys().next().value ?? 0;
       const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
