@@ -17,6 +17,7 @@ import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stop } from '../../e2e/interop/coturn.ts';
+import { ITDA_NODE_FLAGS } from '../../packages/server/src/node-flags.ts';
 import type { Published, SdpPeer, SfuTarget, Subscribed } from './target.ts';
 
 export const ITDA_NOT_WIRED = 'itda SFU target not wired yet';
@@ -64,7 +65,9 @@ export class ItdaTarget implements SfuTarget {
     const options = { host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false, sfuRoomCapacity: 1000 };
     // BENCH_SFU_CPU_PROF=<dir>: a V8 CPU profile of the itda process (written when it stops).
     const prof = process.env.BENCH_SFU_CPU_PROF;
-    const execArgs = prof === undefined || prof === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${prof}`];
+    // The runtime flags `itda` itself runs with (packages/server/bin/itda.js, `npm start`).
+    const execArgs = [...ITDA_NODE_FLAGS];
+    if (prof !== undefined && prof !== '') execArgs.push('--cpu-prof', `--cpu-prof-dir=${prof}`);
     // BENCH_SFU_NODE_ARGS: more runtime flags for the itda process (e.g. --trace-gc), space-separated.
     execArgs.push(...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
     const child = spawn(process.execPath, [...execArgs, RUNNER, JSON.stringify(options)], {

@@ -29,7 +29,7 @@ function settingRows<C>(settings: readonly Setting<C>[], defaults: C): string[][
 
 export function serveHelp(version: string): string {
   const rows = settingRows(SETTINGS, DEFAULT_SERVER_CONFIG);
-  return `itda ${version} — self-hostable WebRTC calls: web app, signaling, room API, STUN/TURN in one process
+  return `itda ${version} — self-hostable WebRTC calls: web app, signaling, room API, SFU with WHIP/WHEP, STUN/TURN in one process
 
 Usage:
   itda [serve] [options]                      start the server (the default command)
