@@ -1,9 +1,9 @@
 /**
  * A Consumer: one outgoing copy of a Producer on a subscriber's WebRtcTransport.
  *
- * Each consumer has its own SSRC and sequence-number space (RFC 7667 §3.7: an SFU that
- * switches or pauses sources must rewrite them so the receiver sees one continuous
- * stream). Timestamps pass through unchanged (one source per consumer). Forwarded
+ * Each consumer has its own SSRC, sequence-number and timestamp space (RFC 7667 §3.7: an
+ * SFU that switches or pauses sources must rewrite them so the receiver sees one
+ * continuous stream); after a pause the timestamps continue by wall-clock time. Forwarded
  * video packets are kept in a retransmission ring so a subscriber's NACK (RFC 4585
  * §6.2.1) is answered from the server, as RTX (RFC 4588) when negotiated.
  *
@@ -13,8 +13,8 @@
  * copy per producer, however many consumers), rewritten on the way out.
  */
 import { TypedEmitter } from '@itda/common';
-import { type RtpPacketView, SequenceRewriter, seqNewer } from '../rtp/index.ts';
-import { writeU32 } from '../rtp/rtp-packet.ts';
+import { type RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
+import { readU32, writeU32 } from '../rtp/rtp-packet.ts';
 import { MAX_PACKET, type Producer } from './producer.ts';
 import type { MediaKind } from './types.ts';
 
@@ -63,6 +63,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly rtxSsrc: number | undefined;
   readonly #transport: ConsumerTransport;
   readonly #seq = new SequenceRewriter();
+  readonly #ts: TimestampRewriter;
   /** Output sequence number of the first packet after the last source switch (resume). */
   #switchedAt = -1;
   #switchPending = false;
@@ -90,6 +91,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.ssrc = options.ssrc;
     this.rtxSsrc = options.rtxSsrc;
     this.#transport = options.transport;
+    this.#ts = new TimestampRewriter(options.producer.codec.clockRate);
     this.#paused = options.paused ?? false;
     const pt = options.payloadType;
     this.#payloadType = pt === undefined || pt === options.producer.codec.payloadType ? -1 : pt & 0x7f;
@@ -99,6 +101,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Added (mod 2^32) to the producer's RTP timestamps on this consumer's stream. */
+  get timestampOffset(): number {
+    return this.#ts.offset;
   }
 
   get paused(): boolean {
@@ -114,6 +121,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     if (!this.#paused) return;
     this.#paused = false;
     this.#seq.switchSource();
+    this.#ts.switchSource();
     this.#switchPending = true;
     this.producer.requestKeyframe(nowMs);
   }
@@ -133,10 +141,12 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     }
     scratch[2] = seq >>> 8;
     scratch[3] = seq & 0xff;
+    const ts = this.#ts.rewrite(view.timestamp, nowMs);
+    writeU32(scratch, 4, ts);
     const out = scratch.subarray(0, length);
     this.packets++;
     this.bytes += length;
-    this.lastRtpTimestamp = view.timestamp;
+    this.lastRtpTimestamp = ts;
     this.lastSentAt = nowMs;
     this.#transport.sendRtp(out);
   }
@@ -167,6 +177,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
       if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
       scratch[2] = (seq >>> 8) & 0xff;
       scratch[3] = seq & 0xff;
+      writeU32(scratch, 4, (readU32(scratch, 4) + this.#ts.offset) >>> 0);
       const packet = scratch.subarray(0, length);
       if (this.rtxSsrc !== undefined && rtxPt !== undefined) {
         this.#transport.sendRtp(this.#toRtx(packet, rtxPt, this.rtxSsrc));

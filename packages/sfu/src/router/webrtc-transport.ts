@@ -464,7 +464,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       // Advance the publisher's NTP/RTP pair to now.
       const elapsedMs = nowMs - sr.at;
       const ntp = sr.ntpSeconds + sr.ntpFraction / 2 ** 32 + elapsedMs / 1000;
-      const rtp = (sr.rtpTimestamp + Math.round((elapsedMs * c.producer.codec.clockRate) / 1000)) >>> 0;
+      const rtp =
+        (sr.rtpTimestamp + Math.round((elapsedMs * c.producer.codec.clockRate) / 1000) + c.timestampOffset) >>> 0;
       const seconds = Math.floor(ntp);
       packets.push({
         type: 'sr',

@@ -105,6 +105,11 @@ export class TimestampRewriter {
     this.#pendingSwitch = true;
   }
 
+  /** What is added (mod 2^32) to an input timestamp now: for sender reports and retransmissions. */
+  get offset(): number {
+    return this.#offset;
+  }
+
   /**
    * The output timestamp for input `ts`, received at `nowMs` (any monotonic millisecond
    * clock). After a switch the new source continues at `highest + elapsed × clockRate`

@@ -1,0 +1,89 @@
+/**
+ * Consumer rewriting on its own (a recording transport, no sockets): SSRC, sequence numbers
+ * and timestamps stay continuous across a pause (RFC 7667 §3.7), and NACKs are answered
+ * from the producer's history with this consumer's numbering — never for numbers sent
+ * before the last resume.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RtpPacketView } from '../rtp/index.ts';
+import { Consumer } from './consumer.ts';
+import { Producer } from './producer.ts';
+
+function rtp(seq: number, ts: number, ssrc = 0x1111): Buffer {
+  const b = Buffer.alloc(12 + 20, 7);
+  b[0] = 0x80;
+  b[1] = 96;
+  b.writeUInt16BE(seq, 2);
+  b.writeUInt32BE(ts >>> 0, 4);
+  b.writeUInt32BE(ssrc, 8);
+  return b;
+}
+
+function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
+  const producer = new Producer({
+    id: 'p1',
+    participantId: 'ada',
+    kind: 'video',
+    source: 'camera',
+    mid: '0',
+    ssrc: 0x1111,
+    codec: { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] },
+    extensions: [],
+  });
+  const sent: Buffer[] = [];
+  const consumer = new Consumer({
+    id: 'c1',
+    producer,
+    mid: '3',
+    ssrc: 0x2222,
+    paused: true,
+    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+  });
+  return { producer, consumer, sent };
+}
+
+const view = new RtpPacketView();
+function feed(producer: Producer, seq: number, ts: number, now: number): void {
+  const b = rtp(seq, ts);
+  producer.receive(b, view.parse(b), now);
+}
+
+test('SSRC, sequence numbers and timestamps continue across a pause; the payload is untouched', () => {
+  const { producer, consumer, sent } = setup();
+  consumer.resume(0);
+  feed(producer, 500, 1000, 0);
+  feed(producer, 501, 4000, 33);
+  consumer.pause();
+  feed(producer, 502, 7000, 66); // not forwarded
+  feed(producer, 503, 200_000, 1000);
+  consumer.resume(1100);
+  feed(producer, 504, 203_000, 1100);
+  assert.deepEqual(
+    sent.map((p) => [p.readUInt32BE(8), p.readUInt16BE(2), p.readUInt32BE(4)]),
+    [
+      [0x2222, 500, 1000],
+      [0x2222, 501, 4000],
+      // resumed 1067 ms after the last packet sent: 4000 + 1067 × 90 ticks, the next number.
+      [0x2222, 502, 4000 + 1067 * 90],
+    ],
+  );
+  assert.deepEqual(sent[2]?.subarray(12), rtp(0, 0).subarray(12));
+});
+
+test('a NACK is answered from the producer history in the consumer numbering; not for numbers before the resume', () => {
+  const { producer, consumer, sent } = setup();
+  consumer.resume(0);
+  feed(producer, 10, 900, 0);
+  feed(producer, 11, 1800, 10);
+  consumer.pause();
+  consumer.resume(500);
+  feed(producer, 40, 90_000, 500); // out 12
+  feed(producer, 41, 93_000, 533); // out 13
+  sent.length = 0;
+  consumer.retransmit([11, 13]);
+  assert.equal(sent.length, 1, 'out 11 was sent before the resume: not answered');
+  assert.deepEqual([sent[0]?.readUInt32BE(8), sent[0]?.readUInt16BE(2)], [0x2222, 13]);
+  assert.equal(consumer.nackMisses, 1);
+  assert.equal(consumer.retransmitted, 1);
+});
