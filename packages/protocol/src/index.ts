@@ -1,5 +1,12 @@
 export { decodeClientMessage, decodeServerMessage, encodeMessage, ProtocolError } from './decode.ts';
 export { CloseCode, ERROR_CODES, ErrorCode } from './errors.ts';
-export { DEFAULT_LIMITS, MAX_DATA_PAYLOAD, MAX_NAME_LENGTH, MAX_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
+export {
+  DEFAULT_LIMITS,
+  MAX_DATA_PAYLOAD,
+  MAX_NAME_LENGTH,
+  MAX_SDP_LENGTH,
+  MAX_SFU_SDP_LENGTH,
+  ROOM_NAME_PATTERN,
+} from './limits.ts';
 export * from './schemas.ts';
 export { PROTOCOL_VERSION, SIGNAL_PATH } from './version.ts';

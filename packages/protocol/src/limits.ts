@@ -39,5 +39,13 @@ export const ROOM_NAME_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
 /** Display names: 1–64 characters after trimming. */
 export const MAX_NAME_LENGTH = 64;
 
-/** Largest SDP accepted in offer/answer, in characters. */
+/** Largest SDP accepted in offer/answer (P2P rooms), in characters. */
 export const MAX_SDP_LENGTH = 60 * 1024;
+
+/**
+ * Largest SDP of an SFU session (`publish`, `published`, `subscribe`, `subscribed`), in
+ * characters. A subscribe offer or answer grows by 0.6–1 KiB per remote track, so a
+ * 50-person room needs more than a P2P offer; the signaling server takes these messages
+ * up to 3 × the message size limit (192 KiB by default).
+ */
+export const MAX_SFU_SDP_LENGTH = 180 * 1024;

@@ -5,7 +5,7 @@
  * discriminated by `type`. Documented in docs/signaling.md.
  */
 import { z } from 'zod';
-import { MAX_DATA_PAYLOAD, MAX_NAME_LENGTH, MAX_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
+import { MAX_DATA_PAYLOAD, MAX_NAME_LENGTH, MAX_SDP_LENGTH, MAX_SFU_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 export const RoomName = z.string().regex(ROOM_NAME_PATTERN, 'room names are 1–64 of A–Z a–z 0–9 . _ ~ -');
@@ -58,6 +58,8 @@ export const IceCandidate = z.object({
 export type IceCandidate = z.infer<typeof IceCandidate>;
 
 const Sdp = z.string().min(1).max(MAX_SDP_LENGTH);
+/** SFU session descriptions grow with the room (limits.ts). */
+const SfuSdp = z.string().min(1).max(MAX_SFU_SDP_LENGTH);
 const Version = z.literal(PROTOCOL_VERSION);
 
 /** What a published track carries, in SFU rooms (`publish.tracks`, `subscribe.tracks`). */
@@ -123,11 +125,11 @@ export const PingMessage = z.object({ type: z.literal('ping'), ts: z.number().op
 /** SFU rooms: the offer of the client's publish peer connection and what each sending m-line carries. */
 export const PublishMessage = z.object({
   type: z.literal('publish'),
-  sdp: Sdp,
+  sdp: SfuSdp,
   tracks: z.array(PublishTrack).max(64),
 });
 /** SFU rooms: the client's answer to the `subscribe` offer numbered `version`. */
-export const SubscribedMessage = z.object({ type: z.literal('subscribed'), sdp: Sdp, version: SubscribeVersion });
+export const SubscribedMessage = z.object({ type: z.literal('subscribed'), sdp: SfuSdp, version: SubscribeVersion });
 /** SFU rooms: asks for a fresh `subscribe` offer; `iceRestart` asks for new ICE credentials in it (RFC 8445 §9). */
 export const ResubscribeMessage = z.object({ type: z.literal('resubscribe'), iceRestart: z.boolean().optional() });
 /**
@@ -234,11 +236,11 @@ export const RelayedCandidate = z.object({
 });
 export const PongMessage = z.object({ type: z.literal('pong'), ts: z.number().optional() });
 /** SFU rooms: the server's answer to `publish`. */
-export const PublishedMessage = z.object({ type: z.literal('published'), sdp: Sdp });
+export const PublishedMessage = z.object({ type: z.literal('published'), sdp: SfuSdp });
 /** SFU rooms: an offer for the subscribe peer connection; answer it with `subscribed` of the same `version`. */
 export const SubscribeMessage = z.object({
   type: z.literal('subscribe'),
-  sdp: Sdp,
+  sdp: SfuSdp,
   version: SubscribeVersion,
   tracks: z.array(SubscribeTrack).max(1024),
 });

@@ -271,3 +271,23 @@ test('data budget: a 300 KiB file in 16 KiB base64 chunks passes the defaults at
   );
   f.core.shutdown();
 });
+
+test('SFU session descriptions may exceed the message limit up to 3 × (a 50-person room); other messages may not', () => {
+  const sfu = new FakeSfuBackend();
+  const h = coreHarness({ sfu });
+  h.join('c1', 'r');
+  h.out.take('c1');
+  const big = `v=0\r\n${'a=x\r\n'.repeat(20_000)}`; // 100,005 bytes: over 64 KiB, under 3 × 64 KiB
+  h.send('c1', { type: 'subscribed', sdp: big, version: 1 });
+  h.send('c1', { type: 'publish', sdp: big, tracks: [] });
+  assert.deepEqual(errorsOf(h.out.take('c1')), []);
+  assert.equal(sfu.callsOf('subscribed').length, 1);
+  assert.equal(sfu.callsOf('publish').length, 1);
+  h.send('c1', { type: 'data', payload: 'x', pad: big });
+  h.send('c1', { type: 'subscribed', sdp: `${big}${big}`, version: 2 });
+  assert.deepEqual(
+    errorsOf(h.out.take('c1')).map((e) => e.code),
+    [ErrorCode.MessageTooLarge, ErrorCode.MessageTooLarge],
+  );
+  h.core.shutdown();
+});

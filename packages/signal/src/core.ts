@@ -68,6 +68,21 @@ function utf8Length(text: string): number {
   return n;
 }
 
+/**
+ * SFU session descriptions grow with the room (a subscribe answer carries ~600 bytes per
+ * remote track: 100 tracks are about 60 KiB), so `publish` and `subscribed` may be up to
+ * this many × `maxMessageBytes` (192 KiB by default) — still under the WebSocket's hard
+ * frame limit of 4 × `maxMessageBytes`.
+ */
+export const SDP_MESSAGE_FACTOR = 3;
+const SDP_MESSAGE_START = /^\s*\{\s*"type"\s*:\s*"(?:publish|subscribed)"/;
+
+/** Whether a frame is a `publish` or `subscribed` message (its `type` first, as JSON.stringify writes it). */
+function isSdpMessage(data: string | Uint8Array): boolean {
+  const head = typeof data === 'string' ? data.slice(0, 64) : decoder.decode(data.subarray(0, 64));
+  return SDP_MESSAGE_START.test(head);
+}
+
 function randomId(bytes: number): string {
   const buf = new Uint8Array(bytes);
   globalThis.crypto.getRandomValues(buf);
@@ -169,8 +184,12 @@ export class SignalCore {
     if (conn.bucket.wasFull) conn.dropped = 0;
     const bytes = typeof data === 'string' ? utf8Length(data) : data.byteLength;
     if (bytes > this.config.maxMessageBytes) {
-      this.#fail(conn, ErrorCode.MessageTooLarge, `message of ${bytes} bytes is over ${this.config.maxMessageBytes}`);
-      return;
+      const limit = SDP_MESSAGE_FACTOR * this.config.maxMessageBytes;
+      if (bytes > limit || !isSdpMessage(data)) {
+        const max = bytes > limit ? limit : this.config.maxMessageBytes;
+        this.#fail(conn, ErrorCode.MessageTooLarge, `message of ${bytes} bytes is over ${max}`);
+        return;
+      }
     }
     if (isBinary) {
       this.#fail(conn, ErrorCode.BadMessage, 'binary frames are not part of the protocol');
