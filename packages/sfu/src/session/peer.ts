@@ -45,6 +45,8 @@ export class SfuPeer {
   lastOffer: SfuOutMessage | undefined;
   /** The publish offer's ICE ufrag, to detect an ICE restart. */
   publishRemoteUfrag: string | undefined;
+  /** o= session id of the subscribe offers on the current transport. */
+  subscribeSessionId: string | undefined;
   /** Next mid number of the subscribe peer connection. */
   nextMid = 0;
 

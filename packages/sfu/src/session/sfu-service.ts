@@ -323,6 +323,18 @@ export class SfuService {
     return transport;
   }
 
+  /** A new subscribe transport: a new bundle (no m-line is its tag yet) and a new o= session. */
+  #newSubscribeTransport(room: SfuRoom, peer: SfuPeer): WebRtcTransport {
+    const transport = this.#createTransport(room, peer, 'subscribe');
+    peer.subscribe = transport;
+    peer.subscribeSessionId = undefined;
+    for (const s of peer.slots) {
+      s.bundled = false;
+      s.idle = false;
+    }
+    return transport;
+  }
+
   #local(transport: WebRtcTransport): LocalTransportParams {
     return {
       ice: transport.iceParameters,
@@ -333,12 +345,8 @@ export class SfuService {
   }
 
   #addConsumer(room: SfuRoom, peer: SfuPeer, producer: Producer): void {
-    let transport = peer.subscribe;
-    if (transport === undefined || transport.closed) {
-      transport = this.#createTransport(room, peer, 'subscribe');
-      peer.subscribe = transport;
-    }
-    const sub = transport;
+    const sub =
+      peer.subscribe === undefined || peer.subscribe.closed ? this.#newSubscribeTransport(room, peer) : peer.subscribe;
     try {
       const slot = peer.takeSlot(producer.kind, (mid) =>
         sub.consume({
@@ -401,17 +409,13 @@ export class SfuService {
       peer.dirty = true;
       return;
     }
-    if (peer.subscribe === undefined || peer.subscribe.closed) {
+    let transport = peer.subscribe;
+    if (transport === undefined || transport.closed) {
       if (peer.slots.every((s) => s.consumer === undefined)) {
         peer.dirty = false;
         return;
       }
-      peer.subscribe = this.#createTransport(room, peer, 'subscribe');
-      // A new transport is a new bundle: no m-line is its tag yet.
-      for (const s of peer.slots) {
-        s.bundled = false;
-        s.idle = false;
-      }
+      transport = this.#newSubscribeTransport(room, peer);
     }
     // The BUNDLE tag — the first bundled m-line — never goes to port 0 while the transport
     // lives: Chromium answers a rejected tag by tearing the transport down and building a
@@ -431,7 +435,14 @@ export class SfuService {
       s.bundled = s.consumer !== undefined || s.idle;
     }
     const slots = this.#slots(peer);
-    const sdp = buildSubscribeOffer({ local: this.#local(peer.subscribe), sessionVersion: peer.version, slots });
+    // o= session id: constant for the connection (RFC 3264 §5), also across ICE restarts.
+    peer.subscribeSessionId ??= String(Math.floor(Math.random() * 1e15) + 1e15);
+    const sdp = buildSubscribeOffer({
+      local: this.#local(transport),
+      sessionVersion: peer.version,
+      sessionId: peer.subscribeSessionId,
+      slots,
+    });
     const tracks: SubscribeTrackInfo[] = [];
     for (const s of peer.slots) {
       const c = s.consumer;
