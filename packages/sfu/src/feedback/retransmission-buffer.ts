@@ -103,6 +103,15 @@ export class RetransmissionBuffer {
     return (this.#slots[i] as Uint8Array).subarray(0, this.#lengths[i]);
   }
 
+  /**
+   * Whether a packet with sequence number `seq` is held (however old): a packet arriving
+   * again — a retransmission of one that did arrive, or a network duplicate — is known
+   * without counting a miss. No allocation.
+   */
+  has(seq: number): boolean {
+    return this.#seqs[seq & this.#mask] === (seq & 0xffff);
+  }
+
   /** Forgets every stored packet (e.g. on an SSRC change); slot buffers are kept for reuse. */
   clear(): void {
     this.#seqs.fill(-1);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ManualClock } from '@itda/common';
 import { RtpPacketView } from '../rtp/index.ts';
 import { Consumer } from './consumer.ts';
 import { Producer } from './producer.ts';
@@ -30,6 +31,8 @@ function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
     ssrc: 0x1111,
     codec: { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] },
     extensions: [],
+    clock: new ManualClock(),
+    rtcpSsrc: 0x3333,
   });
   const sent: Buffer[] = [];
   const consumer = new Consumer({
@@ -51,13 +54,13 @@ function feed(producer: Producer, seq: number, ts: number, now: number): void {
 
 test('SSRC, sequence numbers and timestamps continue across a pause; the payload is untouched', () => {
   const { producer, consumer, sent } = setup();
-  consumer.resume(0);
+  consumer.resume();
   feed(producer, 500, 1000, 0);
   feed(producer, 501, 4000, 33);
   consumer.pause();
   feed(producer, 502, 7000, 66); // not forwarded
   feed(producer, 503, 200_000, 1000);
-  consumer.resume(1100);
+  consumer.resume();
   feed(producer, 504, 203_000, 1100);
   assert.deepEqual(
     sent.map((p) => [p.readUInt32BE(8), p.readUInt16BE(2), p.readUInt32BE(4)]),
@@ -73,17 +76,33 @@ test('SSRC, sequence numbers and timestamps continue across a pause; the payload
 
 test('a NACK is answered from the producer history in the consumer numbering; not for numbers before the resume', () => {
   const { producer, consumer, sent } = setup();
-  consumer.resume(0);
+  consumer.resume();
   feed(producer, 10, 900, 0);
   feed(producer, 11, 1800, 10);
   consumer.pause();
-  consumer.resume(500);
+  consumer.resume();
   feed(producer, 40, 90_000, 500); // out 12
   feed(producer, 41, 93_000, 533); // out 13
   sent.length = 0;
-  consumer.retransmit([11, 13]);
+  consumer.retransmit([11, 13], 600);
   assert.equal(sent.length, 1, 'out 11 was sent before the resume: not answered');
   assert.deepEqual([sent[0]?.readUInt32BE(8), sent[0]?.readUInt16BE(2)], [0x2222, 13]);
   assert.equal(consumer.nackMisses, 1);
   assert.equal(consumer.retransmitted, 1);
+});
+
+test('a hostile NACK cannot turn into a burst: 64 packets per NACK, each packet at most once per 100 ms', () => {
+  const { producer, consumer, sent } = setup();
+  consumer.resume();
+  for (let i = 0; i < 300; i++) feed(producer, 1000 + i, i * 3000, i);
+  sent.length = 0;
+  const all = Array.from({ length: 300 }, (_, i) => 1000 + i);
+  consumer.retransmit(all, 400);
+  assert.equal(sent.length, 64, 'at most 64 resent for one NACK');
+  consumer.retransmit(all.slice(0, 64), 450);
+  assert.equal(sent.length, 64, 'the same packets again within 100 ms: nothing');
+  consumer.retransmit(all.slice(0, 64), 510);
+  assert.equal(sent.length, 128, 'after 100 ms they may go again');
+  consumer.retransmit([1000], 1400);
+  assert.equal(sent.length, 128, 'a packet held longer than 1 s is not resent');
 });

@@ -3,16 +3,17 @@
  *
  * Each consumer has its own SSRC, sequence-number and timestamp space (RFC 7667 §3.7: an
  * SFU that switches or pauses sources must rewrite them so the receiver sees one
- * continuous stream); after a pause the timestamps continue by wall-clock time. Forwarded
- * video packets are kept in a retransmission ring so a subscriber's NACK (RFC 4585
- * §6.2.1) is answered from the server, as RTX (RFC 4588) when negotiated.
+ * continuous stream); after a pause the timestamps continue by wall-clock time. A
+ * subscriber's NACK (RFC 4585 §6.2.1) is answered from the producer's history (one copy
+ * per producer, however many consumers) through a `NackResponder` (one resend per packet
+ * per 100 ms, 64 per NACK), renumbered on the way out, as RTX (RFC 4588) when negotiated.
  *
  * Hot path: `forward` copies the packet into one scratch buffer shared by all
- * consumers, rewrites SSRC and sequence number in place and gives it to the transport,
- * which encrypts into a new buffer. NACKs are answered from the producer's ring (one
- * copy per producer, however many consumers), rewritten on the way out.
+ * consumers, rewrites SSRC, sequence number and timestamp in place and gives it to the
+ * transport, which encrypts into a new buffer.
  */
 import { TypedEmitter } from '@itda/common';
+import { NackResponder, writeRtx } from '../feedback/index.ts';
 import { type RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
 import { readU32, writeU32 } from '../rtp/rtp-packet.ts';
 import { MAX_PACKET, type Producer } from './producer.ts';
@@ -67,13 +68,16 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   /** Output sequence number of the first packet after the last source switch (resume). */
   #switchedAt = -1;
   #switchPending = false;
+  /** NACK answering, made at the first NACK (most consumers on a good network never see one). */
+  #responder: NackResponder | undefined;
+  readonly #originals: number[] = [];
   /** Payload type written into forwarded packets, or −1 to keep the producer's. */
   readonly #payloadType: number;
   readonly #rtxPayloadType: number | undefined;
   #rtxSeq = (Math.random() * 0x10000) >>> 0;
   #paused: boolean;
   #closed = false;
-  /** Packets and bytes sent (before encryption), retransmissions sent, NACKed packets not found. */
+  /** Packets and bytes sent (before encryption), retransmissions sent, NACKed packets not held (or older than 1 s). */
   packets = 0;
   bytes = 0;
   retransmitted = 0;
@@ -117,13 +121,13 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   }
 
   /** Resumes forwarding; video asks the publisher for a keyframe so the picture starts at once. */
-  resume(nowMs: number): void {
+  resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
     this.#seq.switchSource();
     this.#ts.switchSource();
     this.#switchPending = true;
-    this.producer.requestKeyframe(nowMs);
+    this.producer.requestKeyframe();
   }
 
   /** Forwards one packet of the producer. */
@@ -153,68 +157,46 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /**
    * Answers a NACK (RFC 4585 §6.2.1) for sequence numbers of this consumer's stream:
-   * resends each stored packet, as RTX when an RTX SSRC and payload type exist.
+   * resends each packet the producer still holds (at most 1 s old), as RTX when an RTX
+   * SSRC and payload type exist; numbers sent before the last resume came under another
+   * offset and are not answered.
    */
-  retransmit(sequences: readonly number[]): void {
-    if (this.#closed || !this.#transport.connected) return;
-    const ring = this.producer.ring;
-    if (ring === undefined) return;
-    const rtxPt = this.#rtxPayloadType;
+  retransmit(sequences: readonly number[], nowMs: number): void {
+    const history = this.producer.history;
+    if (this.#closed || !this.#transport.connected || history === undefined) return;
+    this.#responder ??= new NackResponder(history, { slots: 256 });
+    const originals = this.#originals;
+    originals.length = 0;
     for (const seq of sequences) {
-      // Numbers from before the last resume came under another offset: not ours to find.
-      const stored =
-        this.#switchedAt >= 0 && seqNewer(this.#switchedAt, seq & 0xffff)
-          ? undefined
-          : ring.get(this.#seq.original(seq));
-      if (stored === undefined) {
-        this.nackMisses++;
-        continue;
-      }
-      this.retransmitted++;
-      const length = stored.length;
-      scratch.set(stored, 0);
-      writeU32(scratch, 8, this.ssrc);
-      if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
-      scratch[2] = (seq >>> 8) & 0xff;
-      scratch[3] = seq & 0xff;
-      writeU32(scratch, 4, (readU32(scratch, 4) + this.#ts.offset) >>> 0);
-      const packet = scratch.subarray(0, length);
-      if (this.rtxSsrc !== undefined && rtxPt !== undefined) {
-        this.#transport.sendRtp(this.#toRtx(packet, rtxPt, this.rtxSsrc));
-      } else {
-        this.#transport.sendRtp(packet);
-      }
+      if (this.#switchedAt >= 0 && seqNewer(this.#switchedAt, seq & 0xffff)) this.nackMisses++;
+      else originals.push(this.#seq.original(seq));
     }
+    const r = this.#responder;
+    const missingBefore = r.missing;
+    this.retransmitted += r.respond(originals, nowMs, this.#resend);
+    this.nackMisses += r.missing - missingBefore;
   }
 
-  /**
-   * RFC 4588 §4: the RTX packet has the RTX SSRC and payload type, its own sequence
-   * number, the original timestamp, and the original sequence number (OSN) as the
-   * first two payload bytes.
-   */
-  #toRtx(original: Uint8Array, rtxPt: number, rtxSsrc: number): Uint8Array {
-    const csrcCount = original[0]! & 0x0f;
-    let headerLength = 12 + csrcCount * 4;
-    if ((original[0]! & 0x10) !== 0) {
-      const words = (original[headerLength + 2]! << 8) | original[headerLength + 3]!;
-      headerLength += 4 + words * 4;
+  /** Sends one held packet again in this consumer's numbering (`NackResponder`'s callback). */
+  readonly #resend = (stored: Uint8Array, original: number): void => {
+    const length = stored.length;
+    scratch.set(stored, 0);
+    writeU32(scratch, 8, this.ssrc);
+    if (this.#payloadType >= 0) scratch[1] = (scratch[1]! & 0x80) | this.#payloadType;
+    const seq = this.#seq.map(original);
+    scratch[2] = seq >>> 8;
+    scratch[3] = seq & 0xff;
+    writeU32(scratch, 4, (readU32(scratch, 4) + this.#ts.offset) >>> 0);
+    const packet = scratch.subarray(0, length);
+    const rtxPt = this.#rtxPayloadType;
+    if (this.rtxSsrc === undefined || rtxPt === undefined) {
+      this.#transport.sendRtp(packet);
+      return;
     }
-    let end = original.length;
-    if ((original[0]! & 0x20) !== 0) end -= original[end - 1]!;
-    const out = rtxScratch;
-    out.set(original.subarray(0, headerLength), 0);
-    out[0] = out[0]! & ~0x20; // padding is not carried over
-    out[1] = (out[1]! & 0x80) | rtxPt;
     const rtxSeq = this.#rtxSeq;
     this.#rtxSeq = (rtxSeq + 1) & 0xffff;
-    out[2] = rtxSeq >>> 8;
-    out[3] = rtxSeq & 0xff;
-    writeU32(out, 8, rtxSsrc);
-    out[headerLength] = original[2]!;
-    out[headerLength + 1] = original[3]!;
-    out.set(original.subarray(headerLength, end), headerLength + 2);
-    return out.subarray(0, headerLength + 2 + (end - headerLength));
-  }
+    this.#transport.sendRtp(rtxScratch.subarray(0, writeRtx(packet, this.rtxSsrc, rtxPt, rtxSeq, rtxScratch)));
+  };
 
   /** Closes the consumer and detaches it from its producer. Idempotent. */
   close(): void {

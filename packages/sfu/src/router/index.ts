@@ -5,7 +5,6 @@
 export { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
 export { SfuError, SfuErrorCode } from './errors.ts';
 export { Producer, type ProducerOptions } from './producer.ts';
-export { RetransmissionRing } from './retransmission-ring.ts';
 export { Router, type RouterOptions } from './router.ts';
 export { SfuStats } from './stats.ts';
 export {

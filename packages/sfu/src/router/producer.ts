@@ -1,17 +1,30 @@
 /**
  * A Producer: one incoming track of a WebRtcTransport (mediasoup's model). It owns the
- * forwarding fan-out to its Consumers and the upstream feedback the publisher needs:
- * keyframe requests (PLI, RFC 4585 §6.3.1) throttled across subscribers.
+ * forwarding fan-out to its Consumers, the stream's history for subscribers' NACKs, and
+ * the upstream feedback the publisher needs: keyframe requests (PLI, RFC 4585 §6.3.1)
+ * throttled across subscribers (`KeyframeThrottle`), NACKs for packets lost on the way
+ * in (`NackGenerator`), and reception statistics for receiver reports (`ReceiveStats`).
  *
  * Hot path: `receive` is called with the decrypted RTP packet (a Buffer the caller owns
  * until `receive` returns) and the parsed view; it hands the same bytes to every
  * consumer, which copies what it rewrites. No per-packet allocation here.
  */
-import { TypedEmitter } from '@itda/common';
-import { NackGenerator, ReceiveStats } from '../feedback/index.ts';
-import type { ReportBlock, RtpPacketView, SenderReport } from '../rtp/index.ts';
+import { type Clock, TypedEmitter } from '@itda/common';
+import {
+  KeyframeThrottle,
+  type LastSenderReport,
+  NackGenerator,
+  ReceiveStats,
+  RetransmissionBuffer,
+} from '../feedback/index.ts';
+import type {
+  FullIntraRequest,
+  PictureLossIndication,
+  ReportBlock,
+  RtpPacketView,
+  SenderReport,
+} from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
-import { RetransmissionRing } from './retransmission-ring.ts';
 import type { HeaderExtension, MediaKind, RtpCodec, TrackSource } from './types.ts';
 
 /** Largest RTP packet forwarded or kept, bytes (an Ethernet MTU). */
@@ -36,18 +49,23 @@ export interface ProducerOptions {
   extensions: HeaderExtension[];
   /** Canonical name from the publisher's `a=ssrc … cname:`; reused downstream for lip sync. */
   cname?: string;
+  /** Time for the keyframe throttle and the NACK history. */
+  clock: Clock;
+  /** SSRC the transport sends its RTCP with (the sender of our keyframe requests). */
+  rtcpSsrc: number;
   /** Minimum interval between keyframe requests sent upstream, ms. Default 500. */
   keyframeRequestIntervalMs?: number;
   /**
-   * Packets kept to answer subscribers' NACKs (a power of two; video only). Default 512
-   * (about 3 s of 1.5 Mbit/s video; 750 KiB per video producer). 0: none.
+   * Packets kept to answer subscribers' NACKs (a power of two; video only), for at most
+   * 1 s. Default 512 (over 3 s of 1.5 Mbit/s video; at most 750 KiB per video producer).
+   * 0: none.
    */
   retransmissionSlots?: number;
 }
 
 export type ProducerEvents = {
-  /** Ask the publisher for a keyframe (the transport sends the PLI). */
-  keyframeRequest: [producer: Producer];
+  /** A keyframe request for the publisher, after throttling (the transport sends it). */
+  keyframeRequest: [request: PictureLossIndication | FullIntraRequest];
   /** Ask the publisher to resend these sequence numbers (the transport sends a NACK, RFC 4585 §6.2.1). */
   nack: [producer: Producer, sequences: readonly number[]];
   closed: [];
@@ -69,26 +87,22 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   /** Packets and bytes received (after decryption). */
   packets = 0;
   bytes = 0;
-  /** Last sender report of this stream: NTP (seconds, fraction), RTP time, arrival ms. */
-  lastSr: { ntpSeconds: number; ntpFraction: number; rtpTimestamp: number; at: number } | undefined;
   #closed = false;
   #paused = false;
-  readonly #keyframeIntervalMs: number;
-  #lastKeyframeRequestAt = Number.NEGATIVE_INFINITY;
-  #keyframePending = false;
+  readonly #options: ProducerOptions;
+  /** Made at the first request once the SSRC is known (it may be learnt from the mid extension). */
+  #keyframes: KeyframeThrottle | undefined;
   /** Upstream loss repair: video with RTX negotiated (a retransmission on the primary SSRC would be ambiguous). */
   readonly #nack: NackGenerator | undefined;
   readonly #nackOut: number[] = [];
-  /** One bit per sequence number received recently, to drop duplicate retransmissions. */
-  readonly #seen = new Uint8Array(8192);
-  #highestSeq = -1;
   /** RFC 3550 A.1/A.3/A.8 reception statistics for the receiver reports sent to the publisher. */
   #receiveStats: ReceiveStats | undefined;
   /**
    * The last packets as received (video only), so a subscriber's NACK is answered from
-   * the server; kept once per producer, not per consumer. `retransmissionSlots`.
+   * the server; kept once per producer, not per consumer. It also tells a duplicate (a
+   * retransmission of a packet that did arrive) from a repair.
    */
-  readonly ring: RetransmissionRing | undefined;
+  readonly history: RetransmissionBuffer | undefined;
   /** Retransmissions forwarded, and duplicates dropped. */
   repaired = 0;
   duplicates = 0;
@@ -106,9 +120,10 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.cname = options.cname ?? `itda-${options.participantId}`;
     this.ssrc = options.ssrc;
     this.rtxSsrc = options.rtxSsrc;
-    this.#keyframeIntervalMs = options.keyframeRequestIntervalMs ?? 500;
+    this.#options = options;
     const slots = this.kind === 'video' ? (options.retransmissionSlots ?? 512) : 0;
-    this.ring = slots > 0 ? new RetransmissionRing(slots, MAX_PACKET) : undefined;
+    this.history =
+      slots > 0 ? new RetransmissionBuffer({ slots, maxPacketSize: MAX_PACKET, clock: options.clock }) : undefined;
     const nackable = options.codec.feedback.some((f) => f.type === 'nack' && f.parameter === undefined);
     this.#nack =
       this.kind === 'video' && nackable && options.rtxPayloadType !== undefined ? new NackGenerator() : undefined;
@@ -132,13 +147,14 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   }
 
   /**
-   * Forwards one decrypted RTP packet to every consumer. `view` is parsed on `packet`.
+   * Forwards one decrypted RTP packet (the whole of `packet`) to every consumer. `view`
+   * is parsed on `packet`.
    * `retransmission`: it came as RTX (RFC 4588) and was already restored to the primary
    * stream; a copy of a packet already forwarded is dropped.
    */
   receive(packet: Buffer, view: RtpPacketView, nowMs: number, retransmission = false): void {
     const seq = view.sequenceNumber;
-    if (this.#markSeen(seq)) {
+    if (this.history?.has(seq) === true) {
       this.duplicates++;
       return;
     }
@@ -151,63 +167,48 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     }
     this.packets++;
     this.bytes += view.length;
-    if (this.#nack?.onPacket(seq, nowMs) === true) this.requestKeyframe(nowMs);
-    this.ring?.store(seq, packet, view.offset, view.length);
+    if (this.#nack?.onPacket(seq, nowMs) === true) this.requestKeyframe();
+    this.history?.store(packet, nowMs);
     if (this.#paused) return;
     for (const consumer of this.consumers) consumer.forward(packet, view, nowMs);
   }
 
-  /** Marks `seq` received; true when it already was (within the last 32,768). */
-  #markSeen(seq: number): boolean {
-    const seen = this.#seen;
-    if (this.#highestSeq < 0) {
-      this.#highestSeq = seq;
-    } else {
-      const d = ((seq - this.#highestSeq + 0x8000) & 0xffff) - 0x8000;
-      if (d > 0) {
-        // Forget the bits of the numbers we moved past (at most half the space).
-        for (let v = this.#highestSeq + 1, end = this.#highestSeq + Math.min(d, 0x8000); v <= end; v++) {
-          const u = (v + 0x8000) & 0xffff;
-          seen[u >>> 3] = (seen[u >>> 3] as number) & ~(1 << (u & 7));
-        }
-        this.#highestSeq = seq;
-      }
-    }
-    const byte = seen[seq >>> 3] as number;
-    const bit = 1 << (seq & 7);
-    if ((byte & bit) !== 0) return true;
-    seen[seq >>> 3] = byte | bit;
-    return false;
-  }
-
   /**
-   * A subscriber (or a new consumer) needs a keyframe. Requests closer together than the
-   * throttle interval collapse into one, sent when the interval has passed (`tick`).
+   * A subscriber (or a new consumer) needs a keyframe. At most one request per interval
+   * reaches the publisher; one asked for inside the interval is sent when it ends.
+   * PLI, or FIR when the publisher negotiated only `ccm fir`.
    */
-  requestKeyframe(nowMs: number): void {
-    if (this.kind !== 'video' || this.#closed) return;
-    if (nowMs - this.#lastKeyframeRequestAt >= this.#keyframeIntervalMs) {
-      this.#lastKeyframeRequestAt = nowMs;
-      this.#keyframePending = false;
-      this.emit('keyframeRequest', this);
-    } else {
-      this.#keyframePending = true;
+  requestKeyframe(): void {
+    if (this.kind !== 'video' || this.#closed || this.ssrc === undefined) return;
+    if (this.#keyframes === undefined) {
+      const pli = this.codec.feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
+      const fir = this.codec.feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
+      this.#keyframes = new KeyframeThrottle({
+        clock: this.#options.clock,
+        minIntervalMs: this.#options.keyframeRequestIntervalMs ?? 500,
+        mode: !pli && fir ? 'fir' : 'pli',
+        senderSsrc: this.#options.rtcpSsrc,
+        mediaSsrc: this.ssrc,
+        send: (request) => this.emit('keyframeRequest', request),
+      });
     }
+    this.#keyframes.request();
   }
 
-  /** Sends a throttled keyframe request that has come due, and NACKs for missing packets. */
+  /** NACKs for packets missing upstream that have come due. */
   tick(nowMs: number): void {
-    if (this.#keyframePending && nowMs - this.#lastKeyframeRequestAt >= this.#keyframeIntervalMs) {
-      this.requestKeyframe(nowMs);
-    }
     if (this.#nack !== undefined && this.#nack.poll(nowMs, this.#nackOut) > 0) {
       this.emit('nack', this, this.#nackOut);
     }
   }
 
+  /** The publisher's last sender report of this stream, for lip-sync translation downstream. */
+  get lastSenderReport(): LastSenderReport | undefined {
+    return this.#receiveStats?.lastSenderReport;
+  }
+
   /** The publisher's sender report of this stream arrived (for LSR/DLSR and lip-sync translation). */
   onSenderReport(sr: SenderReport, nowMs: number): void {
-    this.lastSr = { ntpSeconds: sr.ntpSeconds, ntpFraction: sr.ntpFraction, rtpTimestamp: sr.rtpTimestamp, at: nowMs };
     this.#receiveStats?.onSenderReport(sr, nowMs);
   }
 
@@ -220,6 +221,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#keyframes?.close();
     for (const consumer of [...this.consumers]) consumer.close();
     this.consumers.clear();
     this.emit('closed');

@@ -12,7 +12,7 @@ import { type Clock, type Logger, silentLogger, TypedEmitter } from '@itda/commo
 import type { DecodedStunMessage } from '@itda/stun';
 import type { DtlsCertificate, DtlsFingerprint, SrtpKeyingMaterial } from '../dtls/index.ts';
 import { DtlsSession } from '../dtls/index.ts';
-import { TwccRecorder } from '../feedback/index.ts';
+import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { type IceCredentials, IceLiteAgent } from '../ice/index.ts';
 import { encodeRtcp, isRtcp, parseRtcp, type RtcpPacket, RtpPacketView } from '../rtp/index.ts';
 import { SrtpError, SrtpSession } from '../srtp/index.ts';
@@ -294,16 +294,16 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
           const consumer = this.#consumersBySsrc.get(p.mediaSsrc);
           if (consumer !== undefined) {
             const before = consumer.retransmitted;
-            consumer.retransmit(p.sequences);
+            consumer.retransmit(p.sequences, nowMs);
             this.#stats.retransmitted += consumer.retransmitted - before;
           }
           break;
         }
         case 'pli':
-          this.#consumersBySsrc.get(p.mediaSsrc)?.producer.requestKeyframe(nowMs);
+          this.#consumersBySsrc.get(p.mediaSsrc)?.producer.requestKeyframe();
           break;
         case 'fir':
-          for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.producer.requestKeyframe(nowMs);
+          for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.producer.requestKeyframe();
           break;
         default:
           break;
@@ -370,7 +370,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
 
   // ---- producers and consumers ----
 
-  produce(options: Omit<ProducerOptions, 'id'> & { id: string }): Producer {
+  produce(options: Omit<ProducerOptions, 'clock' | 'rtcpSsrc'>): Producer {
     if (this.#closed) throw new SfuError(SfuErrorCode.Closed, `transport ${this.id} is closed`);
     if (this.producers.size >= (this.#options.maxProducers ?? 16)) {
       throw new SfuError(SfuErrorCode.LimitReached, `transport ${this.id} has too many producers`);
@@ -381,7 +381,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     ) {
       throw new SfuError(SfuErrorCode.Duplicate, `a producer with mid ${options.mid} or its SSRC exists`);
     }
-    const producer = new Producer(options);
+    const producer = new Producer({ ...options, clock: this.#options.clock, rtcpSsrc: this.rtcpSsrc });
     this.producers.set(producer.id, producer);
     this.#producersByMid.set(producer.mid, producer);
     if (producer.ssrc !== undefined) this.#producersBySsrc.set(producer.ssrc, producer);
@@ -393,10 +393,9 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
         this.#twcc ??= new TwccRecorder();
       }
     }
-    producer.on('keyframeRequest', (p) => {
-      if (p.ssrc === undefined) return;
+    producer.on('keyframeRequest', (request) => {
       this.#stats.keyframeRequests++;
-      this.sendRtcp([{ type: 'pli', senderSsrc: this.rtcpSsrc, mediaSsrc: p.ssrc }]);
+      this.sendRtcp([request]);
     });
     producer.on('nack', (p, sequences) => {
       if (p.ssrc === undefined) return;
@@ -459,24 +458,18 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #sendSenderReports(nowMs: number): void {
     const packets: RtcpPacket[] = [];
     for (const c of this.consumers.values()) {
-      const sr = c.producer.lastSr;
-      if (sr === undefined || c.packets === 0) continue;
-      // Advance the publisher's NTP/RTP pair to now.
-      const elapsedMs = nowMs - sr.at;
-      const ntp = sr.ntpSeconds + sr.ntpFraction / 2 ** 32 + elapsedMs / 1000;
-      const rtp =
-        (sr.rtpTimestamp + Math.round((elapsedMs * c.producer.codec.clockRate) / 1000) + c.timestampOffset) >>> 0;
-      const seconds = Math.floor(ntp);
-      packets.push({
-        type: 'sr',
+      if (c.packets === 0) continue;
+      const sr = buildConsumerSenderReport({
         ssrc: c.ssrc,
-        ntpSeconds: seconds >>> 0,
-        ntpFraction: Math.floor((ntp - seconds) * 2 ** 32) >>> 0,
-        rtpTimestamp: rtp,
-        packetCount: c.packets >>> 0,
-        octetCount: c.bytes >>> 0,
-        reports: [],
+        producerSr: c.producer.lastSenderReport,
+        clockRate: c.producer.codec.clockRate,
+        timestampOffset: c.timestampOffset,
+        packetCount: c.packets,
+        octetCount: c.bytes,
+        nowMs,
       });
+      if (sr === undefined) continue;
+      packets.push(sr);
       if (packets.length >= 16) {
         this.sendRtcp(packets.splice(0));
       }

@@ -37,12 +37,12 @@ test('a source switch continues at highest + 1, across the 16-bit wrap', () => {
 test('skipped packets close their gap', () => {
   const r = new SequenceRewriter();
   assert.equal(r.rewrite(10), 10);
-  r.skip(11);
+  r.omit(11);
   assert.equal(r.rewrite(12), 11);
-  r.skip(13);
-  r.skip(14);
+  r.omit(13);
+  r.omit(14);
   assert.equal(r.rewrite(15), 12);
-  r.skip(14); // an old one: no further shift
+  r.omit(14); // an old one: no further shift
   assert.equal(r.rewrite(16), 13);
 });
 

@@ -57,6 +57,11 @@ export class SequenceRewriter {
     return out;
   }
 
+  /** The output number `rewrite` gives input `seq` under the current offset, without moving any state. */
+  map(seq: number): number {
+    return (seq + this.#offset) & 0xffff;
+  }
+
   /**
    * The input sequence number that output `out` came from under the current offset (the
    * inverse of `rewrite`, e.g. to find a NACKed packet in the sender's history). Outputs
@@ -70,10 +75,10 @@ export class SequenceRewriter {
    * Input `seq` (newest so far) is not forwarded — e.g. a padding-only packet or a dropped
    * SVC layer — and the gap it leaves is closed: later packets shift down by one.
    * Call it in place of `rewrite` for that packet. Limit: a late (reordered) packet from
-   * before the skip maps one lower than it should, so the caller should drop packets older
-   * than a skipped one.
+   * before the omitted one maps one lower than it should, so the caller should drop packets older
+   * than an omitted one.
    */
-  skip(seq: number): void {
+  omit(seq: number): void {
     if (this.#pendingSwitch || !this.#started) return;
     const out = (seq + this.#offset) & 0xffff;
     if (seqNewer(out, this.#highest)) this.#offset = (this.#offset - 1) & 0xffff;

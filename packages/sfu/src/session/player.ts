@@ -185,8 +185,7 @@ export class WhepPlayer extends TypedEmitter<WhepPlayerEvents> {
     transport.on('connected', () => {
       this.#timer?.cancel();
       this.#timer = undefined;
-      const now = this.#clock.now();
-      for (const c of this.consumers) c.resume(now);
+      for (const c of this.consumers) c.resume();
       this.#log.info('whep player connected', { room: this.room, player: this.id, tracks: this.consumers.length });
     });
     transport.on('closed', (reason) => this.#ended(reason));

@@ -226,7 +226,6 @@ export class SfuService {
     }
     peer.awaitingAnswer = false;
     const rejected = new Set(answer.rejectedMids);
-    const now = this.#options.clock.now();
     for (const slot of peer.slots) {
       const c = slot.consumer;
       if (slot.offered === undefined) {
@@ -238,7 +237,7 @@ export class SfuService {
         c.close();
         continue;
       }
-      if (c.paused) c.resume(now);
+      if (c.paused) c.resume();
     }
     if (peer.dirty) this.#offer(room, peer);
   }
