@@ -16,6 +16,7 @@ export {
   selectCodec,
 } from './capabilities.ts';
 export { SdpError, SdpErrorCode } from './errors.ts';
+export { type ForwardedTrack, inactiveMedia, rtxCodec, sendingMedia } from './forwarded.ts';
 export { type H264Profile, parseH264ProfileLevelId } from './h264.ts';
 export { type LocalTransportParams, localCandidates, type RemoteTransportParams } from './local.ts';
 export {

@@ -6,6 +6,7 @@ import { hostCandidateFoundation, hostCandidatePriority } from './candidate.ts';
 import { SdpError, SdpErrorCode } from './errors.ts';
 import { FINGERPRINT_VALUE, ICE_PWD, ICE_UFRAG, TOKEN } from './grammar.ts';
 import type { Candidate, MediaSection, SessionDescription } from './types.ts';
+import { blankMedia } from './types.ts';
 
 /** Our side of one WebRtcTransport. */
 export interface LocalTransportParams {
@@ -90,30 +91,9 @@ export function sessionIdFor(local: LocalTransportParams): string {
   return String(h + 1);
 }
 
-/** An empty m-section. */
+/** An empty m-section with the `c=IN IP4 0.0.0.0` line every m-section the SFU writes carries. */
 export function emptyMedia(kind: string, port: number, protocol: string, formats: string[]): MediaSection {
-  return {
-    kind,
-    port,
-    protocol,
-    formats,
-    connection: 'IN IP4 0.0.0.0',
-    bandwidths: [],
-    fingerprints: [],
-    extensions: [],
-    msids: [],
-    rtcpMux: false,
-    rtcpMuxOnly: false,
-    rtcpRsize: false,
-    codecs: [],
-    wildcardFeedback: [],
-    ssrcs: [],
-    ssrcGroups: [],
-    rids: [],
-    candidates: [],
-    endOfCandidates: false,
-    attributes: [],
-  };
+  return { ...blankMedia(kind, port, protocol, formats), connection: 'IN IP4 0.0.0.0' };
 }
 
 /**

@@ -6,10 +6,10 @@
 
 import { remoteTransport } from './answer.ts';
 import { SdpError, SdpErrorCode } from './errors.ts';
+import { type ForwardedTrack, inactiveMedia, rtxCodec, sendingMedia } from './forwarded.ts';
 import { TOKEN } from './grammar.ts';
 
 import {
-  applyLocal,
   checkLocal,
   emptyMedia,
   type LocalTransportParams,
@@ -27,11 +27,10 @@ const CNAME = /^[\x21-\x7e]{1,255}$/;
 
 const PROTOCOL = 'UDP/TLS/RTP/SAVPF';
 
-/** One m-line of a subscribe offer. */
-export interface SubscribeSlot {
+/** One m-line of a subscribe offer: a forwarded track in a slot (`rtx` with the publisher's payload type). */
+export interface SubscribeSlot extends ForwardedTrack {
   /** The slot's current mid (fresh when recycled, RFC 8843 §7.3.3). */
   mid: string;
-  kind: 'audio' | 'video';
   /** False: written as a port-0 (rejected) m-line with the minimum content, unless `idle`. */
   active: boolean;
   /**
@@ -41,21 +40,6 @@ export interface SubscribeSlot {
    * (RFC 8843 §7.3.3: a port-0 m-line leaves the BUNDLE group).
    */
   idle?: boolean;
-  /** The producer's codec, with the publisher's payload type. */
-  codec: Codec;
-  /** RTX payload type paired with `codec`. */
-  rtx?: { payloadType: number };
-  /** The consumer's SSRC (1…2^32−1 when active). */
-  ssrc: number;
-  /** The consumer's RTX SSRC (required when `rtx` is set). */
-  rtxSsrc?: number;
-  cname: string;
-  /** msid stream id: the publishing participant's id. */
-  streamId: string;
-  /** msid track id: the producer id. */
-  trackId: string;
-  /** Header extensions with the ids to declare (RFC 8285). */
-  extensions: { id: number; uri: string }[];
 }
 
 export interface SubscribeOfferOptions {
@@ -117,14 +101,7 @@ function slotCodec(c: Codec): Codec {
 /** The m-line of one slot. */
 function slotMedia(slot: SubscribeSlot, local: LocalTransportParams): MediaSection {
   if (!slot.active && slot.idle === true) {
-    const m = emptyMedia(slot.kind, 9, PROTOCOL, [String(slot.codec.payloadType)]);
-    applyLocal(m, local, 'actpass');
-    m.mid = slot.mid;
-    m.direction = 'inactive';
-    m.rtcpMux = true;
-    m.rtcpRsize = true;
-    m.codecs = [slotCodec(slot.codec)];
-    return m;
+    return inactiveMedia(slot.kind, PROTOCOL, slot.mid, slotCodec(slot.codec), local, 'actpass', true);
   }
   if (!slot.active) {
     // Rejected: port 0, one format with its rtpmap, the mid (RFC 3264 §6, RFC 8829 §5.2.2).
@@ -135,37 +112,18 @@ function slotMedia(slot: SubscribeSlot, local: LocalTransportParams): MediaSecti
     return m;
   }
   const codecs = [slotCodec(slot.codec)];
-  if (slot.rtx !== undefined) {
-    codecs.push({
-      payloadType: slot.rtx.payloadType,
-      name: 'rtx',
-      clockRate: slot.codec.clockRate,
-      parameters: { apt: String(slot.codec.payloadType) },
-      feedback: [],
-    });
-  }
-  const m = emptyMedia(
-    slot.kind,
-    9,
-    PROTOCOL,
-    codecs.map((c) => String(c.payloadType)),
-  );
-  applyLocal(m, local, 'actpass');
-  m.mid = slot.mid;
-  m.extensions = slot.extensions.map((e) => ({ id: e.id, uri: e.uri }));
-  m.direction = 'sendonly';
-  const msid = { streamId: slot.streamId, trackId: slot.trackId };
-  m.msids = [msid];
-  m.rtcpMux = true;
-  m.rtcpRsize = true;
-  m.codecs = codecs;
-  const ssrcs = [slot.ssrc];
-  if (slot.rtx !== undefined && slot.rtxSsrc !== undefined) {
-    ssrcs.push(slot.rtxSsrc);
-    m.ssrcGroups = [{ semantics: 'FID', ssrcs: [slot.ssrc, slot.rtxSsrc] }];
-  }
-  m.ssrcs = ssrcs.map((ssrc) => ({ ssrc, cname: slot.cname, msid: { ...msid }, attributes: [] }));
-  return m;
+  if (slot.rtx !== undefined) codecs.push(rtxCodec(slot.rtx.payloadType, slot.codec.payloadType, slot.codec.clockRate));
+  return sendingMedia({
+    track: slot,
+    mid: slot.mid,
+    protocol: PROTOCOL,
+    codecs,
+    extensions: slot.extensions,
+    withRtx: slot.rtx !== undefined,
+    local,
+    setup: 'actpass',
+    rtcpRsize: true,
+  });
 }
 
 /**

@@ -27,6 +27,7 @@ import type {
   Simulcast,
   TransportAttributes,
 } from './types.ts';
+import { blankMedia } from './types.ts';
 
 /** Static payload types usable without rtpmap (RFC 3551 §6). */
 const STATIC_PAYLOAD_TYPES: Record<number, [string, number, number?]> = {
@@ -89,27 +90,7 @@ export class MediaBuilder {
     const [kind = '', portText = '', protocol = '', ...formats] = mLine.split(' ');
     if (!TOKEN.test(kind) || !TOKEN.test(protocol.replaceAll('/', '.'))) throw malformed('bad m= line', line);
     const [p, count] = portText.split('/');
-    this.media = {
-      kind,
-      port: int(p, 0, 65535, 'm= port', line),
-      protocol,
-      formats,
-      bandwidths: [],
-      fingerprints: [],
-      extensions: [],
-      msids: [],
-      rtcpMux: false,
-      rtcpMuxOnly: false,
-      rtcpRsize: false,
-      codecs: [],
-      wildcardFeedback: [],
-      ssrcs: [],
-      ssrcGroups: [],
-      rids: [],
-      candidates: [],
-      endOfCandidates: false,
-      attributes: [],
-    };
+    this.media = blankMedia(kind, int(p, 0, 65535, 'm= port', line), protocol, formats);
     if (count !== undefined) this.media.portCount = int(count, 1, 65535, 'm= port count', line);
     if (formats.length === 0 || formats.some((f) => !TOKEN.test(f))) throw malformed('bad m= format list', line);
     this.#isRtp = protocol.includes('RTP/');

@@ -9,8 +9,8 @@
 import { remoteTransport } from './answer.ts';
 import { matchCodec } from './capabilities.ts';
 import { SdpError, SdpErrorCode } from './errors.ts';
+import { type ForwardedTrack, inactiveMedia, rtxCodec, sendingMedia } from './forwarded.ts';
 import {
-  applyLocal,
   checkLocal,
   emptyMedia,
   type LocalTransportParams,
@@ -24,23 +24,7 @@ import { effectiveDirection, effectiveTransport, rtxFor } from './types.ts';
 import { writeSdp } from './write.ts';
 
 /** One track that may be played: a producer and the SSRCs its consumer will send with. */
-export interface PlayTrack {
-  kind: 'audio' | 'video';
-  /** The producer's codec (publisher's payload type, fmtp, rtcp-fb). */
-  codec: Codec;
-  /** The producer's RTX payload type, when it has RTX. */
-  rtx?: { payloadType: number };
-  /** The consumer's SSRC (1…2^32−1). */
-  ssrc: number;
-  /** The consumer's RTX SSRC; required for RTX to be answered. */
-  rtxSsrc?: number;
-  cname: string;
-  /** msid stream id (the publishing participant's id) and track id (the producer id). */
-  streamId: string;
-  trackId: string;
-  /** Header extensions in the forwarded packets, with the publisher's ids (RFC 8285). */
-  extensions: { id: number; uri: string }[];
-}
+export type PlayTrack = ForwardedTrack;
 
 /** Where a track went in the answer. */
 export interface PlayPlacement {
@@ -189,13 +173,15 @@ function playMedia(
     // Nothing to send here: inactive, with one offered codec so the m-line stays valid.
     const first = offered.codecs.find((c) => c.name.toLowerCase() !== 'rtx') ?? offered.codecs[0];
     if (first === undefined) return rejected(offered);
-    const m = emptyMedia(offered.kind, 9, offered.protocol, [String(first.payloadType)]);
-    applyLocal(m, local, 'passive');
-    m.mid = offered.mid;
-    m.direction = 'inactive';
-    m.rtcpMux = true;
-    m.codecs = [{ ...first, feedback: [] }];
-    return m;
+    return inactiveMedia(
+      offered.kind,
+      offered.protocol,
+      offered.mid,
+      { ...first, feedback: [] },
+      local,
+      'passive',
+      false,
+    );
   }
   used.add(index);
   const main = answeredCodec(codec, track.codec);
@@ -204,38 +190,20 @@ function playMedia(
   const offeredRtx =
     track.rtx !== undefined && track.rtxSsrc !== undefined ? rtxFor(offered, codec.payloadType) : undefined;
   if (offeredRtx !== undefined) {
-    codecs.push({
-      payloadType: offeredRtx.payloadType,
-      name: 'rtx',
-      clockRate: main.clockRate,
-      parameters: { apt: String(codec.payloadType) },
-      feedback: [],
-    });
+    codecs.push(rtxCodec(offeredRtx.payloadType, codec.payloadType, main.clockRate));
     placement.rtxPayloadType = offeredRtx.payloadType;
   }
   placements.push(placement);
-  const m = emptyMedia(
-    offered.kind,
-    9,
-    offered.protocol,
-    codecs.map((c) => String(c.payloadType)),
-  );
-  applyLocal(m, local, 'passive');
-  m.mid = offered.mid;
-  m.direction = 'sendonly';
-  m.rtcpMux = true;
-  m.rtcpRsize = offered.rtcpRsize;
-  m.codecs = codecs;
-  m.extensions = track.extensions
-    .filter((e) => offered.extensions.some((o) => o.id === e.id && o.uri === e.uri))
-    .map((e) => ({ id: e.id, uri: e.uri }));
-  const msid = { streamId: track.streamId, trackId: track.trackId };
-  m.msids = [msid];
-  const ssrcs = [track.ssrc];
-  if (offeredRtx !== undefined && track.rtxSsrc !== undefined) {
-    ssrcs.push(track.rtxSsrc);
-    m.ssrcGroups = [{ semantics: 'FID', ssrcs: [track.ssrc, track.rtxSsrc] }];
-  }
-  m.ssrcs = ssrcs.map((ssrc) => ({ ssrc, cname: track.cname, msid: { ...msid }, attributes: [] }));
-  return m;
+  return sendingMedia({
+    track,
+    mid: offered.mid,
+    protocol: offered.protocol,
+    codecs,
+    // Forwarded packets keep the publisher's ids: declare only those the player offered alike.
+    extensions: track.extensions.filter((e) => offered.extensions.some((o) => o.id === e.id && o.uri === e.uri)),
+    withRtx: offeredRtx !== undefined,
+    local,
+    setup: 'passive',
+    rtcpRsize: offered.rtcpRsize,
+  });
 }

@@ -218,3 +218,28 @@ export function effectiveTransport(desc: SessionDescription, media: MediaSection
 export function effectiveDirection(desc: SessionDescription, media: MediaSection): Direction {
   return media.direction ?? desc.direction ?? 'sendrecv';
 }
+
+/** An m-section with nothing in it but its m= line (no connection line): the parser's start, and the writers'. */
+export function blankMedia(kind: string, port: number, protocol: string, formats: string[]): MediaSection {
+  return {
+    kind,
+    port,
+    protocol,
+    formats,
+    bandwidths: [],
+    fingerprints: [],
+    extensions: [],
+    msids: [],
+    rtcpMux: false,
+    rtcpMuxOnly: false,
+    rtcpRsize: false,
+    codecs: [],
+    wildcardFeedback: [],
+    ssrcs: [],
+    ssrcGroups: [],
+    rids: [],
+    candidates: [],
+    endOfCandidates: false,
+    attributes: [],
+  };
+}
