@@ -2,8 +2,8 @@
 
 export type MediaKind = 'audio' | 'video';
 
-/** What a track is, as the publisher declared it. */
-export type TrackSource = 'microphone' | 'camera' | 'screen' | 'screen-audio';
+/** What a track is, as the publisher declared it (the protocol's `SfuTrackSource`). */
+export type { SfuTrackSource as TrackSource } from '@itda/protocol';
 
 /** One negotiated RTP codec of a stream (RFC 8866 rtpmap + fmtp). */
 export interface RtpCodec {

@@ -1,44 +1,29 @@
 /**
- * The messages the SFU session layer exchanges with a participant through signaling
- * (docs/signaling.md, "SFU rooms"). Structurally the same as `@itda/protocol`'s
- * `publish` / `published` / `subscribe` / `subscribed` / `resubscribe` messages, so the
- * server passes them through without conversion.
+ * What the SFU session layer exchanges with a participant through signaling: the
+ * `@itda/protocol` messages of SFU rooms (docs/signaling.md, "SFU rooms"), under the
+ * names the session code uses. The server passes them through without conversion.
  */
-import type { TrackSource } from '../router/index.ts';
+import type {
+  ErrorMessage,
+  PublishedMessage,
+  PublishMessage,
+  ResubscribeMessage,
+  SubscribedMessage,
+  SubscribeMessage,
+  SubscribeTrack,
+} from '@itda/protocol';
 import type { WebRtcTransport } from '../router/webrtc-transport.ts';
 
-export interface PublishRequest {
-  type: 'publish';
-  /** The client's offer for its publish peer connection. */
-  sdp: string;
-  /** What each sending m-line carries; a mid not listed is `microphone` (audio) or `camera` (video). */
-  tracks: { mid: string; source: TrackSource }[];
-}
-
-export interface SubscribedRequest {
-  type: 'subscribed';
-  /** The client's answer to the `subscribe` offer of the same `version`. */
-  sdp: string;
-  version: number;
-}
-
-export interface ResubscribeRequest {
-  type: 'resubscribe';
-  /** New ICE credentials in the next offer (ICE restart, RFC 8445 §9). */
-  iceRestart?: boolean;
-}
-
-export interface SubscribeTrackInfo {
-  mid: string;
-  participantId: string;
-  kind: 'audio' | 'video';
-  source: TrackSource;
-}
-
-export type SfuOutMessage =
-  | { type: 'published'; sdp: string }
-  | { type: 'subscribe'; sdp: string; version: number; tracks: SubscribeTrackInfo[] }
-  | { type: 'error'; code: string; message: string; ref?: string };
+/** The client's offer for its publish peer connection, with the source of each sending m-line. */
+export type PublishRequest = PublishMessage;
+/** The client's answer to the `subscribe` offer of the same `version`. */
+export type SubscribedRequest = SubscribedMessage;
+/** Asks for a fresh subscribe offer (`iceRestart`: new ICE credentials, RFC 8445 §9). */
+export type ResubscribeRequest = ResubscribeMessage;
+/** One m-line of a `subscribe` offer: whose track it carries. */
+export type SubscribeTrackInfo = SubscribeTrack;
+/** What the session layer sends a participant. */
+export type SfuOutMessage = PublishedMessage | SubscribeMessage | ErrorMessage;
 
 /** A participant as the session layer knows it. */
 export interface SfuParticipantInfo {
