@@ -3,7 +3,7 @@
  * RFC 9725 §4.4): what the client sends (trickled candidates, or new ICE credentials
  * for an ICE restart) and what the server answers to a restart (its new credentials).
  */
-import { hostCandidateFoundation, hostCandidatePriority, type SdpCandidate, writeCandidate } from '@itda/sfu';
+import { hostCandidates, writeCandidate } from '@itda/sfu';
 
 /** What a client's sdpfrag says. */
 export interface SdpFragment {
@@ -58,20 +58,7 @@ export function restartFragment(
   const lines = ['a=ice-lite', `a=ice-ufrag:${ice.ufrag}`, `a=ice-pwd:${ice.pwd}`];
   // RFC 8840 §9: candidates belong to an m-line, named by its mid (the BUNDLE tag's).
   if (tag !== undefined) lines.push(`m=${tag.kind} 9 UDP/TLS/RTP/SAVPF 0`, `a=mid:${tag.mid}`);
-  for (const c of candidates) {
-    const candidate: SdpCandidate = {
-      foundation: hostCandidateFoundation(c.protocol, c.address),
-      component: 1,
-      protocol: c.protocol,
-      priority: hostCandidatePriority(c.protocol),
-      address: c.address,
-      port: c.port,
-      type: 'host',
-      extensions: [],
-    };
-    if (c.protocol === 'tcp') candidate.tcpType = 'passive';
-    lines.push(`a=candidate:${writeCandidate(candidate)}`);
-  }
+  for (const c of hostCandidates(candidates)) lines.push(`a=candidate:${writeCandidate(c)}`);
   lines.push('a=end-of-candidates');
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -96,7 +96,7 @@ export function remoteTransport(
 }
 
 /** A port-0 m-line answering `offered` (RFC 3264 §6: keep one format; RFC 8843 §7.3.3). */
-function rejected(offered: MediaSection): MediaSection {
+export function rejectedMedia(offered: MediaSection): MediaSection {
   const m = emptyMedia(offered.kind, 0, offered.protocol, offered.formats.slice(0, 1));
   if (offered.mid !== undefined) m.mid = offered.mid;
   return m;
@@ -164,9 +164,9 @@ function answerMedia(
   caps: RouterCapabilities,
   tracks: PublishedTrack[],
 ): MediaSection {
-  if (offered.port === 0 || (offered.kind !== 'audio' && offered.kind !== 'video')) return rejected(offered);
+  if (offered.port === 0 || (offered.kind !== 'audio' && offered.kind !== 'video')) return rejectedMedia(offered);
   const choice = selectCodec(offered, caps);
-  if (choice === undefined) return rejected(offered);
+  if (choice === undefined) return rejectedMedia(offered);
   const kind: 'audio' | 'video' = offered.kind === 'audio' ? 'audio' : 'video';
   const codecs = choice.rtx === undefined ? [choice.codec] : [choice.codec, choice.rtx];
   const m = emptyMedia(

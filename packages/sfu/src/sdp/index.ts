@@ -18,7 +18,7 @@ export {
 export { SdpError, SdpErrorCode } from './errors.ts';
 export { type ForwardedTrack, inactiveMedia, rtxCodec, sendingMedia } from './forwarded.ts';
 export { type H264Profile, parseH264ProfileLevelId } from './h264.ts';
-export { type LocalTransportParams, localCandidates, type RemoteTransportParams } from './local.ts';
+export { hostCandidates, type LocalTransportParams, localCandidates, type RemoteTransportParams } from './local.ts';
 export {
   buildSubscribeOffer,
   parseSubscribeAnswer,

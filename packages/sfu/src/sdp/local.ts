@@ -43,7 +43,14 @@ export function checkLocal(local: LocalTransportParams): void {
 
 /** Candidate lines for `local` (component 1, RFC 8445 §5.1.2 priorities, `tcptype passive` for TCP). */
 export function localCandidates(local: LocalTransportParams): Candidate[] {
-  return local.candidates.map((c) => {
+  return hostCandidates(local.candidates);
+}
+
+/** Host candidates (RFC 8445 §5.1.2 priorities, TCP ones `tcptype passive`, RFC 6544) for the SFU's addresses. */
+export function hostCandidates(
+  candidates: readonly { protocol: 'udp' | 'tcp'; address: string; port: number }[],
+): Candidate[] {
+  return candidates.map((c) => {
     const cand: Candidate = {
       foundation: hostCandidateFoundation(c.protocol, c.address),
       component: 1,

@@ -6,13 +6,12 @@
  * the producer's codec (RFC 3264 §6.1 — the answerer must use the offerer's payload type
  * when it sends), and the Consumer rewrites it in forwarded packets.
  */
-import { remoteTransport } from './answer.ts';
+import { rejectedMedia, remoteTransport } from './answer.ts';
 import { matchCodec } from './capabilities.ts';
 import { SdpError, SdpErrorCode } from './errors.ts';
 import { type ForwardedTrack, inactiveMedia, rtxCodec, sendingMedia } from './forwarded.ts';
 import {
   checkLocal,
-  emptyMedia,
   type LocalTransportParams,
   localSession,
   type RemoteTransportParams,
@@ -79,12 +78,6 @@ function answeredCodec(offered: Codec, producer: Codec): Codec {
   return codec;
 }
 
-function rejected(offered: MediaSection): MediaSection {
-  const m = emptyMedia(offered.kind, 0, offered.protocol, offered.formats.slice(0, 1));
-  if (offered.mid !== undefined) m.mid = offered.mid;
-  return m;
-}
-
 /**
  * Answers a WHEP player's offer with `tracks`. Each offered audio/video m-line that
  * receives (recvonly/sendrecv) takes the first unplaced track of its kind whose codec it
@@ -132,7 +125,9 @@ export function answerPlayOffer(
   const used = new Set<number>();
   const bundled: string[] = [];
   for (const offered of offer.media) {
-    const m = live.includes(offered) ? playMedia(offer, offered, local, tracks, used, placements) : rejected(offered);
+    const m = live.includes(offered)
+      ? playMedia(offer, offered, local, tracks, used, placements)
+      : rejectedMedia(offered);
     answer.media.push(m);
     if (m.port !== 0 && m.mid !== undefined) bundled.push(m.mid);
   }
@@ -172,7 +167,7 @@ function playMedia(
   if (track === undefined || codec === undefined) {
     // Nothing to send here: inactive, with one offered codec so the m-line stays valid.
     const first = offered.codecs.find((c) => c.name.toLowerCase() !== 'rtx') ?? offered.codecs[0];
-    if (first === undefined) return rejected(offered);
+    if (first === undefined) return rejectedMedia(offered);
     return inactiveMedia(
       offered.kind,
       offered.protocol,
