@@ -118,12 +118,12 @@ export function rejectedMedia(offered: MediaSection): MediaSection {
  * (the SFU is always the DTLS server, RFC 5763 §5).
  */
 export function answerPublishOffer(
-  offerSdp: string,
+  offerSdp: string | SessionDescription,
   local: LocalTransportParams,
   caps: RouterCapabilities = DEFAULT_CAPABILITIES,
 ): PublishAnswer {
   checkLocal(local);
-  const offer = parseSdp(offerSdp);
+  const offer = typeof offerSdp === 'string' ? parseSdp(offerSdp) : offerSdp;
   for (const m of offer.media) {
     if (m.mid === undefined) throw new SdpError(SdpErrorCode.Malformed, 'every m-line needs a=mid (RFC 8829 §5.2.1)');
   }

@@ -101,3 +101,60 @@ test('resubscribe after the subscribe transport ended offers every track again o
     await h.close();
   }
 });
+
+test('bad session descriptions get an error with a stable code and change nothing; the others are not disturbed', async () => {
+  const h = await SfuHarness.start();
+  try {
+    const host = h.join('host');
+    await host.publish();
+    const guest = h.join('guest', { manualAnswers: true });
+    const errors = (): { code: string; ref?: string }[] =>
+      guest.messages.flatMap((m) => (m.type === 'error' ? [{ code: m.code, ref: m.ref }] : []));
+    const transportsBefore = h.server.transportCount;
+
+    h.service.publish('room', 'guest', { type: 'publish', sdp: 'v=0\r\nthis is not sdp', tracks: [] });
+    h.service.publish('room', 'guest', { type: 'publish', sdp: 'x'.repeat(300 * 1024), tracks: [] });
+    // Valid SDP the SFU cannot answer (no ICE, no fingerprint, no BUNDLE): refused after parsing.
+    h.service.publish('room', 'guest', {
+      type: 'publish',
+      sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendonly\r\n',
+      tracks: [],
+    });
+    const offer = guest.messages.find((m) => m.type === 'subscribe');
+    assert.ok(offer && offer.type === 'subscribe');
+    h.service.subscribed('room', 'guest', { type: 'subscribed', sdp: 'v=0', version: offer.version });
+    h.service.subscribed('room', 'guest', { type: 'subscribed', sdp: 'v=0', version: offer.version + 7 });
+    assert.deepEqual(errors(), [
+      { code: 'sfu_bad_offer', ref: 'publish' },
+      { code: 'sfu_bad_offer', ref: 'publish' },
+      { code: 'sfu_bad_offer', ref: 'publish' },
+      { code: 'sfu_bad_answer', ref: 'subscribed' },
+      { code: 'sfu_stale_version', ref: 'subscribed' },
+    ]);
+    assert.equal(h.service.transportOf('room', 'guest', 'publish'), undefined, 'no publish transport for a bad offer');
+    assert.equal(h.server.transportCount, transportsBefore, 'nothing created');
+
+    const viewer = h.join('viewer', { canPublish: false });
+    h.service.publish('room', 'viewer', { type: 'publish', sdp: 'v=0', tracks: [] });
+    assert.ok(viewer.messages.some((m) => m.type === 'error' && m.code === 'forbidden' && m.ref === 'publish'));
+
+    // The good answer still works afterwards, and the host's media reaches the guest.
+    await guest.answer(offer);
+    const v = guest.trackFrom('host', 'video');
+    assert.ok(v);
+    const track = host.published.find((t) => t.kind === 'video');
+    assert.ok(track);
+    host.publisher?.sendRtp({
+      ssrc: track.ssrc,
+      payloadType: 96,
+      sequenceNumber: 1,
+      timestamp: 1,
+      payload: Buffer.alloc(10),
+    });
+    const sub = guest.subscriber;
+    assert.ok(sub);
+    await sub.waitFor(() => sub.rtpOf(v.ssrc).length === 1, 3000, 'the host’s packet');
+  } finally {
+    await h.close();
+  }
+});

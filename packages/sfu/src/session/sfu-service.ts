@@ -27,9 +27,11 @@ import {
 import {
   answerPublishOffer,
   buildSubscribeOffer,
+  effectiveTransport,
   type LocalTransportParams,
   parseSdp,
   parseSubscribeAnswer,
+  type SessionDescription,
   type SubscribeSlot,
 } from '../sdp/index.ts';
 import { SfuPeer } from './peer.ts';
@@ -54,6 +56,9 @@ const DOWNSTREAM_EXTENSIONS = new Set([
   'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
   'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
 ]);
+
+/** Close reason of a transport made for an offer that could not be answered (no one is told). */
+const UNUSED = 'unused';
 
 /** The codec written on a port-0 m-line that never carried a track (any one will do). */
 const OPUS: RtpCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: {}, feedback: [] };
@@ -134,14 +139,17 @@ export class SfuService {
       peer.send({ type: 'error', code: 'forbidden', message: 'this participant may not publish', ref: 'publish' });
       return;
     }
-    let offerUfrag: string;
+    let offer: SessionDescription;
     try {
-      offerUfrag = parseSdp(msg.sdp).iceUfrag ?? parseSdp(msg.sdp).media[0]?.iceUfrag ?? '';
+      offer = parseSdp(msg.sdp);
     } catch (err) {
       this.#badSdp(peer, 'sfu_bad_offer', 'publish', err);
       return;
     }
+    const first = offer.media[0];
+    const offerUfrag = first === undefined ? offer.iceUfrag : effectiveTransport(offer, first).iceUfrag;
     let transport = peer.publish;
+    const fresh = transport === undefined || transport.closed;
     if (transport === undefined || transport.closed) {
       transport = this.#createTransport(room, peer, 'publish');
       peer.publish = transport;
@@ -150,8 +158,13 @@ export class SfuService {
     }
     let result: ReturnType<typeof answerPublishOffer>;
     try {
-      result = answerPublishOffer(msg.sdp, this.#local(transport));
+      result = answerPublishOffer(offer, this.#local(transport));
     } catch (err) {
+      // A transport made for an offer that cannot be answered would never connect: drop it.
+      if (fresh) {
+        transport.close(UNUSED);
+        peer.publish = undefined;
+      }
       this.#badSdp(peer, 'sfu_bad_offer', 'publish', err);
       return;
     }
@@ -308,7 +321,7 @@ export class SfuService {
     room.router.adopt(transport);
     transport.on('closed', (reason) => {
       if (peer[role] === transport) peer[role] = undefined;
-      if (reason !== 'participant_left' && reason !== 'router_closed') {
+      if (reason !== 'participant_left' && reason !== 'router_closed' && reason !== UNUSED) {
         this.#log.info('transport ended', { room: room.router.id, participant: peer.id, role, reason });
         peer.send({
           type: 'error',
