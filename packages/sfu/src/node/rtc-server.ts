@@ -19,6 +19,7 @@ import { createDtlsCertificate, type DtlsCertificate } from '../dtls/index.ts';
 import { createIceCredentials, frameTcp, IceDemux, TcpFrameDecoder, tupleKey } from '../ice/index.ts';
 import { SfuStats, type Tuple, WebRtcTransport } from '../router/index.ts';
 import type { AnnouncedCandidate, TransportFactory } from '../session/types.ts';
+import { MediaWorkerPool, type MediaWorkerStats } from './workers/pool.ts';
 
 export interface RtcServerOptions {
   /** Address to bind. Default `0.0.0.0`. */
@@ -40,6 +41,12 @@ export interface RtcServerOptions {
   udpBufferBytes?: number;
   /** Most bytes queued on one ICE-TCP connection before packets are dropped. Default 1 MiB. */
   tcpMaxQueuedBytes?: number;
+  /**
+   * Media worker threads that encrypt and send forwarded RTP (docs/sfu/workers.md), 0 … 64.
+   * Default 0: everything on the calling thread. With workers the UDP port is bound with
+   * SO_REUSEPORT (after checking that no other socket holds it).
+   */
+  mediaWorkers?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -56,6 +63,48 @@ export function defaultAnnouncedAddresses(host: string): string[] {
   return [...external, '127.0.0.1'];
 }
 
+/** A UDP socket bound to `host:port`; `reusePort` for the media workers' shared port. */
+async function bindUdp(family: 4 | 6, host: string, port: number, reusePort: boolean): Promise<Socket> {
+  // Destinations are always IP literals from ICE: skip dns.lookup's nextTick per send.
+  const udp = createSocket({
+    type: family === 6 ? 'udp6' : 'udp4',
+    reusePort,
+    lookup: (address, _options, callback) => callback(null, address, family),
+  });
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(port, host, () => {
+      udp.off('error', reject);
+      resolve();
+    });
+  });
+  return udp;
+}
+
+function closeUdp(udp: Socket): Promise<void> {
+  return new Promise((resolve) => udp.close(() => resolve()));
+}
+
+/**
+ * The media workers' shared port, bound with SO_REUSEPORT. Linux lets any socket of the
+ * same user join such a port, and even hands out an ephemeral port (`port` 0) that another
+ * SO_REUSEPORT socket holds; so the port is first bound plainly — `EADDRINUSE` if anyone
+ * holds it, a port nobody holds for 0 — then released and bound again shared.
+ */
+export async function bindSharedUdp(family: 4 | 6, host: string, port: number): Promise<Socket> {
+  for (let attempt = 1; ; attempt++) {
+    const probe = await bindUdp(family, host, port, false);
+    const free = probe.address().port;
+    await closeUdp(probe);
+    try {
+      return await bindUdp(family, host, free, true);
+    } catch (err) {
+      // Taken between the probe and the bind (only possible for an ephemeral port): try another.
+      if (port !== 0 || attempt >= 5) throw err;
+    }
+  }
+}
+
 export class RtcServer implements TransportFactory {
   readonly stats = new SfuStats();
   readonly certificate: DtlsCertificate;
@@ -69,6 +118,7 @@ export class RtcServer implements TransportFactory {
   readonly #log: Logger;
   readonly #options: RtcServerOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #workers: MediaWorkerPool | undefined;
   #ids = 0;
   #closed = false;
 
@@ -85,18 +135,10 @@ export class RtcServer implements TransportFactory {
   static async listen(options: RtcServerOptions = {}): Promise<RtcServer> {
     const host = options.host ?? '0.0.0.0';
     const family = host.includes(':') ? 6 : 4;
-    // Destinations are always IP literals from ICE: skip dns.lookup's nextTick per send.
-    const udp = createSocket({
-      type: family === 6 ? 'udp6' : 'udp4',
-      lookup: (address, _options, callback) => callback(null, address, family),
-    });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(options.udpPort ?? 7882, host, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
+    const workers = options.mediaWorkers ?? 0;
+    const wantedPort = options.udpPort ?? 7882;
+    const udp =
+      workers > 0 ? await bindSharedUdp(family, host, wantedPort) : await bindUdp(family, host, wantedPort, false);
     const buffer = options.udpBufferBytes ?? 4 * 1024 * 1024;
     try {
       udp.setRecvBufferSize(buffer);
@@ -123,6 +165,20 @@ export class RtcServer implements TransportFactory {
       tcp = server;
     }
     const rtc = new RtcServer(options, udp, tcp, createDtlsCertificate());
+    if (workers > 0) {
+      try {
+        rtc.#workers = await MediaWorkerPool.start({
+          workers,
+          host,
+          port: udpPort,
+          logger: options.logger,
+          onDatagram: (msg, address, port) => rtc.#dispatch(msg, 'udp', address, port),
+        });
+      } catch (err) {
+        await rtc.close();
+        throw err;
+      }
+    }
     const announced = options.announcedAddresses ?? defaultAnnouncedAddresses(host);
     const tcpAddress = tcp?.address();
     const tcpPort = typeof tcpAddress === 'object' && tcpAddress !== null ? tcpAddress.port : undefined;
@@ -144,6 +200,11 @@ export class RtcServer implements TransportFactory {
     return typeof a === 'object' && a !== null ? a.port : undefined;
   }
 
+  /** Media worker counters; undefined without workers. */
+  workerStats(): MediaWorkerStats | undefined {
+    return this.#workers?.stats();
+  }
+
   /** Transports alive in this server. */
   get transportCount(): number {
     return this.#transports.size;
@@ -160,6 +221,7 @@ export class RtcServer implements TransportFactory {
       stats: this.stats,
       logger: this.#log,
       consentTimeoutMs: this.#options.consentTimeoutMs,
+      ...(this.#workers === undefined ? {} : { egress: this.#workers }),
     });
     this.#transports.add(transport);
     this.#demux.register(ice.ufrag, transport);
@@ -281,6 +343,7 @@ export class RtcServer implements TransportFactory {
     for (const s of this.#tcpConnections.values()) s.destroy();
     this.#tcpConnections.clear();
     await Promise.all([
+      this.#workers?.close(),
       new Promise<void>((resolve) => this.#udp.close(() => resolve())),
       this.#tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => this.#tcp?.close(() => resolve())),
     ]);

@@ -13,6 +13,8 @@ export {
   type HeaderExtension,
   type MediaKind,
   type RtpCodec,
+  type RtpEgress,
+  type RtpEgressProvider,
   type TrackSource,
   type Tuple,
 } from './types.ts';

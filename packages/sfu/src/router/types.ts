@@ -35,6 +35,7 @@ export const ExtensionUri = {
 } as const;
 
 import type { IceTuple } from '../ice/index.ts';
+import type { SrtpProfile } from '../srtp/index.ts';
 
 /**
  * Where a transport's datagrams go: the node layer implements it for the shared UDP
@@ -46,3 +47,31 @@ export interface DatagramSink {
 
 /** A remote transport address as ICE saw it: the ICE module's tuple. */
 export type { IceTuple as Tuple } from '../ice/index.ts';
+
+/**
+ * Where a transport's outgoing RTP goes when it is not encrypted and sent on the
+ * transport's own thread: a media worker (`MediaWorkerPool`, docs/sfu/workers.md) that
+ * holds the transport's outbound SRTP context and a socket connected to its tuple.
+ */
+export interface RtpEgress {
+  /**
+   * Queues one plaintext RTP packet for encryption and sending. The bytes may be reused
+   * once it returns. `false`: the egress is gone (its worker died); send locally instead.
+   */
+  sendRtp(packet: Uint8Array): boolean;
+  /** The ICE-selected UDP tuple changed: send there from now on. */
+  setTuple(tuple: IceTuple): void;
+  /** Stops sending for this transport and frees the worker's state. Idempotent. */
+  close(): void;
+}
+
+/** Hands out egresses; `undefined` when none can take the transport (send locally). */
+export interface RtpEgressProvider {
+  open(params: {
+    transportId: string;
+    tuple: IceTuple;
+    profile: SrtpProfile;
+    key: Uint8Array;
+    salt: Uint8Array;
+  }): RtpEgress | undefined;
+}

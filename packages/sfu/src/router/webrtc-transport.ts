@@ -20,7 +20,7 @@ import { Consumer, type ConsumerOptions, type ConsumerTransport } from './consum
 import { SfuError, SfuErrorCode } from './errors.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import type { SfuStats } from './stats.ts';
-import { type DatagramSink, ExtensionUri, type Tuple } from './types.ts';
+import { type DatagramSink, ExtensionUri, type RtpEgress, type RtpEgressProvider, type Tuple } from './types.ts';
 
 export interface WebRtcTransportOptions {
   id: string;
@@ -38,6 +38,12 @@ export interface WebRtcTransportOptions {
   maxProducers?: number;
   /** Most consumers on this transport. Default 512. */
   maxConsumers?: number;
+  /**
+   * Media workers: when set, outgoing RTP on a UDP tuple is encrypted and sent by a worker
+   * (opened at the first RTP packet, so a publisher's transport never uses one). RTCP,
+   * STUN and DTLS stay on this thread. Default: none, everything sent here.
+   */
+  egress?: RtpEgressProvider;
 }
 
 export type WebRtcTransportEvents = {
@@ -77,6 +83,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #early: Uint8Array[] = [];
   #rx: SrtpSession | undefined;
   #tx: SrtpSession | undefined;
+  /** Outbound keys, kept for opening an egress. */
+  #txKeys: SrtpKeyingMaterial | undefined;
+  #egress: RtpEgress | undefined;
+  /** An egress was opened once: never reopen (a new worker context would restart the ROC). */
+  #egressTried = false;
   #closed = false;
   #connected = false;
   #midExtId = 0;
@@ -102,6 +113,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     });
     this.#agent.on('selected', (tuple) => {
       this.#tuple = tuple;
+      this.#retargetEgress(tuple);
       this.emit('tuple', tuple);
       this.#maybeConnected();
     });
@@ -315,6 +327,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     try {
       this.#tx = SrtpSession.create({ profile: keys.profile, masterKey: keys.localKey, masterSalt: keys.localSalt });
       this.#rx = SrtpSession.create({ profile: keys.profile, masterKey: keys.remoteKey, masterSalt: keys.remoteSalt });
+      this.#txKeys = keys;
     } catch (err) {
       this.#log.error('srtp setup failed', { transport: this.id, err });
       this.close('srtp_setup_failed');
@@ -339,11 +352,21 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     this.#options.sink.send(datagram, tuple);
   }
 
-  /** Encrypts and sends one RTP packet to the selected tuple. */
+  /** Encrypts and sends one RTP packet to the selected tuple (through the egress, when there is one). */
   sendRtp(packet: Uint8Array): void {
     const tx = this.#tx;
     const tuple = this.#tuple;
     if (tx === undefined || tuple === undefined) return;
+    const egress = this.#egress ?? (this.#egressTried ? undefined : this.#openEgress(tuple));
+    if (egress !== undefined) {
+      if (egress.sendRtp(packet)) {
+        this.#stats.forwarded++;
+        this.#stats.forwardedBytes += packet.length;
+        return;
+      }
+      this.#egress = undefined;
+      this.#log.warn('media worker gone; sending on the main thread', { transport: this.id });
+    }
     let out: Buffer;
     try {
       out = tx.protectRtp(packet);
@@ -354,6 +377,38 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     this.#stats.forwarded++;
     this.#stats.forwardedBytes += packet.length;
     this.#options.sink.send(out, tuple);
+  }
+
+  /** Opens the egress at the first RTP packet on a UDP tuple (once per transport). */
+  #openEgress(tuple: Tuple): RtpEgress | undefined {
+    const provider = this.#options.egress;
+    const keys = this.#txKeys;
+    if (provider === undefined || keys === undefined || tuple.protocol !== 'udp') return undefined;
+    this.#egressTried = true;
+    this.#egress = provider.open({
+      transportId: this.id,
+      tuple,
+      profile: keys.profile,
+      key: keys.localKey,
+      salt: keys.localSalt,
+    });
+    return this.#egress;
+  }
+
+  /**
+   * A new selected tuple: the egress follows a UDP one. On ICE-TCP the worker cannot send,
+   * so RTP goes back to this thread (its SRTP context starts that stream's ROC at 0 again:
+   * correct until the stream's sequence numbers wrap once, about 7 minutes of video).
+   */
+  #retargetEgress(tuple: Tuple): void {
+    const egress = this.#egress;
+    if (egress === undefined) return;
+    if (tuple.protocol === 'udp') {
+      egress.setTuple(tuple);
+      return;
+    }
+    egress.close();
+    this.#egress = undefined;
   }
 
   /** Encrypts and sends RTCP packets as one compound datagram. */
@@ -495,6 +550,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     for (const p of [...this.producers.values()]) p.close();
     for (const c of [...this.consumers.values()]) c.close();
     this.#dtls?.close();
+    this.#egress?.close();
+    this.#egress = undefined;
     this.#agent.removeAllListeners();
     this.#early = [];
     this.#log.info('transport closed', { transport: this.id, reason });

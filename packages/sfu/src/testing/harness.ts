@@ -18,6 +18,8 @@ export interface SfuHarnessOptions {
   clock?: Clock;
   /** RtcServer consent timeout, ms. Default 30,000. */
   consentTimeoutMs?: number;
+  /** RtcServer media worker threads (docs/sfu/workers.md). Default 0. */
+  mediaWorkers?: number;
   logger?: Logger;
 }
 
@@ -82,6 +84,7 @@ export class SfuHarness {
       tcpPort: 0,
       clock,
       ...(options.consentTimeoutMs === undefined ? {} : { consentTimeoutMs: options.consentTimeoutMs }),
+      ...(options.mediaWorkers === undefined ? {} : { mediaWorkers: options.mediaWorkers }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     const tracker = new TransportTracker(server);

@@ -133,6 +133,12 @@ export class TestPeer {
           resolve();
         });
       });
+      try {
+        // As browsers do: a burst from several media workers at once must not overflow the default 208 KiB.
+        udp.setRecvBufferSize(4 * 1024 * 1024);
+      } catch {
+        // Capped by net.core.rmem_max; the default still works for small bursts.
+      }
       const peer = new TestPeer(options, address, options.udpPort, udp);
       udp.on('message', (msg) => peer.#onDatagram(msg));
       udp.on('error', () => {});
