@@ -52,9 +52,17 @@ export async function deleteResource(location: string): Promise<void> {
 export class ItdaTarget implements SfuTarget {
   readonly name = 'itda' as const;
   readonly clientAddress = '127.0.0.1';
-  readonly notes = `itda SFU in one Node process (node ${process.version}), WHIP/WHEP on 127.0.0.1`;
+  readonly notes: string;
+  readonly #mediaWorkers: number | undefined;
   #child: ChildProcess | undefined;
   #url = '';
+
+  /** `mediaWorkers`: itda's `--media-workers`; undefined: its default (one per CPU, at most 8). */
+  constructor(mediaWorkers?: number) {
+    this.#mediaWorkers = mediaWorkers;
+    const workers = mediaWorkers === undefined ? 'default media workers' : `${mediaWorkers} media workers`;
+    this.notes = `itda SFU in one Node process (node ${process.version}, ${workers}), WHIP/WHEP on 127.0.0.1`;
+  }
 
   get pid(): number {
     return this.#child?.pid ?? 0;
@@ -62,7 +70,15 @@ export class ItdaTarget implements SfuTarget {
 
   async start(): Promise<void> {
     if (!WIRED) throw new Error(ITDA_NOT_WIRED);
-    const options = { host: '127.0.0.1', port: 0, logLevel: 'warn', sfu: true, rtcTcp: false, sfuRoomCapacity: 1000 };
+    const options = {
+      host: '127.0.0.1',
+      port: 0,
+      logLevel: 'warn',
+      sfu: true,
+      rtcTcp: false,
+      sfuRoomCapacity: 1000,
+      ...(this.#mediaWorkers === undefined ? {} : { mediaWorkers: this.#mediaWorkers }),
+    };
     // BENCH_SFU_CPU_PROF=<dir>: a V8 CPU profile of the itda process (written when it stops).
     const prof = process.env.BENCH_SFU_CPU_PROF;
     // The runtime flags `itda` itself runs with (packages/server/bin/itda.js, `npm start`).

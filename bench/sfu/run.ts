@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
  *   [--steps N] [--generators 2] [--targets janus,itda] [--direct-publishers N,…] [--no-direct]
- *   [--janus-event-loops <cores>]
+ *   [--janus-event-loops <cores>] [--itda-media-workers <n>]
  *   [--quiet-wait-s 120] [--quiet-cores 0.2]
  *   [--json FILE] [--timeout-s 1800]`
  *
@@ -57,6 +57,8 @@ const { values } = parseArgs({
     // Janus's static event loops: one per core by default (its own tuning for many handles,
     // about 2× cheaper per packet here than its shipped default, 0 = a thread per handle).
     'janus-event-loops': { type: 'string', default: String(availableParallelism()) },
+    // itda's --media-workers (docs/sfu/workers.md); unset: the `itda serve` default (one per CPU).
+    'itda-media-workers': { type: 'string' },
     'quiet-wait-s': { type: 'string', default: '120' },
     'quiet-cores': { type: 'string', default: '0.2' },
     json: { type: 'string' },
@@ -120,6 +122,10 @@ const directSteps =
         .split(',')
         .map((s) => int('direct-publishers', s.trim(), 1, 400));
 const janusEventLoops = int('janus-event-loops', values['janus-event-loops'], 0, 64);
+const itdaMediaWorkers =
+  values['itda-media-workers'] === undefined
+    ? undefined
+    : int('itda-media-workers', values['itda-media-workers'], 0, 64);
 const quietWaitMs = int('quiet-wait-s', values['quiet-wait-s'], 0, 600) * 1000;
 const quietCores = Number(values['quiet-cores']);
 if (!(quietCores >= 0 && quietCores <= 64)) throw new Error('--quiet-cores must be a number in 0–64');
@@ -297,7 +303,7 @@ async function main(): Promise<void> {
     log(rowLine(floor));
   }
   for (const name of targetNames) {
-    const t: SfuTarget = name === 'janus' ? new JanusTarget(janusEventLoops) : new ItdaTarget();
+    const t: SfuTarget = name === 'janus' ? new JanusTarget(janusEventLoops) : new ItdaTarget(itdaMediaWorkers);
     outcome[name] = await runTarget(t, rows);
   }
   log('');

@@ -14,6 +14,8 @@ export interface SfuHealth {
   candidates: string[];
   rooms: number;
   transports: number;
+  /** Media worker threads running (0: media sent from the main thread). */
+  mediaWorkers: number;
 }
 
 export interface EmbeddedSfu {
@@ -36,6 +38,7 @@ export async function startEmbeddedSfu(
       tcpPort: config.rtcTcp ? (options.ephemeralPorts ? 0 : config.rtcPort) : false,
       ...(config.rtcAnnounce === undefined ? {} : { announcedAddresses: config.rtcAnnounce }),
       consentTimeoutMs: config.rtcConsentTimeoutMs,
+      mediaWorkers: config.mediaWorkers,
       logger: options.log,
     });
   } catch (err) {
@@ -49,6 +52,7 @@ export async function startEmbeddedSfu(
     udpPort: rtc.udpPort,
     tcpPort: rtc.tcpPort,
     candidates: rtc.candidates.map((c) => `${c.protocol} ${c.address}:${c.port}`),
+    mediaWorkers: config.mediaWorkers,
   });
   return {
     rtc,
@@ -59,6 +63,7 @@ export async function startEmbeddedSfu(
       candidates: rtc.candidates.map((c) => `${c.protocol} ${c.address}:${c.port}`),
       rooms: service.roomCount,
       transports: rtc.transportCount,
+      mediaWorkers: rtc.workerStats()?.workers ?? 0,
     }),
     metricsText: () => sfuMetricsText(rtc, service),
     close: async () => {
@@ -95,5 +100,31 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
   lines.push('# HELP itda_sfu_dropped_total Datagrams dropped, by stable reason code.');
   lines.push('# TYPE itda_sfu_dropped_total counter');
   for (const [reason, n] of s.drops) lines.push(`itda_sfu_dropped_total{reason="${reason}"} ${n}`);
+  const w = rtc.workerStats();
+  if (w !== undefined) {
+    // The same reason label set: packets a worker could not send, and packets not handed to a lagging one.
+    lines.push(`itda_sfu_dropped_total{reason="worker_send_failed"} ${w.dropped}`);
+    lines.push(`itda_sfu_dropped_total{reason="worker_backpressure"} ${w.backpressureDrops}`);
+  }
+  metric('itda_sfu_media_workers', 'gauge', 'Media worker threads running.', w?.workers ?? 0);
+  metric(
+    'itda_sfu_media_worker_restarts_total',
+    'counter',
+    'Media workers that ended and were replaced.',
+    w?.crashes ?? 0,
+  );
+  metric(
+    'itda_sfu_media_worker_transports',
+    'gauge',
+    'Subscriber transports whose RTP the media workers encrypt and send.',
+    w?.transports ?? 0,
+  );
+  metric('itda_sfu_media_worker_sent_packets_total', 'counter', 'SRTP packets the media workers sent.', w?.sent ?? 0);
+  metric(
+    'itda_sfu_media_worker_queued_bytes',
+    'gauge',
+    'RTP bytes handed to media workers and not yet sent.',
+    w?.queuedBytes ?? 0,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
  * `--help` and docs/server.md all follow them.
  */
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Setting } from './config.ts';
 import { configError } from './config-error.ts';
 
@@ -23,6 +24,16 @@ export interface EmbeddedSfuConfig {
   rtcAnnounce: string[] | undefined;
   /** Consent freshness timeout (RFC 7675): a silent participant's transports close after it, ms. Default 30 s. */
   rtcConsentTimeoutMs: number;
+  /**
+   * Media worker threads that encrypt and send forwarded RTP (docs/sfu/workers.md), 0 … 64.
+   * Default: one per CPU (at most 8), 0 on a single CPU. 0 sends everything from the main thread.
+   */
+  mediaWorkers: number;
+}
+
+/** One media worker per CPU, at most 8; none on a single CPU (the main thread alone is cheaper there). */
+export function defaultMediaWorkers(cpus = availableParallelism()): number {
+  return cpus < 2 ? 0 : Math.min(cpus, 8);
 }
 
 export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
@@ -31,6 +42,7 @@ export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
   rtcTcp: true,
   rtcAnnounce: undefined,
   rtcConsentTimeoutMs: 30_000,
+  mediaWorkers: defaultMediaWorkers(),
 };
 
 export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
@@ -78,6 +90,17 @@ export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
     help: 'close a silent participant’s media after this long (RFC 7675)',
     min: 5_000,
     max: 300_000,
+  },
+  {
+    key: 'mediaWorkers',
+    flag: 'media-workers',
+    env: ['ITDA_MEDIA_WORKERS'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'threads that encrypt and send SFU media (0: the main thread only)',
+    min: 0,
+    max: 64,
+    shownDefault: 'one per CPU, at most 8',
   },
 ];
 
