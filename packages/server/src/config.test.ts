@@ -4,6 +4,7 @@ import { isItdaError } from '@itda/common';
 import { DEFAULT_SERVER_CONFIG, validateServerConfig } from './config.ts';
 import { parseDuration } from './duration.ts';
 import { loadServerConfig } from './load-config.ts';
+import { defaultMediaWorkers } from './sfu-settings.ts';
 
 const files = (content: Record<string, unknown>) => (path: string) => {
   if (path !== 'itda.json') throw new Error('ENOENT');
@@ -140,5 +141,18 @@ test('room mode and sfu room capacity: flags, environment, file; unset means the
   assert.match(
     errorOf(() => loadServerConfig({ env: { ITDA_SFU_ROOM_CAPACITY: '1001' } })),
     /ITDA_SFU_ROOM_CAPACITY: must be from 1 to 1000/,
+  );
+});
+
+test('--media-workers defaults to one per CPU besides the main thread, at most 8; the flag and env set it, 0 … 64', () => {
+  assert.deepEqual(
+    [1, 2, 4, 9, 64].map((n) => defaultMediaWorkers(n)),
+    [0, 1, 3, 8, 8],
+  );
+  assert.equal(loadServerConfig({ flags: { 'media-workers': '0' } }).mediaWorkers, 0);
+  assert.equal(loadServerConfig({ env: { ITDA_MEDIA_WORKERS: '3' } }).mediaWorkers, 3);
+  assert.throws(
+    () => loadServerConfig({ flags: { 'media-workers': '65' } }),
+    (err: unknown) => isItdaError(err),
   );
 });
