@@ -50,7 +50,7 @@ export async function deleteResource(location: string): Promise<void> {
 }
 
 export class ItdaTarget implements SfuTarget {
-  readonly name = 'itda' as const;
+  readonly name: string;
   readonly clientAddress = '127.0.0.1';
   readonly notes: string;
   readonly #mediaWorkers: number | undefined;
@@ -58,7 +58,8 @@ export class ItdaTarget implements SfuTarget {
   #url = '';
 
   /** `mediaWorkers`: itda's `--media-workers`; undefined: its default (CPUs − 1, at most 8). */
-  constructor(mediaWorkers?: number) {
+  constructor(mediaWorkers?: number, name = 'itda') {
+    this.name = name;
     this.#mediaWorkers = mediaWorkers;
     const workers = mediaWorkers === undefined ? 'default media workers' : `${mediaWorkers} media workers`;
     this.notes = `itda SFU in one Node process (node ${process.version}, ${workers}), WHIP/WHEP on 127.0.0.1`;

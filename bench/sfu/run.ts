@@ -130,7 +130,10 @@ const quietWaitMs = int('quiet-wait-s', values['quiet-wait-s'], 0, 600) * 1000;
 const quietCores = Number(values['quiet-cores']);
 if (!(quietCores >= 0 && quietCores <= 64)) throw new Error('--quiet-cores must be a number in 0–64');
 const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
-for (const t of targetNames) if (t !== 'janus' && t !== 'itda') throw new Error(`unknown target ${t}`);
+// `itda:N`: itda with N media workers (several may run in one invocation), `itda`: its default or --itda-media-workers.
+for (const t of targetNames) {
+  if (t !== 'janus' && t !== 'itda' && !/^itda:\d{1,2}$/.test(t)) throw new Error(`unknown target ${t}`);
+}
 
 const gens: Generator[] = [];
 const targets: SfuTarget[] = [];
@@ -263,18 +266,18 @@ function summary(rows: StepRow[]): string {
   const text = table([header, ...lines]);
   // itda / Janus on the same load, where both ran it.
   const ratios: string[][] = [];
-  for (const it of rows.filter((r) => r.target === 'itda')) {
+  for (const it of rows.filter((r) => r.target.startsWith('itda'))) {
     const ja = rows.find((r) => r.target === 'janus' && r.subscribersEach === it.subscribersEach);
     if (ja === undefined) continue;
     ratios.push([
-      `${it.publishers}×${it.subscribersEach}`,
+      `${it.target} ${it.publishers}×${it.subscribersEach}`,
       ratio(it.forwardedPerCpuSecond, ja.forwardedPerCpuSecond),
       ratio(it.latencyP99Us, ja.latencyP99Us),
       ratio(it.rssPerConsumerKiB, ja.rssPerConsumerKiB),
     ]);
   }
   if (ratios.length === 0) return `${text}\n\n(itda/janus ratios: no step ran on both targets)`;
-  return `${text}\n\n${table([['N×M', 'pkt/CPU-s itda/janus', 'p99 itda/janus', 'KiB/consumer itda/janus'], ...ratios])}`;
+  return `${text}\n\n${table([['itda N×M', 'pkt/CPU-s itda/janus', 'p99 itda/janus', 'KiB/consumer itda/janus'], ...ratios])}`;
 }
 
 async function main(): Promise<void> {
@@ -303,7 +306,12 @@ async function main(): Promise<void> {
     log(rowLine(floor));
   }
   for (const name of targetNames) {
-    const t: SfuTarget = name === 'janus' ? new JanusTarget(janusEventLoops) : new ItdaTarget(itdaMediaWorkers);
+    const t: SfuTarget =
+      name === 'janus'
+        ? new JanusTarget(janusEventLoops)
+        : name === 'itda'
+          ? new ItdaTarget(itdaMediaWorkers)
+          : new ItdaTarget(Number(name.slice(5)), name);
     outcome[name] = await runTarget(t, rows);
   }
   log('');

@@ -32,7 +32,8 @@ export interface Subscribed {
 }
 
 export interface SfuTarget {
-  readonly name: 'janus' | 'itda';
+  /** `janus`, `itda`, or `itda:N` (N media workers). */
+  readonly name: string;
   /** The SFU process (all threads count in its /proc/<pid>/stat). Valid after `start()`. */
   readonly pid: number;
   /** One line about the server and its settings, for the report. */
