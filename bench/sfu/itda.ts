@@ -57,7 +57,7 @@ export class ItdaTarget implements SfuTarget {
   #child: ChildProcess | undefined;
   #url = '';
 
-  /** `mediaWorkers`: itda's `--media-workers`; undefined: its default (CPUs − 1, at most 8). */
+  /** `mediaWorkers`: itda's `--media-workers`; undefined: its default (one per CPU, at most 8). */
   constructor(mediaWorkers?: number, name = 'itda') {
     this.name = name;
     this.#mediaWorkers = mediaWorkers;

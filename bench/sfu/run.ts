@@ -57,7 +57,7 @@ const { values } = parseArgs({
     // Janus's static event loops: one per core by default (its own tuning for many handles,
     // about 2× cheaper per packet here than its shipped default, 0 = a thread per handle).
     'janus-event-loops': { type: 'string', default: String(availableParallelism()) },
-    // itda's --media-workers (docs/sfu/workers.md); unset: the `itda serve` default (CPUs − 1, at most 8).
+    // itda's --media-workers (docs/sfu/workers.md); unset: the `itda serve` default (one per CPU, at most 8).
     'itda-media-workers': { type: 'string' },
     'quiet-wait-s': { type: 'string', default: '120' },
     'quiet-cores': { type: 'string', default: '0.2' },

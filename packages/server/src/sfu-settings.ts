@@ -26,19 +26,18 @@ export interface EmbeddedSfuConfig {
   rtcConsentTimeoutMs: number;
   /**
    * Media worker threads that encrypt and send forwarded RTP (docs/sfu/workers.md), 0 … 64.
-   * Default: one per CPU besides the main thread's (at most 8), so 0 on a single CPU. 0 sends
-   * everything from the main thread.
+   * Default: one per CPU (at most 8), 0 on a single CPU. 0 sends everything from the main thread.
    */
   mediaWorkers: number;
 }
 
 /**
- * One media worker per CPU besides the main thread's, at most 8: on 2 cores 1 worker
- * measured cheaper per packet and with a lower p99 at high load than 0 or 2
- * (bench/RESULTS.md, "media workers").
+ * One media worker per CPU, at most 8; none on a single CPU. On 2 cores, 2 workers measured
+ * the lowest p99 (+1.7–2.0 ms at 19,200 pkt/s, against +1.9–3.3 with 0 and +2.3–3.0 with 1),
+ * for about 20 % more CPU per packet than none (bench/RESULTS.md, "media workers").
  */
 export function defaultMediaWorkers(cpus = availableParallelism()): number {
-  return Math.max(0, Math.min(cpus - 1, 8));
+  return cpus < 2 ? 0 : Math.min(cpus, 8);
 }
 
 export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
@@ -105,7 +104,7 @@ export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
     help: 'threads that encrypt and send SFU media (0: the main thread only)',
     min: 0,
     max: 64,
-    shownDefault: 'CPUs − 1, at most 8',
+    shownDefault: 'one per CPU, at most 8',
   },
 ];
 
