@@ -97,6 +97,8 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
     'PLIs sent to publishers after throttling.',
     s.keyframeRequests,
   );
+  metric('itda_sfu_nacks_sent_total', 'counter', 'NACKs sent to publishers for packets lost upstream.', s.nacksSent);
+  metric('itda_sfu_rtx_probes_total', 'counter', 'Padding-only RTX packets (bandwidth probes) received.', s.rtxProbes);
   lines.push('# HELP itda_sfu_dropped_total Datagrams dropped, by stable reason code.');
   lines.push('# TYPE itda_sfu_dropped_total counter');
   for (const [reason, n] of s.drops) lines.push(`itda_sfu_dropped_total{reason="${reason}"} ${n}`);
