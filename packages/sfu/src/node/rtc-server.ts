@@ -200,6 +200,15 @@ export class RtcServer implements TransportFactory {
     return typeof a === 'object' && a !== null ? a.port : undefined;
   }
 
+  /**
+   * Ends media worker `index` and starts a new one (docs/sfu/workers.md); the transports it
+   * sent for send from this thread from then on. Throws without workers.
+   */
+  async restartMediaWorker(index: number): Promise<void> {
+    if (this.#workers === undefined) throw new RangeError('no media workers');
+    await this.#workers.restartWorker(index);
+  }
+
   /** Media worker counters; undefined without workers. */
   workerStats(): MediaWorkerStats | undefined {
     return this.#workers?.stats();

@@ -86,7 +86,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   /** Outbound keys, kept for opening an egress. */
   #txKeys: SrtpKeyingMaterial | undefined;
   #egress: RtpEgress | undefined;
-  /** An egress was opened once: never reopen (a new worker context would restart the ROC). */
+  /** An egress was opened once: never reopen (this thread's context has taken the streams over). */
   #egressTried = false;
   #closed = false;
   #connected = false;
@@ -360,6 +360,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     const egress = this.#egress ?? (this.#egressTried ? undefined : this.#openEgress(tuple));
     if (egress !== undefined) {
       if (egress.sendRtp(packet)) {
+        // Keep this thread's rollover counters current: it takes the stream over if the worker goes.
+        tx.trackOutboundRtp(packet);
         this.#stats.forwarded++;
         this.#stats.forwardedBytes += packet.length;
         return;
@@ -397,8 +399,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
 
   /**
    * A new selected tuple: the egress follows a UDP one. On ICE-TCP the worker cannot send,
-   * so RTP goes back to this thread (its SRTP context starts that stream's ROC at 0 again:
-   * correct until the stream's sequence numbers wrap once, about 7 minutes of video).
+   * so RTP goes back to this thread, whose SRTP context has followed every stream's
+   * rollover counter (`trackOutboundRtp`).
    */
   #retargetEgress(tuple: Tuple): void {
     const egress = this.#egress;

@@ -302,5 +302,28 @@ export function forwardingSuite(options: { mediaWorkers: number }): void {
       assert.equal(ws.backpressureDrops, 0);
       assert.equal(ws.crashes, 0);
     });
+
+    test('when the media workers end, every subscriber’s stream goes on from the main thread: all packets, in order, decryptable', async () => {
+      for (let i = 0; i < options.mediaWorkers; i++) await h.server.restartMediaWorker(i);
+      assert.equal(h.server.workerStats()?.crashes, options.mediaWorkers);
+      const vPayloads = await send(video, 2000, 60, 0xc1);
+      for (const s of subs) {
+        const peer = sub(s);
+        const v = s.trackFrom('alice', 'video');
+        assert.ok(v);
+        await peer.waitFor(
+          () => tagged(peer, v.ssrc, 0xc1).length === 60,
+          5000,
+          `${s.id}: all packets after the restart`,
+        );
+        const got = tagged(peer, v.ssrc, 0xc1);
+        for (let i = 0; i < got.length; i++) {
+          assert.deepEqual(got[i]?.payload, vPayloads[i]);
+          if (i > 0) assert.equal(got[i]?.sequenceNumber, ((got[i - 1]?.sequenceNumber ?? 0) + 1) & 0xffff);
+        }
+        assert.equal(peer.drops.size, 0, `${s.id} dropped nothing: ${[...peer.drops.keys()]}`);
+      }
+      assert.equal(h.server.workerStats()?.transports, 0, 'the new workers took no old transport');
+    });
   }
 }

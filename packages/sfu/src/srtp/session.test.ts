@@ -220,3 +220,28 @@ test('the input buffer is never modified and may be a view into a larger buffer'
   assert.deepEqual(rx.unprotectRtp(srtp), plain);
   assert.deepEqual(srtp, copy);
 });
+
+test('trackOutboundRtp follows the rollover counter without encrypting: a context that only tracked a stream takes it over past the wrap', () => {
+  for (const profile of Object.keys(SRTP_PROFILES) as SrtpProfile[]) {
+    const p = SRTP_PROFILES[profile];
+    const masterKey = randomBytes(p.keyLength);
+    const masterSalt = randomBytes(p.saltLength);
+    const sender = SrtpSession.create({ profile, masterKey, masterSalt });
+    const tracker = SrtpSession.create({ profile, masterKey, masterSalt });
+    const rx = SrtpSession.create({ profile, masterKey, masterSalt });
+    const ssrc = 0x5eed;
+    // 70,000 packets from 60,000: the sequence wraps once, the ROC becomes 1.
+    for (let i = 0; i < 70_000; i++) {
+      const packet = rtp((60_000 + i) & 0xffff, ssrc, 20);
+      if (i % 1000 === 0) rx.unprotectRtp(sender.protectRtp(packet));
+      else sender.protectRtp(packet);
+      tracker.trackOutboundRtp(packet);
+    }
+    assert.equal(sender.outboundRoc(ssrc), 1);
+    assert.equal(tracker.outboundRoc(ssrc), 1);
+    const next = rtp((60_000 + 70_000) & 0xffff, ssrc, 20);
+    const fromTracker = tracker.protectRtp(next);
+    assert.deepEqual(fromTracker, sender.protectRtp(next), `${profile}: the same bytes as the sender's own context`);
+    assert.deepEqual(rx.unprotectRtp(fromTracker), next);
+  }
+});

@@ -203,6 +203,24 @@ export class SrtpSession {
     this.#inRtcp.delete(ssrc);
   }
 
+  /**
+   * Advances the sender's rollover state of the packet's SSRC exactly as `protectRtp` would,
+   * without encrypting: another context with the same keys (a media worker) sent it, and
+   * this one may take the stream over later with the right ROC (RFC 3711 §3.3.1).
+   */
+  trackOutboundRtp(packet: Uint8Array): void {
+    if (packet.length < 12) return;
+    const ssrc = readU32(packet, 8);
+    const seq = readU16(packet, 2);
+    let s = this.#outRtp.get(ssrc);
+    if (s === undefined) {
+      if (this.#outRtp.size >= this.#maxStreams) return;
+      s = { roc: 0, seq, replay: undefined };
+      this.#outRtp.set(ssrc, s);
+    }
+    advance(s, estimateRoc(s, seq), seq);
+  }
+
   /** The sender's rollover counter of `ssrc`, or undefined (for SDP/tests). */
   outboundRoc(ssrc: number): number | undefined {
     return this.#outRtp.get(ssrc)?.roc;
