@@ -51,7 +51,11 @@ export interface MediaWorkerStats {
   backpressureDrops: number;
 }
 
-const OUTBOX_BYTES = 256 * 1024;
+/**
+ * A fresh outbox per batch, transferred whole (no copy): 64 KiB stays under malloc's mmap
+ * threshold. A fan-out bigger than that is posted in several batches.
+ */
+const OUTBOX_BYTES = 64 * 1024;
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
 /** One worker thread and its outbox. */
@@ -59,7 +63,7 @@ class MediaWorker {
   readonly worker: Worker;
   readonly counters: Float64Array;
   readonly queued: Int32Array;
-  readonly #outbox = Buffer.alloc(OUTBOX_BYTES);
+  #outbox = Buffer.allocUnsafeSlow(OUTBOX_BYTES);
   readonly #maxQueued: number;
   readonly #flushTask = (): void => this.flush();
   #used = 0;
@@ -111,9 +115,10 @@ class MediaWorker {
     const used = this.#used;
     if (used === 0 || !this.alive) return;
     this.#used = 0;
-    const batch = this.#outbox.buffer.slice(this.#outbox.byteOffset, this.#outbox.byteOffset + used) as ArrayBuffer;
+    const batch = this.#outbox.buffer as ArrayBuffer;
+    this.#outbox = Buffer.allocUnsafeSlow(OUTBOX_BYTES);
     Atomics.add(this.queued, 0, used);
-    this.worker.postMessage({ t: 'rtp', batch } satisfies ToWorker, [batch]);
+    this.worker.postMessage({ t: 'rtp', batch, length: used } satisfies ToWorker, [batch]);
   }
 }
 

@@ -36,7 +36,8 @@ export type ToWorker =
     }
   | { t: 'retarget'; slot: number; address: string; port: number }
   | { t: 'close'; slot: number }
-  | { t: 'rtp'; batch: ArrayBuffer };
+  /** `length` bytes of `batch` hold entries; the rest is unused. */
+  | { t: 'rtp'; batch: ArrayBuffer; length: number };
 
 /** Worker → main. */
 export type FromWorker =

@@ -84,8 +84,8 @@ socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
 
 // ---- RTP from the main thread → SRTP → the network ----
 
-function onBatch(batch: ArrayBuffer): void {
-  const bytes = Buffer.from(batch);
+function onBatch(batch: ArrayBuffer, length: number): void {
+  const bytes = Buffer.from(batch, 0, length);
   const end = bytes.length;
   let off = 0;
   let sent = 0;
@@ -121,7 +121,7 @@ function onBatch(batch: ArrayBuffer): void {
 port.on('message', (msg: ToWorker) => {
   switch (msg.t) {
     case 'rtp':
-      onBatch(msg.batch);
+      onBatch(msg.batch, msg.length);
       break;
     case 'open': {
       let srtp: SrtpSession;
