@@ -33,8 +33,8 @@ export interface EmbeddedSfuConfig {
 
 /**
  * One media worker per CPU, at most 8; none on a single CPU. On 2 cores, 2 workers measured
- * the lowest p99 (+1.7–2.0 ms at 19,200 pkt/s, against +1.9–3.3 with 0 and +2.3–3.0 with 1),
- * for about 20 % more CPU per packet than none (bench/RESULTS.md, "media workers").
+ * the lowest p99 (+1.7–2.2 ms at 19,200 pkt/s, against +1.9–3.3 with 0 and +2.3–3.0 with 1),
+ * for 5–20 % more CPU per packet than none (bench/RESULTS.md, "media workers").
  */
 export function defaultMediaWorkers(cpus = availableParallelism()): number {
   return cpus < 2 ? 0 : Math.min(cpus, 8);
