@@ -53,9 +53,13 @@ export interface RtcServerOptions {
 
 const TICK_MS = 20;
 
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
 /** Addresses to announce for a bind address: itself, or every local IPv4 for a wildcard. */
 export function defaultAnnouncedAddresses(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::' && host !== '') return [host];
+  if (!isWildcard(host)) return [host];
   const external: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) external.push(a.address);
@@ -167,12 +171,20 @@ export class RtcServer implements TransportFactory {
     const rtc = new RtcServer(options, udp, tcp, createDtlsCertificate());
     if (workers > 0) {
       try {
+        // A specific address: the workers bind the wildcard, a group of their own, so every
+        // datagram to `host` reaches this thread's socket directly (the most specific bind
+        // wins, RFC-less but Linux's UDP lookup); what the workers receive was sent to another
+        // address and is dropped. A wildcard `host`: all sockets share one group and the
+        // kernel hashes flows over them; the workers hand theirs back (docs/sfu/workers.md).
+        const wildcard = isWildcard(host);
         rtc.#workers = await MediaWorkerPool.start({
           workers,
-          host,
+          host: wildcard ? host : family === 6 ? '::' : '0.0.0.0',
           port: udpPort,
           logger: options.logger,
-          onDatagram: (msg, address, port) => rtc.#dispatch(msg, 'udp', address, port),
+          onDatagram: wildcard
+            ? (msg, address, port) => rtc.#dispatch(msg, 'udp', address, port)
+            : () => rtc.stats.drop('wrong_local_address'),
         });
       } catch (err) {
         await rtc.close();

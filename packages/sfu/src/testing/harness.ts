@@ -20,6 +20,8 @@ export interface SfuHarnessOptions {
   consentTimeoutMs?: number;
   /** RtcServer media worker threads (docs/sfu/workers.md). Default 0. */
   mediaWorkers?: number;
+  /** RtcServer bind address: 127.0.0.1 (default) or a wildcard (`0.0.0.0`), still announcing 127.0.0.1. */
+  host?: '127.0.0.1' | '0.0.0.0';
   logger?: Logger;
 }
 
@@ -79,7 +81,8 @@ export class SfuHarness {
   static async start(options: SfuHarnessOptions = {}): Promise<SfuHarness> {
     const clock = options.clock ?? systemClock;
     const server = await RtcServer.listen({
-      host: '127.0.0.1',
+      host: options.host ?? '127.0.0.1',
+      announcedAddresses: ['127.0.0.1'],
       udpPort: 0,
       tcpPort: 0,
       clock,
