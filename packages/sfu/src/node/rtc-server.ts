@@ -53,6 +53,15 @@ export interface RtcServerOptions {
 
 const TICK_MS = 20;
 
+/** Every IPv4 address of the machine's interfaces, loopback included. */
+function localIpv4Addresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address);
+  }
+  return out;
+}
+
 function isWildcard(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '';
 }
@@ -123,6 +132,8 @@ export class RtcServer implements TransportFactory {
   readonly #options: RtcServerOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
   #workers: MediaWorkerPool | undefined;
+  /** Receive-only sockets on each local IPv4 address (media workers on a wildcard host). */
+  readonly #receivers: Socket[] = [];
   #ids = 0;
   #closed = false;
 
@@ -172,11 +183,22 @@ export class RtcServer implements TransportFactory {
     if (workers > 0) {
       try {
         // A specific address: the workers bind the wildcard, a group of their own, so every
-        // datagram to `host` reaches this thread's socket directly (the most specific bind
-        // wins, RFC-less but Linux's UDP lookup); what the workers receive was sent to another
-        // address and is dropped. A wildcard `host`: all sockets share one group and the
-        // kernel hashes flows over them; the workers hand theirs back (docs/sfu/workers.md).
+        // datagram to `host` reaches this thread's socket directly (Linux's UDP lookup takes
+        // the socket bound to the destination address first); what the workers receive was
+        // sent to another address and is dropped. A wildcard `host`: this thread also binds
+        // every local IPv4 address, receive-only, so datagrams to those reach it directly too;
+        // the wildcard sockets (this thread's, which sends, and the workers') share one group,
+        // and what the kernel hashes to a worker — a datagram to an address that appeared
+        // later — is handed back (docs/sfu/workers.md).
         const wildcard = isWildcard(host);
+        if (host === '0.0.0.0') {
+          for (const address of localIpv4Addresses()) {
+            const socket = await bindUdp(4, address, udpPort, true);
+            socket.on('message', (msg, rinfo) => rtc.#onUdp(msg, rinfo));
+            socket.on('error', (err) => rtc.#log.warn('udp socket error', { err }));
+            rtc.#receivers.push(socket);
+          }
+        }
         rtc.#workers = await MediaWorkerPool.start({
           workers,
           host: wildcard ? host : family === 6 ? '::' : '0.0.0.0',
@@ -366,6 +388,7 @@ export class RtcServer implements TransportFactory {
     await Promise.all([
       this.#workers?.close(),
       new Promise<void>((resolve) => this.#udp.close(() => resolve())),
+      ...this.#receivers.map(closeUdp),
       this.#tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => this.#tcp?.close(() => resolve())),
     ]);
   }
