@@ -30,7 +30,9 @@ let h: Harness;
 before(async () => {
   // A 10 s consent timeout (RFC 7675; default 30 s) so a vanished publisher is noticed sooner;
   // browsers send consent checks every ~5 s.
-  h = await Harness.start({ server: { sfu: true, rtcConsentTimeoutMs: 10_000 } });
+  // On the wildcard address, as `itda serve` binds by default: with media workers the main
+  // thread receives on each local address and the workers send (docs/sfu/workers.md).
+  h = await Harness.start({ server: { sfu: true, host: '0.0.0.0', rtcConsentTimeoutMs: 10_000 } });
 });
 after(() => h?.close());
 
