@@ -57,9 +57,15 @@ export class ItdaTarget implements SfuTarget {
   #child: ChildProcess | undefined;
   #url = '';
 
-  /** `mediaWorkers`: itda's `--media-workers`; undefined: its default (one per CPU, at most 8). */
-  constructor(mediaWorkers?: number, name = 'itda') {
+  readonly #host: string;
+
+  /**
+   * `mediaWorkers`: itda's `--media-workers`; undefined: its default (one per CPU, at most 8).
+   * `host`: its bind address, 127.0.0.1 or the wildcard 0.0.0.0 (still announcing 127.0.0.1).
+   */
+  constructor(mediaWorkers?: number, name = 'itda', host = '127.0.0.1') {
     this.name = name;
+    this.#host = host;
     this.#mediaWorkers = mediaWorkers;
     const workers = mediaWorkers === undefined ? 'default media workers' : `${mediaWorkers} media workers`;
     this.notes = `itda SFU in one Node process (node ${process.version}, ${workers}), WHIP/WHEP on 127.0.0.1`;
@@ -72,7 +78,8 @@ export class ItdaTarget implements SfuTarget {
   async start(): Promise<void> {
     if (!WIRED) throw new Error(ITDA_NOT_WIRED);
     const options = {
-      host: '127.0.0.1',
+      host: this.#host,
+      ...(this.#host === '127.0.0.1' ? {} : { rtcAnnounce: ['127.0.0.1'] }),
       port: 0,
       logLevel: 'warn',
       sfu: true,

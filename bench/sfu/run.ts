@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
  *   [--steps N] [--generators 2] [--targets janus,itda] [--direct-publishers N,…] [--no-direct]
- *   [--janus-event-loops <cores>] [--itda-media-workers <n>]
+ *   [--janus-event-loops <cores>] [--itda-media-workers <n>] [--itda-host 127.0.0.1|0.0.0.0]
  *   [--quiet-wait-s 120] [--quiet-cores 0.2]
  *   [--json FILE] [--timeout-s 1800]`
  *
@@ -59,6 +59,8 @@ const { values } = parseArgs({
     'janus-event-loops': { type: 'string', default: String(availableParallelism()) },
     // itda's --media-workers (docs/sfu/workers.md); unset: the `itda serve` default (one per CPU, at most 8).
     'itda-media-workers': { type: 'string' },
+    // itda's bind address: 127.0.0.1 (default) or 0.0.0.0 (`itda serve`'s default; 127.0.0.1 still announced).
+    'itda-host': { type: 'string', default: '127.0.0.1' },
     'quiet-wait-s': { type: 'string', default: '120' },
     'quiet-cores': { type: 'string', default: '0.2' },
     json: { type: 'string' },
@@ -122,6 +124,8 @@ const directSteps =
         .split(',')
         .map((s) => int('direct-publishers', s.trim(), 1, 400));
 const janusEventLoops = int('janus-event-loops', values['janus-event-loops'], 0, 64);
+const itdaHost = values['itda-host'] ?? '127.0.0.1';
+if (itdaHost !== '127.0.0.1' && itdaHost !== '0.0.0.0') throw new Error('--itda-host must be 127.0.0.1 or 0.0.0.0');
 const itdaMediaWorkers =
   values['itda-media-workers'] === undefined
     ? undefined
@@ -310,8 +314,8 @@ async function main(): Promise<void> {
       name === 'janus'
         ? new JanusTarget(janusEventLoops)
         : name === 'itda'
-          ? new ItdaTarget(itdaMediaWorkers)
-          : new ItdaTarget(Number(name.slice(5)), name);
+          ? new ItdaTarget(itdaMediaWorkers, 'itda', itdaHost)
+          : new ItdaTarget(Number(name.slice(5)), name, itdaHost);
     outcome[name] = await runTarget(t, rows);
   }
   log('');
