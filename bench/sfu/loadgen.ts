@@ -14,6 +14,7 @@
  * (count = rate × elapsed), each stream with its own phase. Bounded: a run stops by itself.
  */
 import { Audio, initLogger, PeerConnection, type Track, Video } from 'node-datachannel';
+import { localSdp } from '../../e2e/interop/ndc-whip.ts';
 import { newHistogram, record } from './hist.ts';
 import type { Answer, Command, RunReport } from './ipc.ts';
 
@@ -80,20 +81,6 @@ function rtpBuffer(pt: number, ssrc: number, payload: number): Buffer {
 }
 
 const ssrcOf = (stream: number, kind: number): number => (0x10000000 + stream * 2 + kind) >>> 0;
-
-/** Complete local SDP once gathering is done (candidates inline, no trickle). */
-function localSdp(pc: PeerConnection, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const check = (): void => {
-      const d = pc.localDescription();
-      if (pc.gatheringState() === 'complete' && d !== null) resolve(d.sdp);
-      else if (Date.now() > deadline) reject(new Error('ICE gathering did not complete'));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
 
 function newPeer(peer: number, role: 'pub' | 'sub', stream: number, bindAddress: string): void {
   // bindAddress: libjuice gathers no loopback candidates otherwise (and Janus needs its own address, janus.ts).

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:sfu -- [--duration-s 10] [--warmup-s 2] [--publishers 4] [--subscribers 1,2,4,8,16]
  *   [--steps N] [--generators 2] [--targets janus,itda] [--direct-publishers N,…] [--no-direct]
- *   [--janus-event-loops <cores>] [--itda-media-workers <n>] [--itda-host 127.0.0.1|0.0.0.0]
+ *   [--janus-event-loops <cores>] [--itda-host 127.0.0.1|0.0.0.0]
  *   [--quiet-wait-s 120] [--quiet-cores 0.2]
  *   [--json FILE] [--timeout-s 1800]`
  *
@@ -57,8 +57,6 @@ const { values } = parseArgs({
     // Janus's static event loops: one per core by default (its own tuning for many handles,
     // about 2× cheaper per packet here than its shipped default, 0 = a thread per handle).
     'janus-event-loops': { type: 'string', default: String(availableParallelism()) },
-    // itda's --media-workers (docs/sfu/workers.md); unset: the `itda serve` default (one per CPU, at most 8).
-    'itda-media-workers': { type: 'string' },
     // itda's bind address: 127.0.0.1 (default) or 0.0.0.0 (`itda serve`'s default; 127.0.0.1 still announced).
     'itda-host': { type: 'string', default: '127.0.0.1' },
     'quiet-wait-s': { type: 'string', default: '120' },
@@ -126,15 +124,11 @@ const directSteps =
 const janusEventLoops = int('janus-event-loops', values['janus-event-loops'], 0, 64);
 const itdaHost = values['itda-host'] ?? '127.0.0.1';
 if (itdaHost !== '127.0.0.1' && itdaHost !== '0.0.0.0') throw new Error('--itda-host must be 127.0.0.1 or 0.0.0.0');
-const itdaMediaWorkers =
-  values['itda-media-workers'] === undefined
-    ? undefined
-    : int('itda-media-workers', values['itda-media-workers'], 0, 64);
 const quietWaitMs = int('quiet-wait-s', values['quiet-wait-s'], 0, 600) * 1000;
 const quietCores = Number(values['quiet-cores']);
 if (!(quietCores >= 0 && quietCores <= 64)) throw new Error('--quiet-cores must be a number in 0–64');
 const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
-// `itda:N`: itda with N media workers (several may run in one invocation), `itda`: its default or --itda-media-workers.
+// `itda:N`: itda with N media workers (docs/sfu/workers.md; several may run in one invocation), `itda`: its default.
 for (const t of targetNames) {
   if (t !== 'janus' && t !== 'itda' && !/^itda:\d{1,2}$/.test(t)) throw new Error(`unknown target ${t}`);
 }
@@ -314,7 +308,7 @@ async function main(): Promise<void> {
       name === 'janus'
         ? new JanusTarget(janusEventLoops)
         : name === 'itda'
-          ? new ItdaTarget(itdaMediaWorkers, 'itda', itdaHost)
+          ? new ItdaTarget(undefined, 'itda', itdaHost)
           : new ItdaTarget(Number(name.slice(5)), name, itdaHost);
     outcome[name] = await runTarget(t, rows);
   }

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
 import { bindSharedUdp, MediaWorkerPool, type RtpEgress, SrtpSession, tupleKey } from '@itda/sfu';
+import { buildRtp } from '@itda/sfu/testing';
 
 const { values } = parseArgs({
   options: {
@@ -61,16 +62,19 @@ if (values.receiver) {
     const local = ports.map(() => SrtpSession.create({ profile, masterKey: key, masterSalt: salt }));
     const egress: (RtpEgress | undefined)[] = ports.map((port, i) =>
       pool?.open({
-        transportId: `t${i}`,
         tuple: { protocol: 'udp', address: '127.0.0.1', port, key: tupleKey('udp', '127.0.0.1', port) },
         profile,
         key,
         salt,
       }),
     );
-    const packet = Buffer.alloc(12 + 1200, 7);
-    packet[0] = 0x80;
-    packet[1] = 96;
+    const packet = buildRtp({
+      ssrc: 0,
+      payloadType: 96,
+      sequenceNumber: 0,
+      timestamp: 0,
+      payload: Buffer.alloc(1200, 7),
+    });
     const before = await received();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();

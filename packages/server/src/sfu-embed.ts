@@ -107,6 +107,7 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
     // The same reason label set: packets a worker could not send, and packets not handed to a lagging one.
     lines.push(`itda_sfu_dropped_total{reason="worker_send_failed"} ${w.dropped}`);
     lines.push(`itda_sfu_dropped_total{reason="worker_backpressure"} ${w.backpressureDrops}`);
+    lines.push(`itda_sfu_dropped_total{reason="wrong_local_address"} ${w.stray}`);
   }
   metric('itda_sfu_media_workers', 'gauge', 'Media worker threads running.', w?.workers ?? 0);
   metric(

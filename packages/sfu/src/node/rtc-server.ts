@@ -54,12 +54,8 @@ export interface RtcServerOptions {
 const TICK_MS = 20;
 
 /** Every IPv4 address of the machine's interfaces, loopback included. */
-function localIpv4Addresses(): string[] {
-  const out: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4') out.push(a.address);
-  }
-  return out;
+function localIpv4(): { address: string; internal: boolean }[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4'));
 }
 
 function isWildcard(host: string): boolean {
@@ -69,11 +65,7 @@ function isWildcard(host: string): boolean {
 /** Addresses to announce for a bind address: itself, or every local IPv4 for a wildcard. */
 export function defaultAnnouncedAddresses(host: string): string[] {
   if (!isWildcard(host)) return [host];
-  const external: string[] = [];
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) external.push(a.address);
-  }
-  return [...external, '127.0.0.1'];
+  return [...localIpv4().flatMap((a) => (a.internal ? [] : [a.address])), '127.0.0.1'];
 }
 
 /** A UDP socket bound to `host:port`; `reusePort` for the media workers' shared port. */
@@ -92,6 +84,16 @@ async function bindUdp(family: 4 | 6, host: string, port: number, reusePort: boo
     });
   });
   return udp;
+}
+
+/** Asks for `bytes` of socket buffer each way; the kernel caps it at rmem_max/wmem_max, and smaller buffers still work. */
+function sizeBuffers(udp: Socket, bytes: number): void {
+  try {
+    udp.setRecvBufferSize(bytes);
+    udp.setSendBufferSize(bytes);
+  } catch {
+    // Above the cap on some kernels: keep the default.
+  }
 }
 
 function closeUdp(udp: Socket): Promise<void> {
@@ -151,16 +153,14 @@ export class RtcServer implements TransportFactory {
     const host = options.host ?? '0.0.0.0';
     const family = host.includes(':') ? 6 : 4;
     const workers = options.mediaWorkers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+      throw new RangeError(`mediaWorkers must be an integer in 0..64, got ${workers}`);
+    }
     const wantedPort = options.udpPort ?? 7882;
     const udp =
       workers > 0 ? await bindSharedUdp(family, host, wantedPort) : await bindUdp(family, host, wantedPort, false);
     const buffer = options.udpBufferBytes ?? 4 * 1024 * 1024;
-    try {
-      udp.setRecvBufferSize(buffer);
-      udp.setSendBufferSize(buffer);
-    } catch {
-      // The kernel caps buffers at rmem_max/wmem_max; smaller buffers still work.
-    }
+    sizeBuffers(udp, buffer);
     const udpPort = udp.address().port;
     let tcp: Server | undefined;
     if (options.tcpPort !== false) {
@@ -185,15 +185,16 @@ export class RtcServer implements TransportFactory {
         // A specific address: the workers bind the wildcard, a group of their own, so every
         // datagram to `host` reaches this thread's socket directly (Linux's UDP lookup takes
         // the socket bound to the destination address first); what the workers receive was
-        // sent to another address and is dropped. A wildcard `host`: this thread also binds
+        // sent to another address and they drop it. A wildcard `host`: this thread also binds
         // every local IPv4 address, receive-only, so datagrams to those reach it directly too;
         // the wildcard sockets (this thread's, which sends, and the workers') share one group,
         // and what the kernel hashes to a worker — a datagram to an address that appeared
         // later — is handed back (docs/sfu/workers.md).
         const wildcard = isWildcard(host);
         if (host === '0.0.0.0') {
-          for (const address of localIpv4Addresses()) {
+          for (const { address } of localIpv4()) {
             const socket = await bindUdp(4, address, udpPort, true);
+            sizeBuffers(socket, buffer);
             socket.on('message', (msg, rinfo) => rtc.#onUdp(msg, rinfo));
             socket.on('error', (err) => rtc.#log.warn('udp socket error', { err }));
             rtc.#receivers.push(socket);
@@ -204,9 +205,7 @@ export class RtcServer implements TransportFactory {
           host: wildcard ? host : family === 6 ? '::' : '0.0.0.0',
           port: udpPort,
           logger: options.logger,
-          onDatagram: wildcard
-            ? (msg, address, port) => rtc.#dispatch(msg, 'udp', address, port)
-            : () => rtc.stats.drop('wrong_local_address'),
+          ...(wildcard ? { onDatagram: (msg, address, port) => rtc.#dispatch(msg, 'udp', address, port) } : {}),
         });
       } catch (err) {
         await rtc.close();

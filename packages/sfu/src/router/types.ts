@@ -67,11 +67,5 @@ export interface RtpEgress {
 
 /** Hands out egresses; `undefined` when none can take the transport (send locally). */
 export interface RtpEgressProvider {
-  open(params: {
-    transportId: string;
-    tuple: IceTuple;
-    profile: SrtpProfile;
-    key: Uint8Array;
-    salt: Uint8Array;
-  }): RtpEgress | undefined;
+  open(params: { tuple: IceTuple; profile: SrtpProfile; key: Uint8Array; salt: Uint8Array }): RtpEgress | undefined;
 }

@@ -357,28 +357,26 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     const tx = this.#tx;
     const tuple = this.#tuple;
     if (tx === undefined || tuple === undefined) return;
-    const egress = this.#egress ?? (this.#egressTried ? undefined : this.#openEgress(tuple));
-    if (egress !== undefined) {
-      if (egress.sendRtp(packet)) {
-        // Keep this thread's rollover counters current: it takes the stream over if the worker goes.
-        tx.trackOutboundRtp(packet);
-        this.#stats.forwarded++;
-        this.#stats.forwardedBytes += packet.length;
-        return;
-      }
-      this.#egress = undefined;
-      this.#log.warn('media worker gone; sending on the main thread', { transport: this.id });
-    }
-    let out: Buffer;
+    let egress = this.#egress ?? (this.#egressTried ? undefined : this.#openEgress(tuple));
+    let out: Buffer | undefined;
     try {
-      out = tx.protectRtp(packet);
+      if (egress !== undefined) {
+        // This thread follows the rollover counters (and checks the header) of what the worker
+        // encrypts, so it can take the stream over if the worker goes.
+        tx.trackOutboundRtp(packet);
+        if (!egress.sendRtp(packet)) {
+          this.#egress = egress = undefined;
+          this.#log.warn('media worker gone; sending on the main thread', { transport: this.id });
+        }
+      }
+      if (egress === undefined) out = tx.protectRtp(packet);
     } catch (err) {
       this.#stats.drop(err instanceof SrtpError ? err.code : 'srtp_error');
       return;
     }
     this.#stats.forwarded++;
     this.#stats.forwardedBytes += packet.length;
-    this.#options.sink.send(out, tuple);
+    if (out !== undefined) this.#options.sink.send(out, tuple);
   }
 
   /** Opens the egress at the first RTP packet on a UDP tuple (once per transport). */
@@ -388,7 +386,6 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (provider === undefined || keys === undefined || tuple.protocol !== 'udp') return undefined;
     this.#egressTried = true;
     this.#egress = provider.open({
-      transportId: this.id,
       tuple,
       profile: keys.profile,
       key: keys.localKey,

@@ -108,12 +108,7 @@ export class SrtpSession {
     const headerLength = rtpHeaderLength(packet, length);
     const ssrc = readU32(packet, 8);
     const seq = readU16(packet, 2);
-    let s = this.#outRtp.get(ssrc);
-    if (s === undefined) {
-      this.#checkRoom(this.#outRtp);
-      s = { roc: 0, seq, replay: undefined };
-      this.#outRtp.set(ssrc, s);
-    }
+    const s = this.#outStream(ssrc, seq);
     const v = estimateRoc(s, seq);
     const index = v * 65536 + seq;
     if (index < 0 || index >= MAX_INDEX) {
@@ -209,16 +204,21 @@ export class SrtpSession {
    * this one may take the stream over later with the right ROC (RFC 3711 §3.3.1).
    */
   trackOutboundRtp(packet: Uint8Array): void {
-    if (packet.length < 12) return;
-    const ssrc = readU32(packet, 8);
+    rtpHeaderLength(packet, packet.length);
     const seq = readU16(packet, 2);
+    const s = this.#outStream(readU32(packet, 8), seq);
+    advance(s, estimateRoc(s, seq), seq);
+  }
+
+  /** The sender's state of `ssrc`, made at its first packet (`srtp_too_many_streams` past `maxStreams`). */
+  #outStream(ssrc: number, seq: number): RtpStream {
     let s = this.#outRtp.get(ssrc);
     if (s === undefined) {
-      if (this.#outRtp.size >= this.#maxStreams) return;
+      this.#checkRoom(this.#outRtp);
       s = { roc: 0, seq, replay: undefined };
       this.#outRtp.set(ssrc, s);
     }
-    advance(s, estimateRoc(s, seq), seq);
+    return s;
   }
 
   /** The sender's rollover counter of `ssrc`, or undefined (for SDP/tests). */

@@ -11,7 +11,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { tupleKey } from '../../ice/index.ts';
 import { SrtpSession } from '../../srtp/index.ts';
-import { bindSharedUdp } from '../rtc-server.ts';
+import { buildRtp } from '../../testing/rtp.ts';
+import { bindSharedUdp, RtcServer } from '../rtc-server.ts';
 import { MediaWorkerPool } from './pool.ts';
 
 const key = randomBytes(16);
@@ -36,13 +37,13 @@ async function udp(): Promise<Socket> {
 }
 
 function rtp(seq: number, ssrc: number, fill: number): Buffer {
-  const p = Buffer.alloc(12 + 200, fill);
-  p[0] = 0x80;
-  p[1] = 96;
-  p.writeUInt16BE(seq & 0xffff, 2);
-  p.writeUInt32BE(seq * 3000, 4);
-  p.writeUInt32BE(ssrc, 8);
-  return p;
+  return buildRtp({
+    ssrc,
+    payloadType: 96,
+    sequenceNumber: seq & 0xffff,
+    timestamp: (seq * 3000) >>> 0,
+    payload: Buffer.alloc(200, fill),
+  });
 }
 
 async function waitFor(cond: () => boolean, what: string, ms = 3000): Promise<void> {
@@ -91,7 +92,7 @@ test('RTP leaves from the server port, encrypted, in order, and the egress is fr
     fromPort = rinfo.port;
     got.push(rx.unprotectRtp(msg));
   });
-  const egress = pool.open({ transportId: 't1', tuple: client(a).tuple, profile, key, salt });
+  const egress = pool.open({ tuple: client(a).tuple, profile, key, salt });
   assert.ok(egress);
   for (let i = 0; i < 300; i++) {
     assert.equal(egress.sendRtp(rtp(65_400 + i, 0x1234, i & 0xff)), true);
@@ -156,7 +157,7 @@ test('the egress follows a new tuple (ICE re-nomination); the stream continues t
     rx.unprotectRtp(m);
     at.c = (at.c ?? 0) + 1;
   });
-  const egress = pool.open({ transportId: 't2', tuple: client(a).tuple, profile, key, salt });
+  const egress = pool.open({ tuple: client(a).tuple, profile, key, salt });
   assert.ok(egress);
   for (let i = 0; i < 10; i++) egress.sendRtp(rtp(i, 0x99, 1));
   await waitFor(() => at.a === 10, 'a');
@@ -180,7 +181,7 @@ test('a worker more than maxQueuedBytes behind gets no more packets: dropped and
   });
   try {
     const a = await udp();
-    const egress = small.open({ transportId: 't3', tuple: client(a).tuple, profile, key, salt });
+    const egress = small.open({ tuple: client(a).tuple, profile, key, salt });
     assert.ok(egress);
     // One event-loop turn: the first packet fills the 1,000-byte budget, the other nine are dropped.
     for (let i = 0; i < 10; i++) assert.equal(egress.sendRtp(Buffer.concat([rtp(i, 5, 0), Buffer.alloc(1000)])), true);
@@ -194,8 +195,8 @@ test('a worker more than maxQueuedBytes behind gets no more packets: dropped and
 
 test('a worker that ends gives its transports back to the main thread and is replaced', async () => {
   const a = await udp();
-  const first = pool.open({ transportId: 't4', tuple: client(a).tuple, profile, key, salt });
-  const second = pool.open({ transportId: 't5', tuple: client(a).tuple, profile, key, salt });
+  const first = pool.open({ tuple: client(a).tuple, profile, key, salt });
+  const second = pool.open({ tuple: client(a).tuple, profile, key, salt });
   assert.ok(first && second);
   await pool.restartWorker(0);
   await pool.restartWorker(1);
@@ -209,7 +210,7 @@ test('a worker that ends gives its transports back to the main thread and is rep
     rx.unprotectRtp(m);
     n++;
   });
-  const third = pool.open({ transportId: 't6', tuple: client(a).tuple, profile, key, salt });
+  const third = pool.open({ tuple: client(a).tuple, profile, key, salt });
   assert.ok(third);
   assert.equal(third.sendRtp(rtp(7, 0x77, 7)), true);
   await waitFor(() => n === 1, 'a packet from the new worker');
@@ -217,4 +218,36 @@ test('a worker that ends gives its transports back to the main thread and is rep
   first.close();
   second.close();
   a.close();
+});
+
+test('RtcServer.listen refuses a media worker count outside 0 … 64 before binding anything', async () => {
+  for (const mediaWorkers of [-1, 1.5, 65]) {
+    await assert.rejects(
+      RtcServer.listen({ host: '127.0.0.1', udpPort: serverPort, tcpPort: false, mediaWorkers }),
+      (err: unknown) => err instanceof RangeError && /mediaWorkers/.test(err.message),
+    );
+  }
+  await assert.rejects(
+    MediaWorkerPool.start({ workers: 0, host: '127.0.0.1', port: serverPort }),
+    (err: unknown) => err instanceof RangeError,
+  );
+});
+
+test('workers on the wildcard beside a socket on 127.0.0.1: datagrams to 127.0.0.1 reach that socket, the workers drop the rest (stray)', async () => {
+  const own = await bindSharedUdp(4, '127.0.0.1', 0);
+  const ownPort = own.address().port;
+  const got: string[] = [];
+  own.on('message', (m) => got.push(m.toString()));
+  const apart = await MediaWorkerPool.start({ workers: 2, host: '0.0.0.0', port: ownPort });
+  try {
+    const c = await udp();
+    for (let i = 0; i < 20; i++) c.send(Buffer.from(`to-own-${i}`), ownPort, '127.0.0.1');
+    c.send(Buffer.from('elsewhere'), ownPort, '127.0.0.2');
+    await waitFor(() => got.length === 20 && apart.stats().stray === 1, 'all 20 on the specific socket, one stray');
+    assert.equal(apart.stats().received, 0, 'nothing handed back');
+    c.close();
+  } finally {
+    await apart.close();
+    own.close();
+  }
 });

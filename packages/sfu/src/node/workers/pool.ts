@@ -3,11 +3,11 @@
  * forwarded RTP, so the fan-out of one packet to many subscribers runs on several cores
  * while routing (ICE, DTLS, RTCP, producers, consumers) stays on the main thread.
  *
- * Every worker binds the RtcServer's UDP port once, at start, with SO_REUSEPORT; the
- * kernel hashes each remote 4-tuple to one socket of the group, so what a worker's
- * socket receives comes back to the main thread in order (a flow never changes socket
- * while the group stays the same). Each subscriber transport is given to the least
- * loaded worker at its first RTP packet (`open`). The main thread rewrites every copy as before and appends it to that
+ * Every worker binds the RtcServer's UDP port once, at start, with SO_REUSEPORT, so its
+ * packets leave from the port browsers know; what its socket receives is handed back to
+ * `onDatagram` in arrival order, or dropped when there is none (worker.ts). Each
+ * subscriber transport is given to the least loaded worker at its first RTP packet
+ * (`open`). The main thread rewrites every copy as before and appends it to that
  * worker's outbox; one transferred batch per worker per event-loop turn carries them
  * (a microtask flushes it). A worker that falls behind by more than `maxQueuedBytes`
  * gets no more packets until it catches up (counted as `worker_backpressure` drops);
@@ -26,8 +26,12 @@ export interface MediaWorkerPoolOptions {
   /** The RtcServer's bind address and UDP port (the workers bind them with SO_REUSEPORT). */
   host: string;
   port: number;
-  /** A datagram a worker's socket received: the main thread's demultiplexer takes it. */
-  onDatagram: (datagram: Buffer, address: string, port: number) => void;
+  /**
+   * A datagram a worker's socket received: the main thread's demultiplexer takes it.
+   * Unset: the workers' sockets receive nothing meant for this server (it is bound to one
+   * address, they to the wildcard) and drop what they get (`stray`).
+   */
+  onDatagram?: (datagram: Buffer, address: string, port: number) => void;
   /** Most bytes queued for one worker before packets for it are dropped. Default 8 MiB. */
   maxQueuedBytes?: number;
   /** Socket buffers of each worker, bytes. Default 4 MiB (capped by rmem_max/wmem_max). */
@@ -44,6 +48,8 @@ export interface MediaWorkerStats {
   sentBytes: number;
   received: number;
   dropped: number;
+  /** Datagrams the workers received and dropped (no `onDatagram`). */
+  stray: number;
   /** Transports the workers send for. */
   transports: number;
   queuedBytes: number;
@@ -126,13 +132,11 @@ class MediaWorker {
 class WorkerEgress implements RtpEgress {
   readonly #worker: MediaWorker;
   readonly #slot: number;
-  #tupleKey: string;
   #closed = false;
 
-  constructor(worker: MediaWorker, slot: number, tuple: Tuple) {
+  constructor(worker: MediaWorker, slot: number) {
     this.#worker = worker;
     this.#slot = slot;
-    this.#tupleKey = tuple.key;
   }
 
   sendRtp(packet: Uint8Array): boolean {
@@ -140,8 +144,7 @@ class WorkerEgress implements RtpEgress {
   }
 
   setTuple(tuple: Tuple): void {
-    if (this.#closed || tuple.key === this.#tupleKey) return;
-    this.#tupleKey = tuple.key;
+    if (this.#closed) return;
     this.#worker.flush();
     this.#worker.post({ t: 'retarget', slot: this.#slot, address: tuple.address, port: tuple.port });
   }
@@ -194,7 +197,12 @@ export class MediaWorkerPool implements RtpEgressProvider {
 
   async #spawn(index: number): Promise<void> {
     const w = new MediaWorker(
-      { host: this.#options.host, port: this.#options.port, bufferBytes: this.#options.bufferBytes ?? 4 * 1024 * 1024 },
+      {
+        host: this.#options.host,
+        port: this.#options.port,
+        bufferBytes: this.#options.bufferBytes ?? 4 * 1024 * 1024,
+        handBack: this.#options.onDatagram !== undefined,
+      },
       this.#options.maxQueuedBytes ?? 8 * 1024 * 1024,
     );
     this.#workers[index] = w;
@@ -219,6 +227,7 @@ export class MediaWorkerPool implements RtpEgressProvider {
     // [port u16][address length u8][address][length u16][datagram], in arrival order.
     const bytes = Buffer.from(msg.batch);
     const onDatagram = this.#options.onDatagram;
+    if (onDatagram === undefined) return;
     let at = 0;
     while (at + 5 <= bytes.length) {
       const port = bytes.readUInt16BE(at);
@@ -248,13 +257,7 @@ export class MediaWorkerPool implements RtpEgressProvider {
     );
   }
 
-  open(params: {
-    transportId: string;
-    tuple: Tuple;
-    profile: SrtpProfile;
-    key: Uint8Array;
-    salt: Uint8Array;
-  }): RtpEgress | undefined {
+  open(params: { tuple: Tuple; profile: SrtpProfile; key: Uint8Array; salt: Uint8Array }): RtpEgress | undefined {
     if (this.#closed || params.tuple.protocol !== 'udp') return undefined;
     let best: MediaWorker | undefined;
     for (const w of this.#workers) if (w?.alive && (best === undefined || w.slots < best.slots)) best = w;
@@ -271,7 +274,7 @@ export class MediaWorkerPool implements RtpEgressProvider {
       key: params.key,
       salt: params.salt,
     });
-    return new WorkerEgress(best, slot, params.tuple);
+    return new WorkerEgress(best, slot);
   }
 
   /**
@@ -304,6 +307,7 @@ export class MediaWorkerPool implements RtpEgressProvider {
       sentBytes: sum[Counter.SentBytes] ?? 0,
       received: sum[Counter.Received] ?? 0,
       dropped: sum[Counter.Dropped] ?? 0,
+      stray: sum[Counter.Stray] ?? 0,
       transports: sum[Counter.Transports] ?? 0,
       queuedBytes,
       backpressureDrops,

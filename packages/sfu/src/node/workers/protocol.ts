@@ -17,6 +17,8 @@ export interface WorkerInit {
   port: number;
   /** Socket buffer sizes, bytes (0: the kernel's defaults). */
   bufferBytes: number;
+  /** Hand received datagrams to the main thread; false: they were not meant for it, drop them (`Stray`). */
+  handBack: boolean;
   /** Counters, `Float64Array` view, indexed by `Counter`. */
   counters: SharedArrayBuffer;
   /** Bytes queued for the worker and not yet sent, `Int32Array` view, index 0. */
@@ -63,8 +65,10 @@ export const Counter = {
   Dropped: 3,
   /** Transports the worker sends for. */
   Transports: 4,
+  /** Datagrams received and dropped here (`handBack` false: sent to another local address). */
+  Stray: 5,
 } as const;
-export const COUNTERS = 5;
+export const COUNTERS = 6;
 
 /** Bytes of an entry's header in a batch. */
 export const ENTRY_HEADER = 6;

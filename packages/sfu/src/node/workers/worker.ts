@@ -4,10 +4,12 @@
  * port with SO_REUSEPORT, so the packets leave from the address and port the browser
  * knows.
  *
- * Every socket of the group receives too: Linux hashes each remote 4-tuple to one of
- * them, the same one for as long as the group does not change (workers bind once, at
- * start). What this socket receives is handed to the main thread in batches, in arrival
- * order, so no flow is ever reordered; the main thread owns ICE, DTLS and RTCP.
+ * The main thread arranges that datagrams for the server reach its own sockets; what this
+ * socket still receives — hashed to it by SO_REUSEPORT (a wildcard server, a datagram to
+ * an address that appeared after start), the same socket for a flow as long as the group
+ * does not change — is handed back in batches, in arrival order, so no flow is ever
+ * reordered; or, with `handBack` false (a server on one address), dropped and counted.
+ * The main thread owns ICE, DTLS and RTCP.
  *
  * Hot path (`onBatch`): per packet one `protectRtp` and one `send`.
  */
@@ -63,6 +65,10 @@ function flushRx(): void {
 }
 
 socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+  if (!init.handBack) {
+    counters[Counter.Stray] = (counters[Counter.Stray] ?? 0) + 1;
+    return;
+  }
   counters[Counter.Received] = (counters[Counter.Received] ?? 0) + 1;
   const address = rinfo.address;
   const need = 5 + address.length + msg.length;
