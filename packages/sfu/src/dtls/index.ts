@@ -11,6 +11,7 @@ export {
 } from './certificate.ts';
 export { DtlsError, DtlsErrorCode } from './errors.ts';
 export {
+  DEFAULT_SRTP_PROFILES,
   type DtlsRole,
   DtlsSession,
   type DtlsSessionEvents,

@@ -24,6 +24,9 @@ import { ContentType, splitRecords } from './record.ts';
 import { verifyPeer } from './verify.ts';
 import { WeriftEngine } from './werift.ts';
 
+/** The SRTP profiles a DTLS session offers or picks when not told, in preference order. */
+export const DEFAULT_SRTP_PROFILES: readonly SrtpProfile[] = ['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM'];
+
 export type DtlsRole = 'server' | 'client';
 export type DtlsState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
@@ -62,7 +65,13 @@ export interface DtlsSessionOptions {
    * throws, the datagram is dropped (logged at debug); the session does not fail.
    */
   send: (datagram: Uint8Array) => void;
-  /** Profiles we accept, in preference order. Default `['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']`. */
+  /**
+   * Profiles we accept, in preference order. Default `DEFAULT_SRTP_PROFILES`:
+   * `['SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_128_GCM']`. AES-CM comes first because
+   * it is the cheaper one on node:crypto (keystream computed ahead, no cipher object per
+   * packet; docs/sfu/srtp.md) and it is the profile every WebRTC endpoint must implement
+   * (RFC 8827 §6.5).
+   */
   srtpProfiles?: readonly SrtpProfile[];
   /** From construction to `connected`, ms. Default 10,000; 100 … 600,000. */
   handshakeTimeoutMs?: number;
@@ -116,7 +125,7 @@ export class DtlsSession extends TypedEmitter<DtlsSessionEvents> {
     if (!options.remoteFingerprints.some((f) => isFingerprintAlgorithm(f.algorithm))) {
       throw new DtlsError(DtlsErrorCode.BadOptions, 'no remote fingerprint with a supported hash (sha-1/256/384/512)');
     }
-    const profiles = options.srtpProfiles ?? ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'];
+    const profiles = options.srtpProfiles ?? DEFAULT_SRTP_PROFILES;
     if (profiles.length === 0 || profiles.some((p) => !Object.hasOwn(SRTP_PROFILES, p))) {
       throw new DtlsError(
         DtlsErrorCode.BadOptions,

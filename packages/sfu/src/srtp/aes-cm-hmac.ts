@@ -2,17 +2,23 @@
  * SRTP_AES128_CM_HMAC_SHA1_80: AES-128 counter mode (RFC 3711 §4.1.1) and HMAC-SHA1
  * cut to 80 bits (RFC 3711 §4.2.1), for SRTP (§3.1, §4.1) and SRTCP (§3.4).
  *
- * The keystream comes from one long-lived AES-ECB cipher per key (see aes-ctr.ts); the
- * HMAC is one `createHmac` per packet over a prepared `KeyObject`.
+ * Every packet is assembled in the HMAC's scratch buffer, right after its inner pad
+ * block (hmac-sha1.ts): copied in once, encrypted or decrypted there 32 bits at a time,
+ * authenticated with two one-shot hashes, then copied out into a pool buffer. RTP
+ * keystream comes ahead of time, a window of a stream's next packet indexes per ECB
+ * call (keystream-cache.ts); SRTCP and packets outside a window use one ECB call each
+ * (aes-ctr.ts). No cipher or HMAC object is created per packet.
  */
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { AesCtrKeystream } from './aes-ctr.ts';
 import { SrtpError, SrtpErrorCode } from './errors.ts';
+import { HmacSha1, tagMatches } from './hmac-sha1.ts';
 import type { SrtpSessionKeys } from './kdf.ts';
+import { KeystreamCache } from './keystream-cache.ts';
 import { type SrtpTransform, writeU32, xorU32 } from './transform.ts';
 
 const TAG = 10;
 const E_FLAG = 0x80000000;
+const M = HmacSha1.MESSAGE_OFFSET;
 
 export class AesCmHmacTransform implements SrtpTransform {
   readonly rtpTagLength = TAG;
@@ -20,20 +26,21 @@ export class AesCmHmacTransform implements SrtpTransform {
   readonly rtcpOverhead = 4 + TAG;
   readonly #rtpKs: AesCtrKeystream;
   readonly #rtcpKs: AesCtrKeystream;
-  readonly #rtpAuth: KeyObject;
-  readonly #rtcpAuth: KeyObject;
+  readonly #rtpMac: HmacSha1;
+  readonly #rtcpMac: HmacSha1;
   readonly #rtpSalt: Buffer;
   readonly #rtcpSalt: Buffer;
   readonly #iv = Buffer.alloc(16);
-  readonly #roc = Buffer.alloc(4);
+  readonly #windows: KeystreamCache;
 
   constructor(keys: SrtpSessionKeys) {
     this.#rtpKs = new AesCtrKeystream(keys.rtpKey);
     this.#rtcpKs = new AesCtrKeystream(keys.rtcpKey);
-    this.#rtpAuth = createSecretKey(keys.rtpAuthKey);
-    this.#rtcpAuth = createSecretKey(keys.rtcpAuthKey);
+    this.#rtpMac = new HmacSha1(keys.rtpAuthKey);
+    this.#rtcpMac = new HmacSha1(keys.rtcpAuthKey, 256);
     this.#rtpSalt = keys.rtpSalt;
     this.#rtcpSalt = keys.rtcpSalt;
+    this.#windows = new KeystreamCache(this.#rtpKs, (ssrc, index) => this.#setIv(this.#rtpSalt, ssrc, index));
   }
 
   /** IV = (k_s·2^16) XOR (SSRC·2^64) XOR (i·2^16), RFC 3711 §4.1.1. */
@@ -50,45 +57,69 @@ export class AesCmHmacTransform implements SrtpTransform {
     return iv;
   }
 
-  /** HMAC-SHA1(k_a, authenticated portion || ROC), RFC 3711 §4.2. */
-  #rtpTag(p: Uint8Array, length: number, index: number): Buffer {
-    writeU32(this.#roc, 0, Math.floor(index / 65536) >>> 0);
-    return createHmac('sha1', this.#rtpAuth).update(p.subarray(0, length)).update(this.#roc).digest();
+  /**
+   * En- or decrypts the `length` payload bytes at `M + headerLength` of the RTP scratch in
+   * place: from the stream's keystream window, or with one ECB call outside it.
+   */
+  #cryptRtp(headerLength: number, length: number, ssrc: number, index: number): void {
+    if (length <= 0) return;
+    const s = this.#rtpMac.reserve(0);
+    const w = this.#windows.lookup(ssrc, index, length);
+    if (w === undefined) {
+      const iv = this.#setIv(this.#rtpSalt, ssrc, index);
+      this.#rtpKs.xor(iv, s, M + headerLength, s, M + headerLength, length);
+      return;
+    }
+    // The header is a whole number of 32-bit words (RFC 3550 §5.1, §5.3.1), so the
+    // payload starts word-aligned; the last word may run past it into bytes the caller
+    // overwrites (the ROC) or ignores, and stays inside the window's stride.
+    const sw = this.#rtpMac.words;
+    const kw = w.words;
+    const d = (M + headerLength) >>> 2;
+    const k = ((index - w.start) * w.stride) >>> 2;
+    const n = (length + 3) >>> 2;
+    for (let i = 0; i < n; i++) sw[d + i] = (sw[d + i] as number) ^ (kw[k + i] as number);
   }
 
   protectRtp(p: Uint8Array, length: number, headerLength: number, ssrc: number, index: number): Buffer {
+    const s = this.#rtpMac.reserve(length + 4);
+    s.set(p.subarray(0, length), M);
+    this.#cryptRtp(headerLength, length - headerLength, ssrc, index);
+    // HMAC-SHA1(k_a, authenticated portion || ROC), RFC 3711 §4.2.
+    writeU32(s, M + length, Math.floor(index / 65536) >>> 0);
+    const tag = this.#rtpMac.mac(length + 4);
     const out = Buffer.allocUnsafe(length + TAG);
-    out.set(p.subarray(0, headerLength), 0);
-    const iv = this.#setIv(this.#rtpSalt, ssrc, index);
-    this.#rtpKs.xor(iv, p, headerLength, out, headerLength, length - headerLength);
-    this.#rtpTag(out, length, index).copy(out, length, 0, TAG);
+    s.copy(out, 0, M, M + length);
+    out.write(tag, length, TAG, 'latin1');
     return out;
   }
 
   unprotectRtp(p: Uint8Array, length: number, headerLength: number, ssrc: number, index: number): Buffer {
     const end = length - TAG;
     if (end < headerLength) throw new SrtpError(SrtpErrorCode.TooShort, 'SRTP packet shorter than header and tag');
-    const tag = this.#rtpTag(p, end, index);
-    if (!timingSafeEqual(tag.subarray(0, TAG), p.subarray(end, length))) {
+    const s = this.#rtpMac.reserve(end + 4);
+    s.set(p.subarray(0, end), M);
+    writeU32(s, M + end, Math.floor(index / 65536) >>> 0);
+    if (!tagMatches(this.#rtpMac.mac(end + 4), p, end, TAG)) {
       throw new SrtpError(SrtpErrorCode.AuthFailed, 'SRTP authentication tag mismatch', { details: { ssrc, index } });
     }
+    // Authenticated: only now is the keystream (and its window) worked out.
+    this.#cryptRtp(headerLength, end - headerLength, ssrc, index);
     const out = Buffer.allocUnsafe(end);
-    out.set(p.subarray(0, headerLength), 0);
-    const iv = this.#setIv(this.#rtpSalt, ssrc, index);
-    this.#rtpKs.xor(iv, p, headerLength, out, headerLength, end - headerLength);
+    s.copy(out, 0, M, M + end);
     return out;
   }
 
   protectRtcp(p: Uint8Array, length: number, ssrc: number, index: number): Buffer {
-    const out = Buffer.allocUnsafe(length + 4 + TAG);
-    out.set(p.subarray(0, 8), 0);
+    const s = this.#rtcpMac.reserve(length + 4);
+    s.set(p.subarray(0, length), M);
     const iv = this.#setIv(this.#rtcpSalt, ssrc, index);
-    this.#rtcpKs.xor(iv, p, 8, out, 8, length - 8);
-    writeU32(out, length, (E_FLAG | index) >>> 0);
-    createHmac('sha1', this.#rtcpAuth)
-      .update(out.subarray(0, length + 4))
-      .digest()
-      .copy(out, length + 4, 0, TAG);
+    this.#rtcpKs.xor(iv, s, M + 8, s, M + 8, length - 8);
+    writeU32(s, M + length, (E_FLAG | index) >>> 0);
+    const tag = this.#rtcpMac.mac(length + 4);
+    const out = Buffer.allocUnsafe(length + 4 + TAG);
+    s.copy(out, 0, M, M + length + 4);
+    out.write(tag, length + 4, TAG, 'latin1');
     return out;
   }
 
@@ -98,19 +129,22 @@ export class AesCmHmacTransform implements SrtpTransform {
 
   unprotectRtcp(p: Uint8Array, length: number, ssrc: number, eIndex: number): Buffer {
     const end = length - TAG;
-    const tag = createHmac('sha1', this.#rtcpAuth).update(p.subarray(0, end)).digest();
-    if (!timingSafeEqual(tag.subarray(0, TAG), p.subarray(end, length))) {
+    const s = this.#rtcpMac.reserve(end);
+    s.set(p.subarray(0, end), M);
+    if (!tagMatches(this.#rtcpMac.mac(end), p, end, TAG)) {
       throw new SrtpError(SrtpErrorCode.AuthFailed, 'SRTCP authentication tag mismatch', { details: { ssrc } });
     }
     const plainLength = end - 4;
-    const out = Buffer.allocUnsafe(plainLength);
-    if ((eIndex & E_FLAG) === 0) {
-      out.set(p.subarray(0, plainLength), 0);
-      return out;
+    if ((eIndex & E_FLAG) !== 0) {
+      const iv = this.#setIv(this.#rtcpSalt, ssrc, eIndex & 0x7fffffff);
+      this.#rtcpKs.xor(iv, s, M + 8, s, M + 8, plainLength - 8);
     }
-    out.set(p.subarray(0, 8), 0);
-    const iv = this.#setIv(this.#rtcpSalt, ssrc, eIndex & 0x7fffffff);
-    this.#rtcpKs.xor(iv, p, 8, out, 8, plainLength - 8);
+    const out = Buffer.allocUnsafe(plainLength);
+    s.copy(out, 0, M, M + plainLength);
     return out;
+  }
+
+  forgetStream(ssrc: number): void {
+    this.#windows.forget(ssrc);
   }
 }

@@ -40,7 +40,31 @@ export class AesCtrKeystream {
       this.#blocks = Buffer.alloc(Math.max(size, this.#blocks.length * 2));
       this.#words = new Uint32Array(this.#blocks.buffer, this.#blocks.byteOffset, this.#blocks.length >>> 2);
     }
-    const blocks = this.#blocks;
+    this.#writeCounters(iv, 0, n);
+    const ks = this.#ecb.update(this.#blocks.subarray(0, size));
+    xorInto(ks, src, srcOffset, dst, dstOffset, length);
+  }
+
+  /**
+   * Writes the keystreams of `count` IVs, `stride` bytes each (a multiple of 16), one
+   * after another into `dst` from offset 0, in a single ECB call: `ivAt(n)` gives the
+   * n-th IV (last two bytes zero). The ECB output comes back as a latin1 string, which
+   * costs no ArrayBuffer backing store, and is written into `dst`.
+   */
+  fill(dst: Buffer, count: number, stride: number, ivAt: (n: number) => Buffer): void {
+    const size = count * stride;
+    if ((stride & 15) !== 0 || dst.length < size) throw new RangeError('keystream fill: bad stride or short buffer');
+    if (this.#blocks.length < size) {
+      this.#blocks = Buffer.alloc(size);
+      this.#words = new Uint32Array(this.#blocks.buffer, this.#blocks.byteOffset, this.#blocks.length >>> 2);
+    }
+    const perPacket = stride >>> 4;
+    for (let n = 0; n < count; n++) this.#writeCounters(ivAt(n), n * perPacket, perPacket);
+    dst.write(this.#ecb.update(this.#blocks.subarray(0, size), undefined, 'latin1'), 0, size, 'latin1');
+  }
+
+  /** Counter blocks iv‖0 … iv‖(n−1) into the pending blocks from block `at` (RFC 3711 §4.1.1). */
+  #writeCounters(iv: Buffer, at: number, n: number): void {
     if (LITTLE_ENDIAN) {
       // Four word writes per block instead of a 14-byte copy: the copy dominated.
       const w = this.#words;
@@ -48,22 +72,21 @@ export class AesCtrKeystream {
       const w1 = iv.readUInt32LE(4);
       const w2 = iv.readUInt32LE(8);
       const w3 = (iv[12] as number) | ((iv[13] as number) << 8);
-      for (let j = 0, o = 0; j < n; j++, o += 4) {
+      for (let j = 0, o = at << 2; j < n; j++, o += 4) {
         w[o] = w0;
         w[o + 1] = w1;
         w[o + 2] = w2;
         w[o + 3] = (w3 | ((j >>> 8) << 16) | ((j & 0xff) << 24)) >>> 0;
       }
-    } else {
-      for (let j = 0; j < n; j++) {
-        const o = j << 4;
-        iv.copy(blocks, o, 0, 14);
-        blocks[o + 14] = j >>> 8;
-        blocks[o + 15] = j & 0xff;
-      }
+      return;
     }
-    const ks = this.#ecb.update(blocks.subarray(0, size));
-    xorInto(ks, src, srcOffset, dst, dstOffset, length);
+    const blocks = this.#blocks;
+    for (let j = 0; j < n; j++) {
+      const o = (at + j) << 4;
+      iv.copy(blocks, o, 0, 14);
+      blocks[o + 14] = j >>> 8;
+      blocks[o + 15] = j & 0xff;
+    }
   }
 
   /** The raw keystream for `iv`, `length` bytes (key derivation, tests). */

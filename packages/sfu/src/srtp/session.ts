@@ -196,6 +196,7 @@ export class SrtpSession {
     this.#inRtp.delete(ssrc);
     this.#outRtcp.delete(ssrc);
     this.#inRtcp.delete(ssrc);
+    this.#t.forgetStream?.(ssrc);
   }
 
   /**

@@ -20,6 +20,8 @@ export interface SrtpTransform {
   rtcpIndexOffset(length: number): number;
   /** Verifies and decrypts (when E is set) an SRTCP packet; `eIndex` is its E|index word. */
   unprotectRtcp(p: Uint8Array, length: number, ssrc: number, eIndex: number): Buffer;
+  /** Drops any per-SSRC cache (keystream computed ahead) of an ended stream. */
+  forgetStream?(ssrc: number): void;
 }
 
 /** Big-endian 32-bit write without allocation. */
