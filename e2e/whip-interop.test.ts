@@ -30,9 +30,13 @@ let h: Harness;
 before(async () => {
   // A 10 s consent timeout (RFC 7675; default 30 s) so a vanished publisher is noticed sooner;
   // browsers send consent checks every ~5 s.
-  // On the wildcard address, as `itda serve` binds by default: with media workers the main
-  // thread receives on each local address and the workers send (docs/sfu/workers.md).
-  h = await Harness.start({ server: { sfu: true, host: '0.0.0.0', rtcConsentTimeoutMs: 10_000 } });
+  // On the wildcard address, as `itda serve` binds by default, and with two media workers
+  // (the default on more than two CPUs; the other browser tests run the 2-CPU default of
+  // none): the main thread receives on each local address and the workers send
+  // (docs/sfu/workers.md).
+  h = await Harness.start({
+    server: { sfu: true, host: '0.0.0.0', rtcConsentTimeoutMs: 10_000, mediaWorkers: 2 },
+  });
 });
 after(() => h?.close());
 
@@ -84,6 +88,7 @@ test('node-datachannel: WHIP publisher → itda SFU → WHEP player, every packe
       'player consumers resumed',
     );
 
+    const workerSentBefore = h.server.sfu?.rtc.workerStats()?.sent ?? 0;
     // 2 s of media: video 90 packets/s, audio 50 packets/s, paced by a 20 ms timer.
     const VIDEO = 180;
     const AUDIO = 100;
@@ -115,6 +120,9 @@ test('node-datachannel: WHIP publisher → itda SFU → WHEP player, every packe
     assert.ok(video.every((p) => p.ssrc === videoSsrc && p.payloadType === player.videoPt));
     assert.ok(audio.every((p) => p.ssrc === audioSsrc && p.payloadType === player.audioPt));
     assert.equal(player.foreign, 0);
+    // The player's copies left through the media workers (encrypted and sent off the main thread).
+    const workerSent = (h.server.sfu?.rtc.workerStats()?.sent ?? 0) - workerSentBefore;
+    assert.ok(workerSent >= VIDEO + AUDIO, `media workers sent ${workerSent} packets`);
 
     // DELETE the player; the publisher just goes away: its transport dies (consent freshness),
     // it leaves the room, its resource is gone, and nothing stays in the SFU.
@@ -173,6 +181,13 @@ const PAGE_HELPERS = `
       if (e.kind === 'audio') audioPackets += e.packetsReceived ?? 0;
     });
     return { frames, audioPackets };
+  };
+  window.whepCipher = async () => {
+    let cipher = '';
+    (await window.whepPc.getStats()).forEach((e) => {
+      if (e.type === 'transport' && e.srtpCipher) cipher = e.srtpCipher;
+    });
+    return cipher;
   };
   true`;
 
@@ -251,6 +266,8 @@ test('Chromium: a page publishes through WHIP; a person in the web app sees and 
     },
     { timeoutMs: 30_000, intervalMs: 250, what: 'decoded video through WHEP' },
   );
+  // The SRTP profile the SFU picked from Chromium's offer: AES-CM first (docs/sfu/dtls.md).
+  assert.equal(await player.page.evaluate('window.whepCipher()'), 'SRTP_AES128_CM_HMAC_SHA1_80');
 
   // DELETE from the publishing page: the tile goes away in the web app.
   const status = await camera.page.evaluate(

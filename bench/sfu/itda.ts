@@ -60,7 +60,7 @@ export class ItdaTarget implements SfuTarget {
   readonly #host: string;
 
   /**
-   * `mediaWorkers`: itda's `--media-workers`; undefined: its default (one per CPU, at most 8).
+   * `mediaWorkers`: itda's `--media-workers`; undefined: its default (0 on ≤ 2 CPUs, else CPUs − 1, at most 8).
    * `host`: its bind address, 127.0.0.1 or the wildcard 0.0.0.0 (still announcing 127.0.0.1).
    */
   constructor(mediaWorkers?: number, name = 'itda', host = '127.0.0.1') {

@@ -144,10 +144,10 @@ test('room mode and sfu room capacity: flags, environment, file; unset means the
   );
 });
 
-test('--media-workers defaults to one per CPU, at most 8, none on one CPU; the flag and env set it, 0 … 64', () => {
+test('--media-workers defaults to none on one or two CPUs, else CPUs − 1 (at most 8); the flag and env set it, 0 … 64', () => {
   assert.deepEqual(
-    [1, 2, 4, 9, 64].map((n) => defaultMediaWorkers(n)),
-    [0, 2, 4, 8, 8],
+    [1, 2, 3, 4, 9, 64].map((n) => defaultMediaWorkers(n)),
+    [0, 0, 2, 3, 8, 8],
   );
   assert.equal(loadServerConfig({ flags: { 'media-workers': '0' } }).mediaWorkers, 0);
   assert.equal(loadServerConfig({ env: { ITDA_MEDIA_WORKERS: '3' } }).mediaWorkers, 3);

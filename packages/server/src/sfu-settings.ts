@@ -26,18 +26,22 @@ export interface EmbeddedSfuConfig {
   rtcConsentTimeoutMs: number;
   /**
    * Media worker threads that encrypt and send forwarded RTP (docs/sfu/workers.md), 0 … 64.
-   * Default: one per CPU (at most 8), 0 on a single CPU. 0 sends everything from the main thread.
+   * Default: 0 on one or two CPUs, else one per CPU but one (at most 8). 0 sends everything
+   * from the main thread.
    */
   mediaWorkers: number;
 }
 
 /**
- * One media worker per CPU, at most 8; none on a single CPU. On 2 cores, 2 workers measured
- * the lowest p99 (+1.7–2.2 ms at 19,200 pkt/s, against +1.9–3.3 with 0 and +2.3–3.0 with 1),
- * for 5–20 % more CPU per packet than none (bench/RESULTS.md, "media workers").
+ * No media workers on one or two CPUs; otherwise one per CPU but one, which the main
+ * thread keeps (at most 8). The hand-off to a worker costs about 2 µs per forwarded
+ * packet, which pays only once one thread cannot keep up: on 2 cores, since AES-CM
+ * became cheap, the main thread alone forwards 19,200 pkt/s for 8.2–8.8 µs per packet
+ * with added p99 +1.4–2.0 ms, against 10.4–10.7 µs and +1.3–2.4 ms with two workers
+ * (bench/RESULTS.md, "AES-CM computed ahead"). One thread tops out near 115k pkt/s.
  */
 export function defaultMediaWorkers(cpus = availableParallelism()): number {
-  return cpus < 2 ? 0 : Math.min(cpus, 8);
+  return cpus <= 2 ? 0 : Math.min(cpus - 1, 8);
 }
 
 export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
@@ -104,7 +108,7 @@ export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
     help: 'threads that encrypt and send SFU media (0: the main thread only)',
     min: 0,
     max: 64,
-    shownDefault: 'one per CPU, at most 8',
+    shownDefault: '0 on ≤ 2 CPUs, else CPUs − 1 (at most 8)',
   },
 ];
 

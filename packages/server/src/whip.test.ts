@@ -267,7 +267,7 @@ test('a WHIP publisher that never connects is freed after the consent timeout: p
   assert.match(metrics, /itda_whip_sessions\{kind="whep"\} 0\n/);
   assert.deepEqual((await http(server, 'GET', '/healthz')).json.whip, { whip: 0, whep: 0 });
   assert.match(metrics, /itda_http_requests_total\{route="whip",status="201"\}/);
-  // Media workers: as many as configured (the default is one per CPU), none left sending for anyone.
+  // Media workers: as many as configured (by default none on ≤ 2 CPUs), none left sending for anyone.
   const workers = server.config.mediaWorkers;
   assert.equal((await http(server, 'GET', '/healthz')).json.sfu.mediaWorkers, workers);
   assert.match(metrics, new RegExp(`itda_sfu_media_workers ${workers}\n`));
