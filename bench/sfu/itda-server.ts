@@ -4,22 +4,43 @@
  * stdout and runs until SIGTERM/SIGINT, then closes the server and exits (so `--cpu-prof`
  * writes its profile). The SFU's CPU and RSS are this process's.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { type StartServerOptions, startServer } from '@itda/server';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as StartServerOptions;
 const server = await startServer(options);
 process.stdout.write(`${JSON.stringify({ ready: true, url: server.url })}\n`);
 
-// BENCH_SFU_ELD=1: event-loop delay (p50/p99/max, ms) every 2 s on stdout, to tell the
+// BENCH_SFU_ELD=1: event-loop delay (p50/p99/max, ms) every 2 s on stderr, to tell the
 // SFU's own stalls from the generators' in the latency figures.
 if (process.env.BENCH_SFU_ELD === '1') {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   setInterval(() => {
     const ms = (ns: number): string => (ns / 1e6).toFixed(2);
-    process.stdout.write(`eld p50 ${ms(h.percentile(50))} p99 ${ms(h.percentile(99))} max ${ms(h.max)}\n`);
+    process.stderr.write(`itda eld p50 ${ms(h.percentile(50))} p99 ${ms(h.percentile(99))} max ${ms(h.max)}\n`);
     h.reset();
+  }, 2000).unref();
+}
+
+// BENCH_SFU_GC=1: the main thread's garbage-collection pauses every 2 s on stderr (count,
+// total and longest ms), the other source of stalls.
+if (process.env.BENCH_SFU_GC === '1') {
+  let count = 0;
+  let total = 0;
+  let max = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      count++;
+      total += e.duration;
+      max = Math.max(max, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => {
+    process.stderr.write(`itda gc ${count} pauses, ${total.toFixed(1)} ms, longest ${max.toFixed(2)} ms\n`);
+    count = 0;
+    total = 0;
+    max = 0;
   }, 2000).unref();
 }
 
