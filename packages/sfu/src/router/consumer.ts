@@ -8,15 +8,22 @@
  * per producer, however many consumers) through a `NackResponder` (one resend per packet
  * per 100 ms, 64 per NACK), renumbered on the way out, as RTX (RFC 4588) when negotiated.
  *
+ * Simulcast (RFC 8853): a consumer forwards one layer of its producer, by default the
+ * best active one (`preferredRank` lowers it), and moves to another only at a keyframe
+ * of that layer — it keeps forwarding the old layer meanwhile and asks the publisher for
+ * the keyframe — re-anchoring sequence numbers and timestamps so the subscriber sees one
+ * continuous stream.
+ *
  * Hot path: `forward` copies the packet into one scratch buffer shared by all
  * consumers, rewrites SSRC, sequence number and timestamp in place and gives it to the
  * transport, which encrypts into a new buffer.
  */
 import { TypedEmitter } from '@itda/common';
-import { NackResponder, writeRtx } from '../feedback/index.ts';
+import { type LastSenderReport, NackResponder, writeRtx } from '../feedback/index.ts';
 import { type RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
 import { readU32, writeU32 } from '../rtp/rtp-packet.ts';
 import { MAX_PACKET, type Producer } from './producer.ts';
+import type { ProducerLayer } from './producer-layer.ts';
 import type { MediaKind } from './types.ts';
 
 /** What a consumer needs of its transport. */
@@ -44,6 +51,11 @@ export interface ConsumerOptions {
   payloadType?: number;
   /** Likewise for RTX (RFC 4588). Default: the producer's `rtxPayloadType`. */
   rtxPayloadType?: number;
+  /**
+   * Simulcast: which layer to forward, counted from the best active one (0, the default)
+   * down; a rank past the lowest gives the lowest.
+   */
+  preferredRank?: number;
 }
 
 export type ConsumerEvents = {
@@ -70,6 +82,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #switchPending = false;
   /** NACK answering, made at the first NACK (most consumers on a good network never see one). */
   #responder: NackResponder | undefined;
+  /** The layer whose history `#responder` answers from. */
+  #responderLayer = 0;
   readonly #originals: number[] = [];
   /** Payload type written into forwarded packets, or −1 to keep the producer's. */
   readonly #payloadType: number;
@@ -77,6 +91,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   #rtxSeq = (Math.random() * 0x10000) >>> 0;
   #paused: boolean;
   #closed = false;
+  /** The producer layer being forwarded (−1: none yet; a simulcast consumer waits for a keyframe). */
+  #layer: number;
+  #preferredRank: number;
+  /** Simulcast layer switches done. */
+  layerSwitches = 0;
   /** Packets and bytes sent (before encryption), retransmissions sent, NACKed packets not held (or older than 1 s). */
   packets = 0;
   bytes = 0;
@@ -100,6 +119,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     const pt = options.payloadType;
     this.#payloadType = pt === undefined || pt === options.producer.codec.payloadType ? -1 : pt & 0x7f;
     this.#rtxPayloadType = options.rtxPayloadType ?? options.producer.rtxPayloadType;
+    this.#preferredRank = Math.max(0, Math.floor(options.preferredRank ?? 0));
+    this.#layer = options.producer.simulcast ? -1 : 0;
     options.producer.consumers.add(this);
   }
 
@@ -127,12 +148,59 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#seq.switchSource();
     this.#ts.switchSource();
     this.#switchPending = true;
-    this.producer.requestKeyframe();
+    if (this.producer.simulcast) this.#layer = -1; // start again at a keyframe of the target layer
+    this.requestKeyframe();
   }
 
-  /** Forwards one packet of the producer. */
-  forward(packet: Buffer, view: RtpPacketView, nowMs: number): void {
+  /** The simulcast layer being forwarded (index into `producer.layers`), −1 before the first keyframe. */
+  get layer(): number {
+    return this.#layer;
+  }
+
+  /** Simulcast: forward the layer `rank` steps below the best active one (0 = the best). */
+  set preferredRank(rank: number) {
+    this.#preferredRank = Math.max(0, Math.floor(rank));
+    this.checkLayer();
+  }
+
+  get preferredRank(): number {
+    return this.#preferredRank;
+  }
+
+  /** Asks the publisher for a keyframe of the layer this consumer forwards, or waits for. */
+  requestKeyframe(): void {
+    const p = this.producer;
+    if (!p.simulcast) p.requestKeyframe();
+    else p.requestKeyframe(p.targetLayer(this.#preferredRank));
+  }
+
+  /** The layer to forward changed (producer re-ranked, or the preference did): ask for its keyframe. */
+  checkLayer(): void {
+    if (!this.producer.simulcast || this.#paused || this.#closed) return;
+    const target = this.producer.targetLayer(this.#preferredRank);
+    if (target !== this.#layer) this.producer.requestKeyframe(target);
+  }
+
+  /** The publisher's last sender report of the layer forwarded, for translated SRs. */
+  get sourceSenderReport(): LastSenderReport | undefined {
+    return this.producer.layers[Math.max(0, this.#layer)]?.lastSenderReport;
+  }
+
+  /** Forwards one packet of the producer that came on `layer` (default: its first). */
+  forward(packet: Buffer, view: RtpPacketView, nowMs: number, layer?: ProducerLayer): void {
     if (this.#paused || this.#closed || !this.#transport.connected) return;
+    const index = layer?.index ?? 0;
+    if (index !== this.#layer) {
+      // Simulcast: switch only to the target layer, and only at a keyframe of it.
+      if (index !== this.producer.targetLayer(this.#preferredRank) || !this.producer.isKeyframe(view)) return;
+      if (this.#layer >= 0) {
+        this.#seq.switchSource();
+        this.#ts.switchSource();
+        this.#switchPending = true;
+        this.layerSwitches++;
+      }
+      this.#layer = index;
+    }
     const length = view.length;
     if (length > MAX_PACKET) return;
     packet.copy(scratch, 0, view.offset, view.offset + length);
@@ -162,9 +230,12 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
    * offset and are not answered.
    */
   retransmit(sequences: readonly number[], nowMs: number): void {
-    const history = this.producer.history;
+    const history = this.producer.layers[Math.max(0, this.#layer)]?.history;
     if (this.#closed || !this.#transport.connected || history === undefined) return;
-    this.#responder ??= new NackResponder(history, { slots: 256 });
+    if (this.#responder === undefined || this.#responderLayer !== this.#layer) {
+      this.#responder = new NackResponder(history, { slots: 256 });
+      this.#responderLayer = this.#layer;
+    }
     const originals = this.#originals;
     originals.length = 0;
     for (const seq of sequences) {

@@ -5,30 +5,35 @@
  * throttled across subscribers (`KeyframeThrottle`), NACKs for packets lost on the way
  * in (`NackGenerator`), and reception statistics for receiver reports (`ReceiveStats`).
  *
+ * A simulcast track (RFC 8853) has one `ProducerLayer` per rid, each its own RTP stream;
+ * the producer ranks its active layers by bitrate, and each consumer forwards one layer,
+ * switching at keyframes (consumer.ts). A plain track is a single layer.
+ *
  * Hot path: `receive` is called with the decrypted RTP packet (a Buffer the caller owns
- * until `receive` returns) and the parsed view; it hands the same bytes to every
- * consumer, which copies what it rewrites. No per-packet allocation here.
+ * until `receive` returns), the parsed view and the layer it came on; it hands the same
+ * bytes to every consumer, which copies what it rewrites. No per-packet allocation here.
  */
 import { type Clock, TypedEmitter } from '@itda/common';
+import type { LastSenderReport } from '../feedback/index.ts';
 import {
-  KeyframeThrottle,
-  type LastSenderReport,
-  NackGenerator,
-  ReceiveStats,
-  RetransmissionBuffer,
-} from '../feedback/index.ts';
-import type {
-  FullIntraRequest,
-  PictureLossIndication,
-  ReportBlock,
-  RtpPacketView,
-  SenderReport,
+  type FullIntraRequest,
+  isKeyframeStart,
+  type KeyframeCodec,
+  keyframeCodec,
+  type PictureLossIndication,
+  type ReportBlock,
+  type RtpPacketView,
+  type SenderReport,
 } from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
+import { ProducerLayer } from './producer-layer.ts';
 import type { HeaderExtension, MediaKind, RtpCodec, TrackSource } from './types.ts';
 
 /** Largest RTP packet forwarded or kept, bytes (an Ethernet MTU). */
 export const MAX_PACKET = 1500;
+
+/** How often simulcast layers are measured and re-ranked, ms. */
+const RANK_INTERVAL_MS = 500;
 
 export interface ProducerOptions {
   id: string;
@@ -40,6 +45,12 @@ export interface ProducerOptions {
   mid: string;
   /** Primary SSRC, when the SDP declared it (Chromium does); else learnt from the mid extension. */
   ssrc?: number;
+  /**
+   * Simulcast: the rids of the layers (RFC 8851, in the offer's `a=simulcast` order), each
+   * an RTP stream whose SSRC is learnt from the rid extension (RFC 8852). Default: none,
+   * one stream.
+   */
+  rids?: readonly string[];
   /** RTX SSRC (RFC 4588), when declared. */
   rtxSsrc?: number;
   codec: RtpCodec;
@@ -66,8 +77,8 @@ export interface ProducerOptions {
 export type ProducerEvents = {
   /** A keyframe request for the publisher, after throttling (the transport sends it). */
   keyframeRequest: [request: PictureLossIndication | FullIntraRequest];
-  /** Ask the publisher to resend these sequence numbers (the transport sends a NACK, RFC 4585 §6.2.1). */
-  nack: [producer: Producer, sequences: readonly number[]];
+  /** Ask the publisher to resend these sequence numbers of a layer (the transport sends a NACK, RFC 4585 §6.2.1). */
+  nack: [producer: Producer, sequences: readonly number[], layer: ProducerLayer];
   closed: [];
 };
 
@@ -81,28 +92,19 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   readonly rtxPayloadType: number | undefined;
   readonly extensions: readonly HeaderExtension[];
   readonly cname: string;
-  ssrc: number | undefined;
-  rtxSsrc: number | undefined;
+  /** The encodings: one, or one per simulcast rid. */
+  readonly layers: readonly ProducerLayer[];
   readonly consumers = new Set<Consumer>();
-  /** Packets and bytes received (after decryption). */
+  /** Packets and bytes received (after decryption), all layers. */
   packets = 0;
   bytes = 0;
   #closed = false;
   #paused = false;
-  readonly #options: ProducerOptions;
-  /** Made at the first request once the SSRC is known (it may be learnt from the mid extension). */
-  #keyframes: KeyframeThrottle | undefined;
-  /** Upstream loss repair: video with RTX negotiated (a retransmission on the primary SSRC would be ambiguous). */
-  readonly #nack: NackGenerator | undefined;
-  readonly #nackOut: number[] = [];
-  /** RFC 3550 A.1/A.3/A.8 reception statistics for the receiver reports sent to the publisher. */
-  #receiveStats: ReceiveStats | undefined;
-  /**
-   * The last packets as received (video only), so a subscriber's NACK is answered from
-   * the server; kept once per producer, not per consumer. It also tells a duplicate (a
-   * retransmission of a packet that did arrive) from a repair.
-   */
-  readonly history: RetransmissionBuffer | undefined;
+  /** Keyframes can be told in this codec's payloads (needed to switch layers). */
+  readonly keyframeCodec: KeyframeCodec | undefined;
+  /** Active layers' indexes, lowest bitrate first (simulcast; updated by `tick`). */
+  #ranked: number[] = [];
+  #nextRankAtMs = 0;
   /** Retransmissions forwarded, and duplicates dropped. */
   repaired = 0;
   duplicates = 0;
@@ -118,15 +120,85 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.rtxPayloadType = options.rtxPayloadType;
     this.extensions = options.extensions;
     this.cname = options.cname ?? `itda-${options.participantId}`;
-    this.ssrc = options.ssrc;
-    this.rtxSsrc = options.rtxSsrc;
-    this.#options = options;
-    const slots = this.kind === 'video' ? (options.retransmissionSlots ?? 512) : 0;
-    this.history =
-      slots > 0 ? new RetransmissionBuffer({ slots, maxPacketSize: MAX_PACKET, clock: options.clock }) : undefined;
+    const video = this.kind === 'video';
     const nackable = options.codec.feedback.some((f) => f.type === 'nack' && f.parameter === undefined);
-    this.#nack =
-      this.kind === 'video' && nackable && options.rtxPayloadType !== undefined ? new NackGenerator() : undefined;
+    const pli = options.codec.feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
+    const fir = options.codec.feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
+    const rids = options.rids !== undefined && options.rids.length > 1 ? options.rids : [undefined];
+    this.layers = rids.map(
+      (rid, index) =>
+        new ProducerLayer({
+          index,
+          rid,
+          ssrc: index === 0 && rid === undefined ? options.ssrc : undefined,
+          rtxSsrc: index === 0 && rid === undefined ? options.rtxSsrc : undefined,
+          clockRate: options.codec.clockRate,
+          clock: options.clock,
+          video,
+          retransmissionSlots: video ? (options.retransmissionSlots ?? 512) : 0,
+          maxPacketSize: MAX_PACKET,
+          nack: video && nackable && options.rtxPayloadType !== undefined,
+          keyframeMode: !pli && fir ? 'fir' : 'pli',
+          keyframeRequestIntervalMs: options.keyframeRequestIntervalMs ?? 500,
+          rtcpSsrc: options.rtcpSsrc,
+          sendKeyframeRequest: (request) => this.emit('keyframeRequest', request),
+        }),
+    );
+    this.keyframeCodec = video ? keyframeCodec(`video/${options.codec.name}`) : undefined;
+    this.#ranked = this.layers.map((l) => l.index);
+  }
+
+  /** A simulcast producer (more than one layer). */
+  get simulcast(): boolean {
+    return this.layers.length > 1;
+  }
+
+  /** The first layer's SSRC (the only one without simulcast). */
+  get ssrc(): number | undefined {
+    return this.layers[0]?.ssrc;
+  }
+
+  /** The first layer's RTX SSRC. */
+  get rtxSsrc(): number | undefined {
+    return this.layers[0]?.rtxSsrc;
+  }
+
+  /** The first layer's packet history (the only one without simulcast). */
+  get history(): ProducerLayer['history'] {
+    return this.layers[0]?.history;
+  }
+
+  /** The layer of `rid`, if this producer has one. */
+  layerByRid(rid: string): ProducerLayer | undefined {
+    return this.layers.find((l) => l.rid === rid);
+  }
+
+  /** The layer whose SSRC is `ssrc`. */
+  layerBySsrc(ssrc: number): ProducerLayer | undefined {
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) if (layers[i]?.ssrc === ssrc) return layers[i];
+    return undefined;
+  }
+
+  /**
+   * The layer a consumer should forward: among the active layers ranked by bitrate, the
+   * one at `rank` counted from the top (0 = the best), or the lowest if there are fewer;
+   * the first layer when none is active yet. Plain tracks: always layer 0.
+   */
+  targetLayer(rank = 0): number {
+    const ranked = this.#ranked;
+    if (ranked.length === 0) return 0;
+    return ranked[Math.max(0, ranked.length - 1 - rank)] ?? 0;
+  }
+
+  /**
+   * Whether `view`'s payload starts a keyframe. A codec whose keyframes cannot be told
+   * (none of VP8, VP9, H.264, AV1) answers true: a layer switch then happens at once and
+   * the subscriber's decoder asks for a keyframe itself.
+   */
+  isKeyframe(view: RtpPacketView): boolean {
+    const codec = this.keyframeCodec;
+    return codec === undefined || isKeyframeStart(codec, view.buf, view.payloadOffset, view.payloadLength);
   }
 
   get closed(): boolean {
@@ -152,76 +224,92 @@ export class Producer extends TypedEmitter<ProducerEvents> {
    * `retransmission`: it came as RTX (RFC 4588) and was already restored to the primary
    * stream; a copy of a packet already forwarded is dropped.
    */
-  receive(packet: Buffer, view: RtpPacketView, nowMs: number, retransmission = false): void {
+  receive(
+    packet: Buffer,
+    view: RtpPacketView,
+    nowMs: number,
+    retransmission = false,
+    layer: ProducerLayer = this.layers[0] as ProducerLayer,
+  ): void {
     const seq = view.sequenceNumber;
-    if (this.history?.has(seq) === true) {
+    if (layer.history?.has(seq) === true) {
       this.duplicates++;
       return;
     }
     if (retransmission) this.repaired++;
-    else {
-      if (this.#receiveStats === undefined || this.#receiveStats.ssrc !== view.ssrc) {
-        this.#receiveStats = new ReceiveStats({ ssrc: view.ssrc, clockRate: this.codec.clockRate });
-      }
-      this.#receiveStats.update(seq, view.timestamp, nowMs, view.length);
-    }
+    else layer.onPacket(view.ssrc, seq, view.timestamp, view.length, nowMs);
     this.packets++;
     this.bytes += view.length;
-    if (this.#nack?.onPacket(seq, nowMs) === true) this.requestKeyframe();
-    this.history?.store(packet, nowMs);
+    layer.packets++;
+    layer.bytes += view.length;
+    if (layer.nack?.onPacket(seq, nowMs) === true) layer.requestKeyframe();
+    layer.history?.store(packet, nowMs);
     if (this.#paused) return;
-    for (const consumer of this.consumers) consumer.forward(packet, view, nowMs);
+    for (const consumer of this.consumers) consumer.forward(packet, view, nowMs, layer);
   }
 
   /**
-   * A subscriber (or a new consumer) needs a keyframe. At most one request per interval
-   * reaches the publisher; one asked for inside the interval is sent when it ends.
-   * PLI, or FIR when the publisher negotiated only `ccm fir`.
+   * A subscriber (or a new consumer) needs a keyframe of layer `index` (default: every
+   * layer that has an SSRC). At most one request per interval and layer reaches the
+   * publisher; one asked for inside the interval is sent when it ends. PLI, or FIR when
+   * the publisher negotiated only `ccm fir`.
    */
-  requestKeyframe(): void {
-    if (this.kind !== 'video' || this.#closed || this.ssrc === undefined) return;
-    if (this.#keyframes === undefined) {
-      const pli = this.codec.feedback.some((f) => f.type === 'nack' && f.parameter === 'pli');
-      const fir = this.codec.feedback.some((f) => f.type === 'ccm' && f.parameter === 'fir');
-      this.#keyframes = new KeyframeThrottle({
-        clock: this.#options.clock,
-        minIntervalMs: this.#options.keyframeRequestIntervalMs ?? 500,
-        mode: !pli && fir ? 'fir' : 'pli',
-        senderSsrc: this.#options.rtcpSsrc,
-        mediaSsrc: this.ssrc,
-        send: (request) => this.emit('keyframeRequest', request),
-      });
-    }
-    this.#keyframes.request();
+  requestKeyframe(index?: number): void {
+    if (this.kind !== 'video' || this.#closed) return;
+    if (index !== undefined) this.layers[index]?.requestKeyframe();
+    else for (const layer of this.layers) layer.requestKeyframe();
   }
 
-  /** NACKs for packets missing upstream that have come due. */
+  /** NACKs for packets missing upstream that have come due; simulcast layers re-ranked twice a second. */
   tick(nowMs: number): void {
-    if (this.#nack !== undefined && this.#nack.poll(nowMs, this.#nackOut) > 0) {
-      this.emit('nack', this, this.#nackOut);
+    for (const layer of this.layers) {
+      if (layer.nack !== undefined && layer.nack.poll(nowMs, layer.nackOut) > 0) {
+        this.emit('nack', this, layer.nackOut, layer);
+      }
+    }
+    if (this.layers.length > 1 && nowMs >= this.#nextRankAtMs) {
+      this.#nextRankAtMs = nowMs + RANK_INTERVAL_MS;
+      this.#rank(nowMs);
     }
   }
 
-  /** The publisher's last sender report of this stream, for lip-sync translation downstream. */
+  /** Re-ranks the active layers by bitrate and asks for a keyframe where a consumer waits to switch. */
+  #rank(nowMs: number): void {
+    for (const layer of this.layers) layer.measure(nowMs, RANK_INTERVAL_MS);
+    const active = this.layers.filter((l) => l.active(nowMs));
+    active.sort((a, b) => a.bitrate - b.bitrate || a.index - b.index);
+    this.#ranked = active.map((l) => l.index);
+    for (const consumer of this.consumers) consumer.checkLayer();
+  }
+
+  /** The publisher's last sender report of layer 0, for lip-sync translation downstream. */
   get lastSenderReport(): LastSenderReport | undefined {
-    return this.#receiveStats?.lastSenderReport;
+    return this.layers[0]?.lastSenderReport;
   }
 
-  /** The publisher's sender report of this stream arrived (for LSR/DLSR and lip-sync translation). */
+  /** A sender report of the publisher arrived for one of this producer's SSRCs. */
   onSenderReport(sr: SenderReport, nowMs: number): void {
-    this.#receiveStats?.onSenderReport(sr, nowMs);
+    this.layerBySsrc(sr.ssrc)?.onSenderReport(sr, nowMs);
   }
 
-  /** The report block about this stream for a receiver report (RFC 3550 §6.4.2), once packets arrived. */
+  /** Report blocks about this producer's streams for a receiver report (RFC 3550 §6.4.2), once packets arrived. */
+  reportBlocks(nowMs: number, out: ReportBlock[]): void {
+    for (const layer of this.layers) {
+      const block = layer.reportBlock(nowMs);
+      if (block !== undefined) out.push(block);
+    }
+  }
+
+  /** The first layer's report block (tests). */
   reportBlock(nowMs: number): ReportBlock | undefined {
-    return this.#receiveStats?.reportBlock(nowMs);
+    return this.layers[0]?.reportBlock(nowMs);
   }
 
   /** Closes the producer and every consumer of it. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#keyframes?.close();
+    for (const layer of this.layers) layer.close();
     for (const consumer of [...this.consumers]) consumer.close();
     this.consumers.clear();
     this.emit('closed');

@@ -14,11 +14,12 @@ import type { DtlsCertificate, DtlsFingerprint, SrtpKeyingMaterial } from '../dt
 import { DtlsSession } from '../dtls/index.ts';
 import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { type IceCredentials, IceLiteAgent } from '../ice/index.ts';
-import { encodeRtcp, isRtcp, parseRtcp, type RtcpPacket, RtpPacketView } from '../rtp/index.ts';
+import { encodeRtcp, isRtcp, parseRtcp, type ReportBlock, type RtcpPacket, RtpPacketView } from '../rtp/index.ts';
 import { SrtpError, SrtpSession } from '../srtp/index.ts';
 import { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
 import { SfuError, SfuErrorCode } from './errors.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
+import type { ProducerLayer } from './producer-layer.ts';
 import type { SfuStats } from './stats.ts';
 import { type DatagramSink, ExtensionUri, type RtpEgress, type RtpEgressProvider, type Tuple } from './types.ts';
 
@@ -73,8 +74,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   readonly #log: Logger;
   readonly #stats: SfuStats;
   readonly #view = new RtpPacketView();
-  readonly #producersBySsrc = new Map<number, Producer>();
-  readonly #producersByRtxSsrc = new Map<number, Producer>();
+  /** Each producer layer by its SSRC, and by its RTX SSRC (declared in the SDP or learnt). */
+  readonly #layersBySsrc = new Map<number, ProducerLayer>();
+  readonly #layersByRtxSsrc = new Map<number, ProducerLayer>();
+  /** The producer of each layer (a layer does not point back). */
+  readonly #producerOfLayer = new Map<ProducerLayer, Producer>();
   readonly #producersByMid = new Map<string, Producer>();
   readonly #consumersBySsrc = new Map<number, Consumer>();
   #ice: IceCredentials;
@@ -91,6 +95,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #closed = false;
   #connected = false;
   #midExtId = 0;
+  #ridExtId = 0;
+  #repairedRidExtId = 0;
   #twccExtId = 0;
   /** transport-cc receive history (64 KiB), made when a producer negotiates the extension. */
   #twcc: TwccRecorder | undefined;
@@ -233,17 +239,28 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       const transportSeq = view.extensionUint(this.#twccExtId);
       if (transportSeq >= 0) this.#twcc?.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
     }
-    const producer = this.#producersBySsrc.get(view.ssrc) ?? this.#learnSsrc(view);
-    if (producer !== undefined) {
-      producer.receive(packet, view, nowMs);
+    const layer = this.#layersBySsrc.get(view.ssrc);
+    if (layer !== undefined) {
+      (this.#producerOfLayer.get(layer) as Producer).receive(packet, view, nowMs, false, layer);
       return;
     }
-    const repaired = this.#producersByRtxSsrc.get(view.ssrc);
+    const repaired = this.#layersByRtxSsrc.get(view.ssrc);
     if (repaired !== undefined) {
       this.#receiveRtx(repaired, packet, view, nowMs);
       return;
     }
-    this.#stats.drop('unknown_ssrc');
+    if (!this.#learnSsrc(view)) {
+      this.#stats.drop('unknown_ssrc');
+      return;
+    }
+    // Learnt: deliver it the same way.
+    const learnt = this.#layersBySsrc.get(view.ssrc);
+    if (learnt !== undefined)
+      (this.#producerOfLayer.get(learnt) as Producer).receive(packet, view, nowMs, false, learnt);
+    else {
+      const rtx = this.#layersByRtxSsrc.get(view.ssrc);
+      if (rtx !== undefined) this.#receiveRtx(rtx, packet, view, nowMs);
+    }
   }
 
   /**
@@ -252,8 +269,9 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
    * to the producer, which drops it if the original already arrived. Padding-only RTX
    * packets are the sender's bandwidth probes: counted, not forwarded.
    */
-  #receiveRtx(producer: Producer, packet: Buffer, view: RtpPacketView, nowMs: number): void {
-    if (view.payloadLength < 2 || producer.ssrc === undefined) {
+  #receiveRtx(layer: ProducerLayer, packet: Buffer, view: RtpPacketView, nowMs: number): void {
+    const producer = this.#producerOfLayer.get(layer) as Producer;
+    if (view.payloadLength < 2 || layer.ssrc === undefined) {
       this.#stats.rtxProbes++;
       return;
     }
@@ -266,26 +284,49 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     restored[1] = ((restored[1] as number) & 0x80) | producer.codec.payloadType;
     restored[2] = osn >>> 8;
     restored[3] = osn & 0xff;
-    restored.writeUInt32BE(producer.ssrc, 8);
+    restored.writeUInt32BE(layer.ssrc, 8);
     try {
       view.parse(restored);
     } catch {
       this.#stats.drop('rtx_malformed');
       return;
     }
-    producer.receive(restored, view, nowMs, true);
+    producer.receive(restored, view, nowMs, true, layer);
   }
 
-  /** A packet of an SSRC the SDP did not declare: bind it to a producer by its mid extension (RFC 8843 §15). */
-  #learnSsrc(view: RtpPacketView): Producer | undefined {
-    if (this.#midExtId === 0 || !view.findExtension(this.#midExtId)) return undefined;
+  /**
+   * A packet of an SSRC the SDP did not declare: bind it to a producer by its mid
+   * extension (RFC 8843 §15), and with simulcast to a layer by its rid (RFC 8852 §3.1), or
+   * as that layer's RTX stream by repaired-rid (§3.2) or the RTX payload type. True when
+   * the SSRC is now known.
+   */
+  #learnSsrc(view: RtpPacketView): boolean {
+    if (this.#midExtId === 0) return false;
     const mid = view.extensionText(this.#midExtId);
-    if (mid === undefined) return undefined;
+    if (mid === undefined) return false;
     const producer = this.#producersByMid.get(mid);
-    if (producer === undefined || producer.ssrc !== undefined) return undefined;
-    producer.ssrc = view.ssrc;
-    this.#producersBySsrc.set(view.ssrc, producer);
-    return producer;
+    if (producer === undefined) return false;
+    const ssrc = view.ssrc;
+    const isRtx = producer.rtxPayloadType !== undefined && view.payloadType === producer.rtxPayloadType;
+    let layer: ProducerLayer | undefined;
+    if (!producer.simulcast) layer = producer.layers[0];
+    else {
+      const rid =
+        (isRtx && this.#repairedRidExtId !== 0 ? view.extensionText(this.#repairedRidExtId) : undefined) ??
+        (this.#ridExtId !== 0 ? view.extensionText(this.#ridExtId) : undefined);
+      if (rid !== undefined) layer = producer.layerByRid(rid);
+    }
+    if (layer === undefined) return false;
+    if (isRtx) {
+      if (layer.rtxSsrc !== undefined) return false;
+      layer.rtxSsrc = ssrc;
+      this.#layersByRtxSsrc.set(ssrc, layer);
+      return true;
+    }
+    if (layer.ssrc !== undefined) return false;
+    layer.ssrc = ssrc;
+    this.#layersBySsrc.set(ssrc, layer);
+    return true;
   }
 
   #receiveRtcp(rx: SrtpSession, datagram: Uint8Array, nowMs: number): void {
@@ -299,7 +340,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     for (const p of packets) {
       switch (p.type) {
         case 'sr': {
-          this.#producersBySsrc.get(p.ssrc)?.onSenderReport(p, nowMs);
+          const layer = this.#layersBySsrc.get(p.ssrc);
+          if (layer !== undefined) this.#producerOfLayer.get(layer)?.onSenderReport(p, nowMs);
           break;
         }
         case 'nack': {
@@ -312,10 +354,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
           break;
         }
         case 'pli':
-          this.#consumersBySsrc.get(p.mediaSsrc)?.producer.requestKeyframe();
+          this.#consumersBySsrc.get(p.mediaSsrc)?.requestKeyframe();
           break;
         case 'fir':
-          for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.producer.requestKeyframe();
+          for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.requestKeyframe();
           break;
         default:
           break;
@@ -429,19 +471,21 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (this.producers.size >= (this.#options.maxProducers ?? 16)) {
       throw new SfuError(SfuErrorCode.LimitReached, `transport ${this.id} has too many producers`);
     }
-    if (
-      this.#producersByMid.has(options.mid) ||
-      (options.ssrc !== undefined && this.#producersBySsrc.has(options.ssrc))
-    ) {
+    if (this.#producersByMid.has(options.mid) || (options.ssrc !== undefined && this.#layersBySsrc.has(options.ssrc))) {
       throw new SfuError(SfuErrorCode.Duplicate, `a producer with mid ${options.mid} or its SSRC exists`);
     }
     const producer = new Producer({ ...options, clock: this.#options.clock, rtcpSsrc: this.rtcpSsrc });
     this.producers.set(producer.id, producer);
     this.#producersByMid.set(producer.mid, producer);
-    if (producer.ssrc !== undefined) this.#producersBySsrc.set(producer.ssrc, producer);
-    if (producer.rtxSsrc !== undefined) this.#producersByRtxSsrc.set(producer.rtxSsrc, producer);
+    for (const layer of producer.layers) {
+      this.#producerOfLayer.set(layer, producer);
+      if (layer.ssrc !== undefined) this.#layersBySsrc.set(layer.ssrc, layer);
+      if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.set(layer.rtxSsrc, layer);
+    }
     for (const ext of producer.extensions) {
       if (ext.uri === ExtensionUri.Mid) this.#midExtId = ext.id;
+      if (ext.uri === ExtensionUri.Rid) this.#ridExtId = ext.id;
+      if (ext.uri === ExtensionUri.RepairedRid) this.#repairedRidExtId = ext.id;
       if (ext.uri === ExtensionUri.TransportCc) {
         this.#twccExtId = ext.id;
         this.#twcc ??= new TwccRecorder();
@@ -451,16 +495,19 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       this.#stats.keyframeRequests++;
       this.sendRtcp([request]);
     });
-    producer.on('nack', (p, sequences) => {
-      if (p.ssrc === undefined) return;
+    producer.on('nack', (_p, sequences, layer) => {
+      if (layer.ssrc === undefined) return;
       this.#stats.nacksSent++;
-      this.sendRtcp([{ type: 'nack', senderSsrc: this.rtcpSsrc, mediaSsrc: p.ssrc, sequences: [...sequences] }]);
+      this.sendRtcp([{ type: 'nack', senderSsrc: this.rtcpSsrc, mediaSsrc: layer.ssrc, sequences: [...sequences] }]);
     });
     producer.on('closed', () => {
       this.producers.delete(producer.id);
       this.#producersByMid.delete(producer.mid);
-      if (producer.ssrc !== undefined) this.#producersBySsrc.delete(producer.ssrc);
-      if (producer.rtxSsrc !== undefined) this.#producersByRtxSsrc.delete(producer.rtxSsrc);
+      for (const layer of producer.layers) {
+        this.#producerOfLayer.delete(layer);
+        if (layer.ssrc !== undefined) this.#layersBySsrc.delete(layer.ssrc);
+        if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.delete(layer.rtxSsrc);
+      }
     });
     return producer;
   }
@@ -494,7 +541,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (!this.#connected) return;
     if (this.#twcc !== undefined && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
       this.#lastTwccAt = nowMs;
-      const mediaSsrc = this.#producersBySsrc.keys().next().value ?? 0;
+      const mediaSsrc = this.#layersBySsrc.keys().next().value ?? 0;
       const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
       if (feedback.length > 0) this.sendRtcp(feedback);
     }
@@ -515,7 +562,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       if (c.packets === 0) continue;
       const sr = buildConsumerSenderReport({
         ssrc: c.ssrc,
-        producerSr: c.producer.lastSenderReport,
+        producerSr: c.sourceSenderReport,
         clockRate: c.producer.codec.clockRate,
         timestampOffset: c.timestampOffset,
         packetCount: c.packets,
@@ -533,12 +580,9 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
 
   /** RFC 3550 §6.4.2 receiver report to the publisher: loss, jitter and LSR/DLSR (its RTT) per stream. */
   #sendReceiverReport(nowMs: number): void {
-    const reports = [];
-    for (const producer of this.producers.values()) {
-      const block = producer.reportBlock(nowMs);
-      if (block !== undefined) reports.push(block);
-      if (reports.length === 31) break; // the 5-bit report count
-    }
+    const reports: ReportBlock[] = [];
+    for (const producer of this.producers.values()) producer.reportBlocks(nowMs, reports);
+    reports.length = Math.min(reports.length, 31); // the 5-bit report count
     if (reports.length > 0) this.sendRtcp([{ type: 'rr', ssrc: this.rtcpSsrc, reports }]);
   }
 

@@ -5,6 +5,7 @@
  */
 export { classifyDatagram, type DatagramKind, isRtcp } from './demux.ts';
 export { RtpError, type RtpErrorCode } from './errors.ts';
+export { isKeyframeStart, type KeyframeCodec, keyframeCodec } from './keyframe.ts';
 export { SequenceRewriter, seqNewer, TimestampRewriter, tsNewer } from './rewriter.ts';
 export {
   encodeRtcp,

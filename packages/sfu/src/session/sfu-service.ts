@@ -187,6 +187,7 @@ export class SfuService {
           mid: track.mid,
           ssrc: track.ssrc,
           rtxSsrc: track.rtxSsrc,
+          ...(track.rids === undefined ? {} : { rids: track.rids }),
           codec: track.codec,
           rtxPayloadType: track.rtx?.payloadType,
           extensions: track.extensions,

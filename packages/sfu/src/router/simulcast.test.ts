@@ -1,0 +1,195 @@
+/**
+ * Simulcast (RFC 8853) in the router, sans-IO: a producer with three rid layers ranks
+ * its active layers by bitrate; a consumer starts at a keyframe of the best layer, moves
+ * down when that layer stops and back up when it returns — each time only at a keyframe
+ * of the new layer, asking the publisher for one (a PLI on that layer's SSRC) — and its
+ * subscriber sees one SSRC with continuous sequence numbers. `preferredRank` picks a
+ * lower layer; NACKs are answered from the layer being forwarded.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualClock } from '@itda/common';
+import { type PictureLossIndication, RtpPacketView } from '../rtp/index.ts';
+import { Consumer } from './consumer.ts';
+import { Producer } from './producer.ts';
+
+const SSRC = { q: 0x1001, h: 0x1002, f: 0x1003 } as const;
+type Rid = keyof typeof SSRC;
+/** Payload bytes per packet: the layers' bitrates rank q < h < f. */
+const SIZE: Record<Rid, number> = { q: 100, h: 400, f: 1000 };
+
+/** A VP8 packet: descriptor S=1 PID=0, payload header P bit = !key. */
+function vp8(rid: Rid, seq: number, key: boolean): Buffer {
+  const b = Buffer.alloc(12 + SIZE[rid], 0x55);
+  b[0] = 0x80;
+  b[1] = 96;
+  b.writeUInt16BE(seq & 0xffff, 2);
+  b.writeUInt32BE(seq * 3000, 4);
+  b.writeUInt32BE(SSRC[rid], 8);
+  b[12] = 0x10;
+  b[13] = key ? 0x10 : 0x11;
+  return b;
+}
+
+function setup(preferredRank?: number) {
+  const clock = new ManualClock();
+  const producer = new Producer({
+    id: 'p1',
+    participantId: 'ada',
+    kind: 'video',
+    source: 'camera',
+    mid: '1',
+    rids: ['q', 'h', 'f'],
+    codec: {
+      payloadType: 96,
+      name: 'VP8',
+      clockRate: 90000,
+      parameters: {},
+      feedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+    },
+    rtxPayloadType: 97,
+    extensions: [],
+    clock,
+    rtcpSsrc: 0x3333,
+    keyframeRequestIntervalMs: 100,
+  });
+  // What the transport does when it learns the SSRCs from the rid extension.
+  for (const rid of ['q', 'h', 'f'] as Rid[]) {
+    const layer = producer.layerByRid(rid);
+    assert.ok(layer);
+    layer.ssrc = SSRC[rid];
+  }
+  const plis: number[] = [];
+  producer.on('keyframeRequest', (r) => plis.push((r as PictureLossIndication).mediaSsrc));
+  const sent: Buffer[] = [];
+  const consumer = new Consumer({
+    id: 'c1',
+    producer,
+    mid: '0',
+    ssrc: 0x2222,
+    ...(preferredRank === undefined ? {} : { preferredRank }),
+    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+  });
+  const view = new RtpPacketView();
+  const seqs: Record<Rid, number> = { q: 100, h: 2000, f: 30000 };
+  /** One 20 ms step: a packet on each listed layer (keyframes where asked), then the producer's tick. */
+  const step = (layers: Rid[], keys: Rid[] = []): void => {
+    clock.advance(20);
+    for (const rid of layers) {
+      const layer = producer.layerByRid(rid);
+      const b = vp8(rid, seqs[rid]++, keys.includes(rid));
+      producer.receive(b, view.parse(b), clock.now(), false, layer);
+    }
+    producer.tick(clock.now());
+  };
+  const forwardedFrom = (): Rid[] =>
+    sent.map((p) => (['q', 'h', 'f'] as Rid[]).find((r) => p.length === 12 + SIZE[r]) as Rid);
+  return { producer, consumer, sent, plis, step, forwardedFrom, clock };
+}
+
+function assertContinuous(sent: Buffer[]): void {
+  for (let i = 1; i < sent.length; i++) {
+    assert.equal(sent[i]?.readUInt32BE(8), 0x2222);
+    assert.equal(sent[i]?.readUInt16BE(2), ((sent[i - 1]?.readUInt16BE(2) ?? 0) + 1) & 0xffff, `packet ${i}`);
+  }
+}
+
+test('a consumer starts at a keyframe of the best layer, steps down when it stops and back up at its keyframes', () => {
+  const { producer, consumer, sent, plis, step, forwardedFrom } = setup();
+  // All three layers flow, no keyframe yet: nothing is forwarded; once ranked, the best
+  // layer (f, the highest bitrate) is the target and gets a PLI.
+  for (let i = 0; i < 30; i++) step(['q', 'h', 'f']);
+  assert.equal(sent.length, 0);
+  assert.equal(producer.targetLayer(), 2);
+  assert.ok(plis.includes(SSRC.f));
+  // A keyframe on q or h does not start it; one on f does.
+  step(['q', 'h', 'f'], ['q', 'h']);
+  assert.equal(sent.length, 0);
+  step(['q', 'h', 'f'], ['f']);
+  for (let i = 0; i < 10; i++) step(['q', 'h', 'f']);
+  assert.deepEqual(forwardedFrom(), Array(11).fill('f'));
+  assert.equal(consumer.layer, 2);
+
+  // f stops (the publisher's bandwidth fell): after 1.5 s it is inactive, h is the best.
+  plis.length = 0;
+  for (let i = 0; i < 90; i++) step(['q', 'h']);
+  assert.equal(producer.targetLayer(), 1);
+  assert.ok(plis.includes(SSRC.h), 'a PLI for the new target layer');
+  assert.equal(consumer.layer, 2, 'still on f until a keyframe of h');
+  step(['q', 'h'], ['h']);
+  step(['q', 'h']);
+  assert.equal(consumer.layer, 1);
+  assert.deepEqual(forwardedFrom().slice(-2), ['h', 'h']);
+
+  // f comes back: after it is ranked again the consumer moves up at f's next keyframe.
+  for (let i = 0; i < 60; i++) step(['q', 'h', 'f']);
+  assert.equal(producer.targetLayer(), 2);
+  assert.equal(consumer.layer, 1);
+  step(['q', 'h', 'f'], ['f']);
+  assert.equal(consumer.layer, 2);
+  assert.equal(consumer.layerSwitches, 2);
+  assertContinuous(sent);
+});
+
+test('preferredRank picks a lower layer, and changing it moves the consumer at the next keyframe', () => {
+  const { consumer, step, forwardedFrom, plis } = setup(2);
+  for (let i = 0; i < 30; i++) step(['q', 'h', 'f']);
+  step(['q', 'h', 'f'], ['q', 'h', 'f']);
+  step(['q', 'h', 'f']);
+  assert.deepEqual(forwardedFrom(), ['q', 'q']);
+  // A rank past the lowest layer is the lowest.
+  consumer.preferredRank = 9;
+  step(['q', 'h', 'f'], ['h', 'f']);
+  assert.equal(consumer.layer, 0);
+  plis.length = 0;
+  consumer.preferredRank = 1;
+  assert.deepEqual(plis, [SSRC.h]);
+  step(['q', 'h', 'f'], ['h']);
+  assert.equal(consumer.layer, 1);
+  assert.equal(forwardedFrom().at(-1), 'h');
+});
+
+test("NACKs are answered from the forwarded layer's history, in the consumer's numbering", () => {
+  const { consumer, sent, step, clock } = setup();
+  for (let i = 0; i < 30; i++) step(['q', 'h', 'f']);
+  step(['q', 'h', 'f'], ['f']);
+  for (let i = 0; i < 5; i++) step(['q', 'h', 'f']);
+  const wanted = sent[2]?.readUInt16BE(2) ?? -1;
+  const before = sent.length;
+  consumer.retransmit([wanted], clock.now());
+  // Without an RTX SSRC on the consumer the packet goes out again as is, from layer f.
+  assert.equal(sent.length, before + 1);
+  assert.deepEqual(sent.at(-1), sent[2]);
+});
+
+test('a plain (non-simulcast) producer forwards every packet from the first, as before', () => {
+  const clock = new ManualClock();
+  const producer = new Producer({
+    id: 'p2',
+    participantId: 'bea',
+    kind: 'video',
+    source: 'camera',
+    mid: '0',
+    ssrc: 0x5555,
+    codec: { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] },
+    extensions: [],
+    clock,
+    rtcpSsrc: 1,
+  });
+  assert.equal(producer.simulcast, false);
+  const sent: Buffer[] = [];
+  new Consumer({
+    id: 'c2',
+    producer,
+    mid: '0',
+    ssrc: 0x6666,
+    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+  });
+  const view = new RtpPacketView();
+  for (let seq = 1; seq <= 3; seq++) {
+    const b = vp8('f', seq, false);
+    b.writeUInt32BE(0x5555, 8);
+    producer.receive(b, view.parse(b), clock.now());
+  }
+  assert.equal(sent.length, 3);
+});
