@@ -217,7 +217,7 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
  */
 export function createPlayer(
   ctx: ResourceContext,
-  req: { room: string; offer: string; participantId: string | undefined },
+  req: { room: string; offer: string; participantId: string | undefined; preferredRank?: number },
 ): WhipResource {
   const offer = parseOffer(req.offer);
   const id = newResourceId();
@@ -227,6 +227,7 @@ export function createPlayer(
       service: ctx.service,
       room: req.room,
       ...(req.participantId === undefined ? {} : { participantId: req.participantId }),
+      ...(req.preferredRank === undefined ? {} : { preferredRank: req.preferredRank }),
       offerSdp: req.offer,
       clock: ctx.clock,
       logger: ctx.log,

@@ -175,10 +175,18 @@ test('WHIP: 201 + Location + ICE-lite answer; the publisher is a participant; WH
     ],
   );
   assert.ok(played.media.every((m) => m.ssrcs.length > 0 && m.endOfCandidates));
-  // The default participant is the newest video publisher: the same one.
-  const play2 = await http(server, 'POST', '/whep/live', whepOffer('wHe2'), sdp);
+  // The default participant is the newest video publisher: the same one. `quality=low`
+  // gives a simulcast publisher's lowest layer (Consumer.preferredRank); a bad value is a 400.
+  const bad = await http(server, 'POST', '/whep/live?quality=ultra', whepOffer('wHe3'), sdp);
+  assert.equal(bad.status, 400);
+  assert.match(bad.text, /bad_quality/);
+  const play2 = await http(server, 'POST', '/whep/live?quality=low', whepOffer('wHe2'), sdp);
   assert.equal(play2.status, 201);
   assert.equal(play2.headers.get('x-itda-participant-id'), joined.participant.id);
+  const ranks = [...(server.sfu?.service.routerFor('live')?.transports.values() ?? [])]
+    .flatMap((t) => [...t.consumers.values()])
+    .map((c) => c.preferredRank);
+  assert.ok(ranks.includes(99) && ranks.includes(0), `consumer ranks ${ranks.join(',')}`);
   assert.equal((await http(server, 'PATCH', playLocation, trickle.replace('wHiP', 'wHeP'), frag)).status, 204);
   // The WHIP publisher's, the viewer's subscribe transport and the two players'.
   assert.equal(server.sfu?.health().transports, 4);

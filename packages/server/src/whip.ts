@@ -4,7 +4,8 @@
  *
  * - `POST /whip/<room>` (`application/sdp` offer) → 201, `Location: /whip/<room>/<id>`,
  *   the SFU's answer. The publisher is a participant of the room.
- * - `POST /whep/<room>[?participant=<id>]` (the player's offer) → 201, Location, answer.
+ * - `POST /whep/<room>[?participant=<id>][&quality=high|medium|low]` (the player's offer) →
+ *   201, Location, answer. `quality` picks a simulcast publisher's layer (default high).
  * - `PATCH <Location>` (`application/trickle-ice-sdpfrag`, RFC 8840): candidates are
  *   accepted and ignored (ICE-lite) → 204; new ICE credentials → ICE restart → 200 with ours.
  * - `DELETE <Location>` → 200. `OPTIONS` → CORS preflight.
@@ -20,6 +21,9 @@ import { createPlayer, createPublisher, newEtag, type ResourceContext, type Whip
 import { parseSdpFragment, restartFragment } from './whip-sdpfrag.ts';
 
 /** Largest offer or sdpfrag accepted, bytes (a browser offer is 5–10 KiB). */
+
+/** `?quality=` of a WHEP player → how many simulcast layers below the best it is given. */
+const QUALITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 99 };
 export const WHIP_MAX_BODY_BYTES = 64 * 1024;
 
 export interface WhipEndpointOptions {
@@ -210,7 +214,17 @@ export class WhipEndpoint {
       // A WHIP resource id names its publisher too (what a WHIP client knows from its Location).
       const whip = wanted === undefined ? undefined : this.#resources.get(wanted);
       const participantId = whip?.kind === 'whip' && whip.room === room ? whip.participantId : wanted;
-      resource = createPlayer(ctx, { room, offer, participantId });
+      const quality = url.searchParams.get('quality');
+      const preferredRank = quality === null ? undefined : QUALITY_RANK[quality];
+      if (quality !== null && preferredRank === undefined) {
+        throw new HttpError(400, 'bad_quality', 'quality must be high, medium or low');
+      }
+      resource = createPlayer(ctx, {
+        room,
+        offer,
+        participantId,
+        ...(preferredRank === undefined ? {} : { preferredRank }),
+      });
     }
     if (resource.transport.closed) throw new HttpError(503, 'sfu_unavailable', 'the session ended at once');
     this.#resources.set(resource.id, resource);

@@ -37,6 +37,11 @@ export interface WhepPlayerOptions {
   connectTimeoutMs?: number;
   /** Session id, for logs and consumer ids. Default: the transport id. */
   id?: string;
+  /**
+   * Simulcast publishers: which layer the player gets, counted down from the best one the
+   * publisher sends (0, the default); past the lowest, the lowest (`Consumer.preferredRank`).
+   */
+  preferredRank?: number;
 }
 
 export type WhepPlayerEvents = {
@@ -148,6 +153,7 @@ export class WhepPlayer extends TypedEmitter<WhepPlayerEvents> {
           ssrc: track.ssrc,
           ...(track.rtxSsrc === undefined || placement.rtxPayloadType === undefined ? {} : { rtxSsrc: track.rtxSsrc }),
           paused: true,
+          ...(options.preferredRank === undefined ? {} : { preferredRank: options.preferredRank }),
           payloadType: placement.payloadType,
           ...(placement.rtxPayloadType === undefined ? {} : { rtxPayloadType: placement.rtxPayloadType }),
         });
