@@ -12,9 +12,12 @@ import { parseSdp, rtxFor, type SessionDescription, writeSdp } from '../sdp/inde
 export interface PublishTrackSpec {
   mid: string;
   kind: 'audio' | 'video';
+  /** The SSRC (with simulcast: the first layer's). */
   ssrc: number;
   /** RTX SSRC (video only; `a=ssrc-group:FID`). */
   rtxSsrc?: number;
+  /** Simulcast: each layer's rid and the SSRCs the peer sends it on (not in the SDP, as Chromium does). */
+  layers?: { rid: string; ssrc: number; rtxSsrc: number }[];
 }
 
 export interface PublishOfferOptions {
@@ -34,6 +37,12 @@ export interface PublishOfferOptions {
   cname?: string;
   /** SSRCs to keep per mid (a renegotiation keeps them, as browsers do). Default: new random ones. */
   previous?: readonly PublishTrackSpec[];
+  /**
+   * Simulcast video (RFC 8853): these rids as `a=rid:<id> send` and `a=simulcast:send`,
+   * with no SSRC lines — the SFU learns each layer's SSRC from the rid extension, as with
+   * Chromium. Default: none.
+   */
+  simulcast?: readonly string[];
 }
 
 export interface PublishOffer {
@@ -78,6 +87,16 @@ export function buildPublishOffer(options: PublishOfferOptions): PublishOffer {
       delete track.rtxSsrc;
     } else if (kind === 'video' && track.rtxSsrc === undefined) track.rtxSsrc = randomSsrc();
     tracks.push(track);
+    if (kind === 'video' && options.simulcast !== undefined && options.simulcast.length > 0) {
+      track.layers ??= options.simulcast.map((rid) => ({ rid, ssrc: randomSsrc(), rtxSsrc: randomSsrc() }));
+      track.ssrc = track.layers[0]?.ssrc ?? track.ssrc;
+      delete track.rtxSsrc;
+      m.ssrcs = [];
+      m.ssrcGroups = [];
+      m.rids = options.simulcast.map((id) => ({ id, direction: 'send' }));
+      m.simulcast = { send: options.simulcast.map((id) => [id]) };
+      continue;
+    }
     const ssrcs = track.rtxSsrc === undefined ? [track.ssrc] : [track.ssrc, track.rtxSsrc];
     m.ssrcs = ssrcs.map((ssrc) => ({ ssrc, cname, msid, attributes: [] }));
     m.ssrcGroups = track.rtxSsrc === undefined ? [] : [{ semantics: 'FID', ssrcs }];
