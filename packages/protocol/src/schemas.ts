@@ -132,6 +132,20 @@ export const PublishMessage = z.object({
 export const SubscribedMessage = z.object({ type: z.literal('subscribed'), sdp: SfuSdp, version: SubscribeVersion });
 /** SFU rooms: asks for a fresh `subscribe` offer; `iceRestart` asks for new ICE credentials in it (RFC 8445 §9). */
 export const ResubscribeMessage = z.object({ type: z.literal('resubscribe'), iceRestart: z.boolean().optional() });
+/** Video quality a subscriber wants of one participant: which simulcast layer the SFU forwards. */
+export const VideoQuality = z.enum(['high', 'medium', 'low']);
+export type VideoQuality = z.infer<typeof VideoQuality>;
+/**
+ * SFU rooms: forward `participantId`'s video to me at `quality` — with a simulcast
+ * publisher, `high` is the best layer it sends, `medium` one below, `low` the lowest; a
+ * publisher without simulcast has one quality. Default `high`; remembered for tracks the
+ * participant publishes later.
+ */
+export const QualityMessage = z.object({
+  type: z.literal('quality'),
+  participantId: ParticipantId,
+  quality: VideoQuality,
+});
 /**
  * Application data (chat, files) relayed through the server: to one participant
  * (`to`) or, without `to`, to everyone else in the room. Subject to its own byte budget
@@ -151,6 +165,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   PublishMessage,
   SubscribedMessage,
   ResubscribeMessage,
+  QualityMessage,
   DataMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
@@ -166,6 +181,7 @@ export const CLIENT_MESSAGE_TYPES = [
   'publish',
   'subscribed',
   'resubscribe',
+  'quality',
   'data',
 ] as const;
 
@@ -289,6 +305,7 @@ export type ErrorMessage = z.infer<typeof ErrorMessage>;
 export type PublishMessage = z.infer<typeof PublishMessage>;
 export type SubscribedMessage = z.infer<typeof SubscribedMessage>;
 export type ResubscribeMessage = z.infer<typeof ResubscribeMessage>;
+export type QualityMessage = z.infer<typeof QualityMessage>;
 export type DataMessage = z.infer<typeof DataMessage>;
 export type PublishedMessage = z.infer<typeof PublishedMessage>;
 export type SubscribeMessage = z.infer<typeof SubscribeMessage>;

@@ -29,6 +29,11 @@ test('publish, subscribed, resubscribe and data decode', () => {
     type: 'resubscribe',
     iceRestart: true,
   });
+  assert.deepEqual(decodeClientMessage('{"type":"quality","participantId":"p1","quality":"low"}'), {
+    type: 'quality',
+    participantId: 'p1',
+    quality: 'low',
+  });
   assert.deepEqual(decodeClientMessage('{"type":"data","payload":"x"}'), { type: 'data', payload: 'x' });
   assert.deepEqual(decodeClientMessage('{"type":"data","to":"p1","payload":""}'), {
     type: 'data',
@@ -46,6 +51,9 @@ test('bad SFU and data messages are bad_message', () => {
     { type: 'subscribed', sdp: 'v=0', version: 1.5 },
     { type: 'subscribed', sdp: 'v=0', version: -1 },
     { type: 'resubscribe', iceRestart: 'yes' },
+    { type: 'quality', participantId: 'p1' },
+    { type: 'quality', participantId: 'p1', quality: 'ultra' },
+    { type: 'quality', participantId: '', quality: 'low' },
     { type: 'data' },
     { type: 'data', payload: 'x'.repeat(MAX_DATA_PAYLOAD + 1) },
     { type: 'data', to: '', payload: 'x' },

@@ -14,16 +14,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from '@itda/common';
 import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from '@itda/protocol';
-import type { SfuService } from '@itda/sfu';
+import { QUALITY_RANK, type SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
 import { HttpError, readBody, sendJson } from './http-util.ts';
 import { createPlayer, createPublisher, newEtag, type ResourceContext, type WhipResource } from './whip-resources.ts';
 import { parseSdpFragment, restartFragment } from './whip-sdpfrag.ts';
 
 /** Largest offer or sdpfrag accepted, bytes (a browser offer is 5–10 KiB). */
-
-/** `?quality=` of a WHEP player → how many simulcast layers below the best it is given. */
-const QUALITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 99 };
 export const WHIP_MAX_BODY_BYTES = 64 * 1024;
 
 export interface WhipEndpointOptions {
@@ -215,7 +212,10 @@ export class WhipEndpoint {
       const whip = wanted === undefined ? undefined : this.#resources.get(wanted);
       const participantId = whip?.kind === 'whip' && whip.room === room ? whip.participantId : wanted;
       const quality = url.searchParams.get('quality');
-      const preferredRank = quality === null ? undefined : QUALITY_RANK[quality];
+      const preferredRank =
+        quality !== null && Object.hasOwn(QUALITY_RANK, quality)
+          ? QUALITY_RANK[quality as keyof typeof QUALITY_RANK]
+          : undefined;
       if (quality !== null && preferredRank === undefined) {
         throw new HttpError(400, 'bad_quality', 'quality must be high, medium or low');
       }

@@ -24,6 +24,7 @@ test('without a backend: sfu rooms are unsupported, rooms are p2p and SFU messag
     { type: 'publish', sdp: OFFER, tracks: [] },
     { type: 'subscribed', sdp: OFFER, version: 1 },
     { type: 'resubscribe' },
+    { type: 'quality', participantId: 'p', quality: 'high' },
   ]) {
     h.send('c1', m);
     assert.deepEqual(errorsOf(h.out.take('c1')), [{ code: ErrorCode.NotSfuRoom, ref: m.type }]);
@@ -61,6 +62,13 @@ test('with a backend: rooms default to sfu (capacity 50), joins and messages rea
   h.send('c1', { type: 'resubscribe', iceRestart: true });
   assert.deepEqual(sfu.callsOf('subscribed')[0]?.msg, { type: 'subscribed', sdp: 'v=0', version: 2 });
   assert.deepEqual(sfu.callsOf('resubscribe')[0]?.msg, { type: 'resubscribe', iceRestart: true });
+  h.send('c1', { type: 'quality', participantId: 'someone', quality: 'low' });
+  assert.deepEqual(sfu.callsOf('setQuality')[0], {
+    method: 'setQuality',
+    room: 'r',
+    participantId: a.participantId,
+    msg: { type: 'quality', participantId: 'someone', quality: 'low' },
+  });
 
   const b = h.join('c2', 'r');
   h.out.take('c1');

@@ -355,6 +355,7 @@ export class SignalCore {
       case 'publish':
       case 'subscribed':
       case 'resubscribe':
+      case 'quality':
         handleSfuMessage(ctx, conn, message);
         return;
       case 'data':

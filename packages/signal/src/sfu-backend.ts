@@ -1,12 +1,19 @@
 /**
  * The media backend of rooms in `sfu` mode, as the signaling core drives it. The core
- * validates and authorises the SFU messages (`publish`, `subscribed`, `resubscribe`)
+ * validates and authorises the SFU messages (`publish`, `subscribed`, `resubscribe`, `quality`)
  * and hands them over; the backend answers through the `send` function it got in
  * `addParticipant` (`published`, `subscribe`, or `error` with an `sfu_*` code).
  * `@itda/sfu`'s `SfuService` implements it; `@itda/signal/testing` has a fake.
  * See docs/signaling.md, "SFU rooms".
  */
-import type { PublishMessage, ResubscribeMessage, RoomMode, ServerMessage, SubscribedMessage } from '@itda/protocol';
+import type {
+  PublishMessage,
+  QualityMessage,
+  ResubscribeMessage,
+  RoomMode,
+  ServerMessage,
+  SubscribedMessage,
+} from '@itda/protocol';
 
 export interface SfuParticipant {
   room: string;
@@ -23,6 +30,8 @@ export interface SfuBackend {
   publish(room: string, participantId: string, msg: PublishMessage): void; // answers with send({type:'published'}) or an error
   subscribed(room: string, participantId: string, msg: SubscribedMessage): void;
   resubscribe(room: string, participantId: string, msg: ResubscribeMessage): void;
+  /** The participant wants another participant's video at a quality (simulcast layer); no answer. */
+  setQuality(room: string, participantId: string, msg: QualityMessage): void;
   /** The participant came back with `resume` (after `resumed` was sent): resend whatever it may have missed. */
   resumed(room: string, participantId: string): void;
   /** The participant left for good (leave, kick, or resume grace over). */

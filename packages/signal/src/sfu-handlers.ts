@@ -11,6 +11,7 @@ import {
   type DataMessage,
   ErrorCode,
   type PublishMessage,
+  type QualityMessage,
   type ResubscribeMessage,
   type SubscribedMessage,
 } from '@itda/protocol';
@@ -43,7 +44,7 @@ function lifecycle(ctx: CoreContext, what: string, fields: Record<string, unknow
 }
 
 /**
- * publish / subscribed / resubscribe: only in `sfu` rooms (`not_sfu_room`), only with
+ * publish / subscribed / resubscribe / quality: only in `sfu` rooms (`not_sfu_room`), only with
  * the grant (`forbidden`: `canPublish` for publish, `canSubscribe` for the others).
  * The backend answers through its `send`. A backend throw with an `sfu_*` code becomes
  * that error; any other throw is `internal` (the core's handler-failure path).
@@ -51,7 +52,7 @@ function lifecycle(ctx: CoreContext, what: string, fields: Record<string, unknow
 export function handleSfuMessage(
   ctx: CoreContext,
   conn: Connection,
-  msg: PublishMessage | SubscribedMessage | ResubscribeMessage,
+  msg: PublishMessage | SubscribedMessage | ResubscribeMessage | QualityMessage,
 ): void {
   const p = requireJoined(conn, msg.type);
   const room = ctx.rooms.get(p.room);
@@ -67,6 +68,7 @@ export function handleSfuMessage(
   try {
     if (msg.type === 'publish') sfu.publish(room.name, p.id, msg);
     else if (msg.type === 'subscribed') sfu.subscribed(room.name, p.id, msg);
+    else if (msg.type === 'quality') sfu.setQuality(room.name, p.id, msg);
     else sfu.resubscribe(room.name, p.id, msg);
   } catch (err) {
     if (isItdaError(err) && err.code.startsWith('sfu_')) {

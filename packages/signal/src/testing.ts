@@ -3,7 +3,14 @@
  * core and of anything built on it (exported as `@itda/signal/testing`).
  */
 import { ManualClock } from '@itda/common';
-import type { PublishMessage, ResubscribeMessage, RoomMode, ServerMessage, SubscribedMessage } from '@itda/protocol';
+import type {
+  PublishMessage,
+  QualityMessage,
+  ResubscribeMessage,
+  RoomMode,
+  ServerMessage,
+  SubscribedMessage,
+} from '@itda/protocol';
 import type { SignalOutput } from './context.ts';
 import { SignalCore, type SignalCoreOptions } from './core.ts';
 import type { SfuBackend, SfuParticipant } from './sfu-backend.ts';
@@ -81,6 +88,7 @@ export type SfuCall =
   | { method: 'publish'; room: string; participantId: string; msg: PublishMessage }
   | { method: 'subscribed'; room: string; participantId: string; msg: SubscribedMessage }
   | { method: 'resubscribe'; room: string; participantId: string; msg: ResubscribeMessage }
+  | { method: 'setQuality'; room: string; participantId: string; msg: QualityMessage }
   | { method: 'resumed'; room: string; participantId: string }
   | { method: 'removeParticipant'; room: string; participantId: string }
   | { method: 'closeRoom'; room: string };
@@ -128,6 +136,10 @@ export class FakeSfuBackend implements SfuBackend {
   resubscribe(room: string, participantId: string, msg: ResubscribeMessage): void {
     this.#record({ method: 'resubscribe', room, participantId, msg });
     this.onResubscribe?.(room, participantId, msg);
+  }
+
+  setQuality(room: string, participantId: string, msg: QualityMessage): void {
+    this.#record({ method: 'setQuality', room, participantId, msg });
   }
 
   resumed(room: string, participantId: string): void {

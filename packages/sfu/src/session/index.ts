@@ -1,9 +1,10 @@
 /** The SFU session layer: signaling messages ↔ SDP ↔ router objects. See docs/sfu.md. */
 export { newestPublisher, WhepPlayer, type WhepPlayerEvents, type WhepPlayerOptions } from './player.ts';
-export { SfuService, type SfuServiceOptions } from './sfu-service.ts';
+export { QUALITY_RANK, SfuService, type SfuServiceOptions } from './sfu-service.ts';
 export type {
   AnnouncedCandidate,
   PublishRequest,
+  QualityRequest,
   ResubscribeRequest,
   SfuOutMessage,
   SfuParticipantInfo,

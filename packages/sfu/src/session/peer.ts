@@ -35,6 +35,8 @@ export class SfuPeer {
   subscribe: WebRtcTransport | undefined;
   readonly producers = new Map<string, Producer>();
   readonly slots: SubscribeSlotState[] = [];
+  /** Simulcast rank asked for per publishing participant (`quality`), at most `MAX_QUALITIES`. */
+  readonly qualities = new Map<string, number>();
   /** Version of the last subscribe offer sent. */
   version = 0;
   /** An offer is out and its answer not in yet. */

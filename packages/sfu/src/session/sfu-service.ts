@@ -37,6 +37,7 @@ import {
 import { SfuPeer } from './peer.ts';
 import type {
   PublishRequest,
+  QualityRequest,
   ResubscribeRequest,
   SfuOutMessage,
   SfuParticipantInfo,
@@ -68,6 +69,11 @@ interface SfuRoom {
   router: Router;
   peers: Map<string, SfuPeer>;
 }
+
+/** A video quality (`quality` message, WHEP `?quality=`) → how many simulcast layers below the best one (Consumer.preferredRank). */
+export const QUALITY_RANK: Readonly<Record<QualityRequest['quality'], number>> = { high: 0, medium: 1, low: 99 };
+/** Qualities one participant may have asked for (one per other participant). */
+const MAX_QUALITIES = 1000;
 
 export class SfuService {
   readonly modes = ['sfu'] as const;
@@ -277,6 +283,27 @@ export class SfuService {
     this.#offer(room, peer);
   }
 
+  /**
+   * `quality`: forward `msg.participantId`'s video to this participant at that simulcast
+   * rank (high 0, medium 1, low the lowest), now and for its later tracks. At most 1,000
+   * remembered per participant; an unknown participant is remembered all the same (it may
+   * publish later).
+   */
+  setQuality(roomName: string, participantId: string, msg: QualityRequest): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const { peer } = found;
+    const rank = QUALITY_RANK[msg.quality];
+    if (!peer.qualities.has(msg.participantId) && peer.qualities.size >= MAX_QUALITIES) return;
+    peer.qualities.set(msg.participantId, rank);
+    for (const slot of peer.slots) {
+      const c = slot.consumer;
+      if (c !== undefined && c.kind === 'video' && c.producer.participantId === msg.participantId) {
+        c.preferredRank = rank;
+      }
+    }
+  }
+
   resumed(roomName: string, participantId: string): void {
     const found = this.#find(roomName, participantId);
     if (found === undefined) return;
@@ -369,6 +396,7 @@ export class SfuService {
           ssrc: randomSsrc(),
           rtxSsrc: producer.rtxPayloadType !== undefined ? randomSsrc() : undefined,
           paused: true,
+          preferredRank: peer.qualities.get(producer.participantId) ?? 0,
         }),
       );
       slot.consumer?.on('closed', () => {

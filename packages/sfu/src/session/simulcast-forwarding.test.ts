@@ -155,3 +155,35 @@ test('a lost packet of a layer is repaired from its RTX stream, learnt by repair
   assert.equal(p.layers[2]?.rtxSsrc, layer('f').rtxSsrc);
   assert.equal(p.repaired, repairedBefore + 1);
 });
+
+test("`quality` moves one subscriber to the lowest layer and back, each at that layer's keyframe", async () => {
+  h.service.setQuality(bob.room, 'bob', { type: 'quality', participantId: 'alice', quality: 'low' });
+  const before = bobVideo().length;
+  await round(5);
+  assert.ok(
+    bobVideo()
+      .slice(before)
+      .every((r) => r.payload.length === SIZE.f),
+    'f until a keyframe of q',
+  );
+  await round(5, ['q']);
+  assert.ok(
+    bobVideo()
+      .slice(-5)
+      .every((r) => r.payload.length === SIZE.q),
+    'q from its keyframe',
+  );
+  h.service.setQuality(bob.room, 'bob', { type: 'quality', participantId: 'alice', quality: 'high' });
+  await round(5, ['f']);
+  assert.ok(
+    bobVideo()
+      .slice(-5)
+      .every((r) => r.payload.length === SIZE.f),
+    'f again',
+  );
+  // This test's packets (the one before is the previous test's retransmission, out of order by design).
+  const got = bobVideo().slice(before);
+  for (let i = 1; i < got.length; i++) {
+    assert.equal(got[i]?.sequenceNumber, ((got[i - 1]?.sequenceNumber ?? 0) + 1) & 0xffff, `continuous at ${i}`);
+  }
+});

@@ -7,6 +7,7 @@ import type {
   ErrorMessage,
   PublishedMessage,
   PublishMessage,
+  QualityMessage,
   ResubscribeMessage,
   SubscribedMessage,
   SubscribeMessage,
@@ -20,6 +21,8 @@ export type PublishRequest = PublishMessage;
 export type SubscribedRequest = SubscribedMessage;
 /** Asks for a fresh subscribe offer (`iceRestart`: new ICE credentials, RFC 8445 §9). */
 export type ResubscribeRequest = ResubscribeMessage;
+/** Another participant's video at a quality: which simulcast layer to forward. */
+export type QualityRequest = QualityMessage;
 /** One m-line of a `subscribe` offer: whose track it carries. */
 export type SubscribeTrackInfo = SubscribeTrack;
 /** What the session layer sends a participant. */
