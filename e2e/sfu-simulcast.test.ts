@@ -7,11 +7,15 @@
  * the best active layer — the player's decoder reaches full width — and when the
  * publisher turns the full layer off, the SFU moves the player to the half layer at a
  * keyframe (the decoder keeps decoding, at half width), and back up when it returns.
+ * Then the web app: a person joins an sfu room with `?simulcast=1` (the SDK's
+ * `RoomOptions.simulcast`), and another person's `room.setVideoQuality` moves what they
+ * decode between the lowest and the full layer.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Harness, uniqueRoom, waitFor } from './harness/index.ts';
+import { joinWithQuery } from './harness/sfu.ts';
 
 let h: Harness;
 before(async () => {
@@ -170,4 +174,80 @@ test('Chromium simulcast through WHIP: the WHEP player gets the best layer, step
     .flatMap((t) => [...t.consumers.values()])
     .find((c) => c.kind === 'video');
   assert.ok(consumer !== undefined && consumer.layerSwitches >= 2, `layer switches: ${consumer?.layerSwitches}`);
+});
+
+/** In the web app: the decoded width and frame count of `name`'s camera, and their participant id. */
+function cameraOf(page: Page, name: string): Promise<{ id: string; width: number; frames: number } | undefined> {
+  return page.evaluate(async (who) => {
+    type PcLike = { getStats(): Promise<{ forEach(cb: (e: Record<string, unknown>) => void): void }> };
+    type RemoteLike = { id: string; name: string; cameraStream: { getTracks(): { id: string }[] } | null };
+    type RoomLike = { peerConnections: PcLike[]; participants: Map<string, RemoteLike> };
+    const room = (globalThis as unknown as { itda?: { room?: RoomLike } }).itda?.room;
+    const remote = [...(room?.participants.values() ?? [])].find((p) => p.name === who);
+    if (room === undefined || remote === undefined) return undefined;
+    const tracks = new Set((remote.cameraStream?.getTracks() ?? []).map((t) => t.id));
+    let width = 0;
+    let frames = 0;
+    for (const pc of room.peerConnections) {
+      (await pc.getStats()).forEach((e) => {
+        if (e.type !== 'inbound-rtp' || e.kind !== 'video' || !tracks.has(String(e.trackIdentifier ?? ''))) return;
+        width = Number(e.frameWidth ?? 0);
+        frames = Number(e.framesDecoded ?? 0);
+      });
+    }
+    return { id: remote.id, width, frames };
+  }, name);
+}
+
+/** Waits until `page` decodes `name`'s camera at `width` pixels, frames still coming. */
+async function decodesAt(page: Page, name: string, width: number, what: string): Promise<void> {
+  let last = await cameraOf(page, name);
+  await waitFor(
+    async () => {
+      const now = await cameraOf(page, name);
+      const moving = now !== undefined && last !== undefined && now.frames > last.frames;
+      last = now;
+      return moving && now?.width === width ? true : undefined;
+    },
+    { timeoutMs: 40_000, intervalMs: 500, what: `${what} (last: ${JSON.stringify(last)})` },
+  );
+}
+
+test('web app: the SDK publishes simulcast (?simulcast=1); each tile gets the layer its size needs, and setVideoQuality overrides it', async () => {
+  const room = uniqueRoom('simulcast-app');
+  const ada = await h.person('Ada');
+  const bea = await h.person('Bea');
+  await joinWithQuery(ada.page, h.url, room, 'Ada', 'simulcast=1');
+  await joinWithQuery(bea.page, h.url, room, 'Bea', '');
+  const seen = await waitFor(async () => (await cameraOf(bea.page, 'Ada'))?.id, {
+    timeoutMs: 20_000,
+    intervalMs: 250,
+    what: "Ada's tile at Bea",
+  });
+  const producer = [...(h.server.sfu?.service.routerFor(room)?.transports.values() ?? [])]
+    .flatMap((t) => [...t.producers.values()])
+    .find((p) => p.kind === 'video' && p.participantId === seen);
+  assert.ok(producer?.simulcast, "Ada's camera arrives as simulcast layers");
+  assert.deepEqual(
+    producer.layers.map((l) => l.rid),
+    ['q', 'h', 'f'],
+  );
+  // The app asked for the quality Ada's tile needs at Bea (width in device pixels → layer).
+  const tileWidth = (await bea.page.evaluate(
+    `document.querySelector('[data-participant-id="${seen}"]').getBoundingClientRect().width * devicePixelRatio`,
+  )) as number;
+  const auto = tileWidth >= 640 ? 1280 : tileWidth >= 320 ? 640 : 320;
+  await decodesAt(bea.page, 'Ada', auto, `the layer for Ada's ${Math.round(tileWidth)} px tile at Bea`);
+  const setQuality = (quality: string): Promise<unknown> =>
+    bea.page.evaluate(
+      ([id, q]) =>
+        (
+          globalThis as unknown as { itda: { room: { setVideoQuality(id: string, q: string): void } } }
+        ).itda.room.setVideoQuality(id as string, q as string),
+      [seen, quality],
+    );
+  await setQuality('low');
+  await decodesAt(bea.page, 'Ada', 320, "Ada's lowest layer (320 px) at Bea");
+  await setQuality('high');
+  await decodesAt(bea.page, 'Ada', 1280, "Ada's full layer (1280 px) at Bea");
 });

@@ -16,6 +16,31 @@ import type { MediaState } from '@itda/protocol';
 /** A connection media is sent on: a P2P link, or the publish connection of an `sfu` room. */
 export interface MediaLink {
   readonly pc: RTCPeerConnection;
+  /** Send the camera as simulcast layers (an `sfu` publish connection with `RoomOptions.simulcast`). */
+  readonly simulcast?: boolean;
+}
+
+/**
+ * Simulcast encodings for a camera track (RFC 8853 rids, lowest first): ¼, ½ and full
+ * resolution from 540 lines up, ½ and full below (browsers send fewer layers for small
+ * sources anyway). The lower layers are capped so the top one gets the bandwidth.
+ */
+export function simulcastEncodings(track: MediaStreamTrack): RTCRtpEncodingParameters[] {
+  const height = track.getSettings().height ?? 480;
+  const half = { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 };
+  const full = { rid: 'f', scaleResolutionDownBy: 1 };
+  if (height < 540) return [half, full];
+  return [{ rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 }, half, full];
+}
+
+/** Adds the camera track: as simulcast layers where the link wants them, else one stream. */
+function addCamera(link: MediaLink, track: MediaStreamTrack, stream: MediaStream): RTCRtpSender {
+  if (link.simulcast !== true) return link.pc.addTrack(track, stream);
+  return link.pc.addTransceiver(track, {
+    direction: 'sendonly',
+    streams: [stream],
+    sendEncodings: simulcastEncodings(track),
+  }).sender;
 }
 
 interface Senders {
@@ -66,7 +91,7 @@ export class LocalMedia {
       for (const kind of ['audio', 'video'] as const) {
         const track = this.#track(kind);
         if (track === undefined) continue;
-        const sender = link.pc.addTrack(track, stream);
+        const sender = kind === 'video' ? addCamera(link, track, stream) : link.pc.addTrack(track, stream);
         senders[kind] = sender;
         if (kind === 'video' && !this.#media.video) void sender.replaceTrack(null).catch(() => undefined);
       }
@@ -101,7 +126,7 @@ export class LocalMedia {
     const jobs: Promise<void>[] = [];
     for (const [link, s] of this.#senders) {
       if (s.video !== undefined) jobs.push(s.video.replaceTrack(send).catch(() => undefined));
-      else if (send !== null && this.canPublish && this.stream !== null) s.video = link.pc.addTrack(send, this.stream);
+      else if (send !== null && this.canPublish && this.stream !== null) s.video = addCamera(link, send, this.stream);
     }
     await Promise.all(jobs);
   }

@@ -28,6 +28,13 @@ export interface RoomOptions {
    * warning. Default: the browser's own list, of which the SFU picks VP8. Not used in p2p rooms.
    */
   videoCodec?: VideoCodec;
+  /**
+   * sfu rooms: send the camera as simulcast layers (RFC 8853) — three (¼, ½ and full
+   * resolution) from 540 lines up, two (½ and full) below — so the SFU can forward a
+   * smaller one to those who ask for it (`room.setVideoQuality`) or when the top layer
+   * stalls. Costs the publisher the extra encodes. Default false. Not used in p2p rooms.
+   */
+  simulcast?: boolean;
   /** Passed to SignalingClient (backoff, timeouts). */
   signaling?: Omit<SignalingClientOptions, 'url' | 'clock' | 'logger' | 'socketFactory'>;
   /** Default: the platform WebSocket. */

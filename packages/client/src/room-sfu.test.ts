@@ -8,6 +8,7 @@ import {
   type ServerMessage,
   type SubscribeTrack,
 } from '@itda/protocol';
+import { simulcastEncodings } from './local-media.ts';
 import { encodePeerFrame } from './peer-protocol.ts';
 import { Room } from './room.ts';
 import type { TrackInfo } from './room-events.ts';
@@ -249,4 +250,24 @@ test('sfu room: the server closing a transport starts that connection afresh (pu
   assert.equal(room.participants.get('p_bob')?.cameraStream?.getTracks().length, 1);
   room.leave();
   assert.ok(pcs.every((pc) => pc.closed));
+});
+
+test('sfu room: setVideoQuality sends `quality` for a participant; simulcastEncodings follow the camera height', async () => {
+  const { sent, room } = await sfuRoom();
+  sent.length = 0;
+  room.setVideoQuality('p_bob', 'low');
+  assert.deepEqual(sent, [{ type: 'quality', participantId: 'p_bob', quality: 'low' }]);
+  const track = (height: number) => ({ getSettings: () => ({ height }) }) as unknown as MediaStreamTrack;
+  assert.deepEqual(
+    simulcastEncodings(track(720)).map((e) => [e.rid, e.scaleResolutionDownBy]),
+    [
+      ['q', 4],
+      ['h', 2],
+      ['f', 1],
+    ],
+  );
+  assert.deepEqual(
+    simulcastEncodings(track(480)).map((e) => e.rid),
+    ['h', 'f'],
+  );
 });

@@ -23,6 +23,7 @@ import type {
   RoomMode,
   ServerMessage,
   SubscribeTrack,
+  VideoQuality,
 } from '@itda/protocol';
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { randomId } from './ids.ts';
@@ -196,6 +197,17 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#local.stopScreen();
   }
 
+  /**
+   * sfu rooms: the quality of `participantId`'s video this participant receives — with a
+   * simulcast publisher, `high` the best layer it sends, `medium` one below, `low` the
+   * lowest (e.g. `low` for a small tile). The SFU switches at the next keyframe. No effect
+   * in p2p rooms or for a publisher without simulcast. Default `high`.
+   */
+  setVideoQuality(participantId: string, quality: VideoQuality): void {
+    if (this.#sfu === undefined) return;
+    this.#signaling?.send({ type: 'quality', participantId, quality });
+  }
+
   /** Changes the display name; announced to the others. */
   setName(name: string): void {
     this.localParticipant.name = name;
@@ -287,6 +299,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       limits: joined.limits,
       screen: () => this.#local.screen,
       ...(this.#o.videoCodec === undefined ? {} : { videoCodec: this.#o.videoCodec }),
+      ...(this.#o.simulcast === true ? { simulcast: true } : {}),
       ...(this.#o.maxFileBytes === undefined ? {} : { maxFileBytes: this.#o.maxFileBytes }),
       ...(this.#o.createPeerConnection === undefined ? {} : { createPeerConnection: this.#o.createPeerConnection }),
     });

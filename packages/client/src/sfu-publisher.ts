@@ -36,6 +36,8 @@ export interface SfuPublisherOptions {
   maxOfferResends?: number;
   /** Offer only this video codec (and RTX), see codec-preference.ts. Default: the browser's list. */
   videoCodec?: VideoCodec;
+  /** Send the camera as simulcast layers (RoomOptions.simulcast). Default false. */
+  simulcast?: boolean;
 }
 
 export type SfuPublisherEvents = {
@@ -44,6 +46,8 @@ export type SfuPublisherEvents = {
 
 export class SfuPublisher extends TypedEmitter<SfuPublisherEvents> {
   readonly pc: RTCPeerConnection;
+  /** The camera goes out as simulcast layers on this connection (LocalMedia reads it). */
+  readonly simulcast: boolean;
   readonly #o: SfuPublisherOptions;
   readonly #log: Logger;
   readonly #ice: IceWatch;
@@ -59,6 +63,7 @@ export class SfuPublisher extends TypedEmitter<SfuPublisherEvents> {
   constructor(options: SfuPublisherOptions) {
     super();
     this.#o = options;
+    this.simulcast = options.simulcast === true;
     this.#log = options.logger.child('publish');
     const create = options.createPeerConnection ?? ((c: RTCConfiguration) => new RTCPeerConnection(c));
     this.pc = create(options.configuration);

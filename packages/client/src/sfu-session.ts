@@ -35,6 +35,8 @@ export interface SfuSessionOptions {
   maxFileBytes?: number;
   /** The publish connection's video codec (RoomOptions.videoCodec). */
   videoCodec?: VideoCodec;
+  /** Send the camera as simulcast layers (RoomOptions.simulcast). */
+  simulcast?: boolean;
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
 }
 
@@ -104,6 +106,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       send: this.#o.signal,
       screen: this.#o.screen,
       ...(this.#o.videoCodec === undefined ? {} : { videoCodec: this.#o.videoCodec }),
+      ...(this.#o.simulcast === true ? { simulcast: true } : {}),
     });
     pub.on('error', (e) => this.emit('error', e));
     return pub;

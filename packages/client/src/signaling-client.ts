@@ -36,7 +36,7 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'dis
 /** Messages the application may send; join/resume/ping/leave are the client's own. */
 export type OutgoingMessage = Extract<
   ClientMessage,
-  { type: 'offer' | 'answer' | 'candidate' | 'update' | 'publish' | 'subscribed' | 'resubscribe' | 'data' }
+  { type: 'offer' | 'answer' | 'candidate' | 'update' | 'publish' | 'subscribed' | 'resubscribe' | 'quality' | 'data' }
 >;
 
 export interface JoinParams {

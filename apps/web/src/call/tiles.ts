@@ -2,6 +2,8 @@
  * The video grid. Each participant has one tile, `data-participant-id="<id>"` (the
  * local one `local`), with a `<video>` and the name; a screen share gets a tile of its
  * own, `data-screen-of="<id>"`, so a participant tile always holds exactly one video.
+ * `onTileWidth` hears each remote tile's width in device pixels when it changes (the
+ * call page turns it into the video quality it asks the SFU for).
  */
 import type { MediaState } from '@itda/protocol';
 import { h, icon, play } from '../dom.ts';
@@ -29,6 +31,19 @@ export class TileGrid {
   readonly #tiles = new Map<string, Tile>();
   readonly #screens = new Map<string, { el: HTMLElement; video: HTMLVideoElement }>();
   #speakerId: string | undefined;
+  /** A remote participant tile's width in device pixels, when it changes. */
+  onTileWidth: ((id: string, width: number) => void) | undefined;
+  readonly #resize =
+    typeof ResizeObserver === 'undefined'
+      ? undefined
+      : new ResizeObserver((entries) => {
+          for (const e of entries) {
+            const id = (e.target as HTMLElement).dataset.participantId;
+            if (id !== undefined && id !== 'local') {
+              this.onTileWidth?.(id, Math.round(e.contentRect.width * (globalThis.devicePixelRatio || 1)));
+            }
+          }
+        });
 
   constructor() {
     this.#screenArea = h('div', { class: 'screens', hidden: true });
@@ -53,6 +68,7 @@ export class TileGrid {
     const tile = { el, video, name: nameEl, avatar, micOff };
     this.#tiles.set(id, tile);
     this.#people.append(el);
+    if (!local) this.#resize?.observe(el);
     this.#layout();
     return tile;
   }
@@ -77,6 +93,7 @@ export class TileGrid {
     const tile = this.#tiles.get(id);
     if (tile !== undefined) {
       tile.video.srcObject = null;
+      this.#resize?.unobserve(tile.el);
       tile.el.remove();
       this.#tiles.delete(id);
     }

@@ -5,7 +5,7 @@
  *
  * Test hook: `window.itda = { room }` — the current Room (see docs/client.md).
  */
-import { type ClientError, isVideoCodec, type RemoteParticipant, Room } from '@itda/client';
+import { type ClientError, isVideoCodec, type RemoteParticipant, Room, type VideoQuality } from '@itda/client';
 import { ChatPanel } from '../call/chat-panel.ts';
 import { StatsPanel } from '../call/stats-panel.ts';
 import { TileGrid } from '../call/tiles.ts';
@@ -66,14 +66,26 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     const relayOnly = new URLSearchParams(location.search).get('relay') === '1';
     // `?codec=vp9` (vp8, vp9, h264, av1): the video codec sent in sfu rooms (the e2e codec tests use it).
     const codec = new URLSearchParams(location.search).get('codec');
+    // `?simulcast=1`: in sfu rooms the camera goes out as simulcast layers (RoomOptions.simulcast).
+    const simulcast = new URLSearchParams(location.search).get('simulcast') === '1';
     const room = new Room({
       logger: appLogger,
       ...(relayOnly ? { iceTransportPolicy: 'relay' } : {}),
       ...(isVideoCodec(codec) ? { videoCodec: codec } : {}),
+      ...(simulcast ? { simulcast: true } : {}),
     });
     window.itda = { room };
 
     const grid = new TileGrid();
+    // Each remote tile asks for the video quality its size needs (simulcast publishers in
+    // sfu rooms; nothing changes otherwise): the full layer from 640 device pixels wide.
+    const qualities = new Map<string, VideoQuality>();
+    grid.onTileWidth = (id, width) => {
+      const quality: VideoQuality = width >= 640 ? 'high' : width >= 320 ? 'medium' : 'low';
+      if (qualities.get(id) === quality) return;
+      qualities.set(id, quality);
+      room.setVideoQuality(id, quality);
+    };
     grid.setSpeakerId(settings.speakerId);
     const renderLocal = (): void =>
       grid.upsert('local', settings.name, room.localStream ?? stream, room.localParticipant.media, true);
