@@ -16,6 +16,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Harness, uniqueRoom, waitFor } from './harness/index.ts';
 import { joinWithQuery } from './harness/sfu.ts';
+import { WHIP_EXCHANGE_JS } from './harness/whip-page.ts';
 
 let h: Harness;
 before(async () => {
@@ -23,21 +24,7 @@ before(async () => {
 });
 after(() => h?.close());
 
-const PAGE_HELPERS = `
-  const gathered = (pc) => new Promise((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
-    setTimeout(resolve, 5000);
-  });
-  const exchange = async (pc, url) => {
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp });
-    if (res.status !== 201) throw new Error(url + ': HTTP ' + res.status + ' ' + (await res.text()));
-    const answer = await res.text();
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    return { location: res.headers.get('location') ?? '', participantId: res.headers.get('x-itda-participant-id') ?? '', answer };
-  };
+const PAGE_HELPERS = `${WHIP_EXCHANGE_JS}
   window.whipSimulcast = async (url) => {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } });
     const pc = new RTCPeerConnection();

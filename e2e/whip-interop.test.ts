@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { parseSdp } from '@itda/sfu';
 import type { Page } from 'playwright-core';
 import { Harness, join, tile, uniqueRoom, waitFor } from './harness/index.ts';
+import { WHIP_EXCHANGE_JS } from './harness/whip-page.ts';
 import {
   KIND_AUDIO,
   KIND_VIDEO,
@@ -144,20 +145,7 @@ test('node-datachannel: WHIP publisher → itda SFU → WHEP player, every packe
  * publishes the fake camera and microphone with WHIP; `whep(url)` plays a stream into
  * recvonly transceivers; `whepReading()` counts what the WHEP connection decoded.
  */
-const PAGE_HELPERS = `
-  const gathered = (pc) => new Promise((resolve) => {
-    if (pc.iceGatheringState === 'complete') return resolve();
-    pc.addEventListener('icegatheringstatechange', () => { if (pc.iceGatheringState === 'complete') resolve(); });
-    setTimeout(resolve, 5000);
-  });
-  const exchange = async (pc, url) => {
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription.sdp });
-    if (res.status !== 201) throw new Error(url + ': HTTP ' + res.status + ' ' + (await res.text()));
-    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
-    return { location: res.headers.get('location') ?? '', participantId: res.headers.get('x-itda-participant-id') ?? '' };
-  };
+const PAGE_HELPERS = `${WHIP_EXCHANGE_JS}
   window.whip = async (url) => {
     const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
     const pc = new RTCPeerConnection();
