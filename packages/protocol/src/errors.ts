@@ -52,7 +52,9 @@ export const ErrorCode = {
    * connection afresh (a new publish offer, or `resubscribe`).
    */
   SfuTransportClosed: 'sfu_transport_closed',
-  /** publish / subscribed / resubscribe in a room that is not in `sfu` mode. */
+  /** A request past a limit of the media server: `quality` for more than 1,000 participants. */
+  SfuLimitReached: 'sfu_limit_reached',
+  /** publish / subscribed / resubscribe / quality in a room that is not in `sfu` mode. */
   NotSfuRoom: 'not_sfu_room',
   /** offer / answer / candidate relay in a room that is not in `p2p` mode (use publish/subscribe). */
   NotP2pRoom: 'not_p2p_room',

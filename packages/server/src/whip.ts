@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from '@itda/common';
-import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN } from '@itda/protocol';
+import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
 import { QUALITY_RANK, type SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
 import { HttpError, readBody, sendJson } from './http-util.ts';
@@ -212,12 +212,11 @@ export class WhipEndpoint {
       const whip = wanted === undefined ? undefined : this.#resources.get(wanted);
       const participantId = whip?.kind === 'whip' && whip.room === room ? whip.participantId : wanted;
       const quality = url.searchParams.get('quality');
-      const preferredRank =
-        quality !== null && Object.hasOwn(QUALITY_RANK, quality)
-          ? QUALITY_RANK[quality as keyof typeof QUALITY_RANK]
-          : undefined;
-      if (quality !== null && preferredRank === undefined) {
-        throw new HttpError(400, 'bad_quality', 'quality must be high, medium or low');
+      let preferredRank: number | undefined;
+      if (quality !== null) {
+        const parsed = VideoQuality.safeParse(quality);
+        if (!parsed.success) throw new HttpError(400, 'bad_quality', 'quality must be high, medium or low');
+        preferredRank = QUALITY_RANK[parsed.data];
       }
       resource = createPlayer(ctx, {
         room,

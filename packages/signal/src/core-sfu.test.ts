@@ -125,14 +125,17 @@ test('grants: publish needs canPublish, subscribed and resubscribe need canSubsc
   assert.deepEqual(errorsOf(h.out.take('viewer')), [{ code: ErrorCode.Forbidden, ref: 'publish' }]);
   h.send('sender', { type: 'subscribed', sdp: 'v=0', version: 1 });
   h.send('sender', { type: 'resubscribe' });
+  h.send('sender', { type: 'quality', participantId: 'p', quality: 'low' });
   h.send('sender', { type: 'publish', sdp: OFFER, tracks: [] });
   assert.deepEqual(errorsOf(h.out.take('sender')), [
     { code: ErrorCode.Forbidden, ref: 'subscribed' },
     { code: ErrorCode.Forbidden, ref: 'resubscribe' },
+    { code: ErrorCode.Forbidden, ref: 'quality' },
   ]);
   assert.equal(sfu.callsOf('publish').length, 1);
   assert.equal(sfu.callsOf('subscribed').length, 1);
   assert.equal(sfu.callsOf('resubscribe').length, 0);
+  assert.equal(sfu.callsOf('setQuality').length, 0);
   h.core.shutdown();
 });
 

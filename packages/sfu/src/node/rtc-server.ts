@@ -386,7 +386,7 @@ export class RtcServer implements TransportFactory {
     this.#tcpConnections.clear();
     await Promise.all([
       this.#workers?.close(),
-      new Promise<void>((resolve) => this.#udp.close(() => resolve())),
+      closeUdp(this.#udp),
       ...this.#receivers.map(closeUdp),
       this.#tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => this.#tcp?.close(() => resolve())),
     ]);

@@ -169,9 +169,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /** Asks the publisher for a keyframe of the layer this consumer forwards, or waits for. */
   requestKeyframe(): void {
-    const p = this.producer;
-    if (!p.simulcast) p.requestKeyframe();
-    else p.requestKeyframe(p.targetLayer(this.#preferredRank));
+    this.producer.requestKeyframe(this.producer.targetLayer(this.#preferredRank));
   }
 
   /** The layer to forward changed (producer re-ranked, or the preference did): ask for its keyframe. */

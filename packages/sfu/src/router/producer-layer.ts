@@ -15,11 +15,14 @@ import {
   RetransmissionBuffer,
 } from '../feedback/index.ts';
 import type { FullIntraRequest, PictureLossIndication, ReportBlock, SenderReport } from '../rtp/index.ts';
+import type { Producer } from './producer.ts';
 
 /** A layer that received nothing for this long is inactive: subscribers move off it. */
 export const LAYER_INACTIVE_MS = 1500;
 
 export interface ProducerLayerOptions {
+  /** The producer this layer belongs to (the transport finds a layer by SSRC, then delivers to it). */
+  producer: Producer;
   index: number;
   rid: string | undefined;
   ssrc: number | undefined;
@@ -39,6 +42,7 @@ export interface ProducerLayerOptions {
 }
 
 export class ProducerLayer {
+  readonly producer: Producer;
   readonly index: number;
   readonly rid: string | undefined;
   ssrc: number | undefined;
@@ -60,6 +64,7 @@ export class ProducerLayer {
   #windowStartMs = Number.NaN;
 
   constructor(options: ProducerLayerOptions) {
+    this.producer = options.producer;
     this.index = options.index;
     this.rid = options.rid;
     this.ssrc = options.ssrc;

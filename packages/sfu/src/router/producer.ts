@@ -23,7 +23,6 @@ import {
   type PictureLossIndication,
   type ReportBlock,
   type RtpPacketView,
-  type SenderReport,
 } from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
 import { ProducerLayer } from './producer-layer.ts';
@@ -95,9 +94,6 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   /** The encodings: one, or one per simulcast rid. */
   readonly layers: readonly ProducerLayer[];
   readonly consumers = new Set<Consumer>();
-  /** Packets and bytes received (after decryption), all layers. */
-  packets = 0;
-  bytes = 0;
   #closed = false;
   #paused = false;
   /** Keyframes can be told in this codec's payloads (needed to switch layers). */
@@ -128,6 +124,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.layers = rids.map(
       (rid, index) =>
         new ProducerLayer({
+          producer: this,
           index,
           rid,
           ssrc: index === 0 && rid === undefined ? options.ssrc : undefined,
@@ -153,41 +150,33 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     return this.layers.length > 1;
   }
 
-  /** The first layer's SSRC (the only one without simulcast). */
-  get ssrc(): number | undefined {
-    return this.layers[0]?.ssrc;
-  }
-
-  /** The first layer's RTX SSRC. */
-  get rtxSsrc(): number | undefined {
-    return this.layers[0]?.rtxSsrc;
-  }
-
-  /** The first layer's packet history (the only one without simulcast). */
-  get history(): ProducerLayer['history'] {
-    return this.layers[0]?.history;
-  }
-
   /** The layer of `rid`, if this producer has one. */
   layerByRid(rid: string): ProducerLayer | undefined {
     return this.layers.find((l) => l.rid === rid);
   }
 
-  /** The layer whose SSRC is `ssrc`. */
-  layerBySsrc(ssrc: number): ProducerLayer | undefined {
-    const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) if (layers[i]?.ssrc === ssrc) return layers[i];
-    return undefined;
+  /** Packets received (after decryption), all layers. */
+  get packets(): number {
+    let n = 0;
+    for (const l of this.layers) n += l.packets;
+    return n;
+  }
+
+  /** Bytes received (after decryption), all layers. */
+  get bytes(): number {
+    let n = 0;
+    for (const l of this.layers) n += l.bytes;
+    return n;
   }
 
   /**
    * The layer a consumer should forward: among the active layers ranked by bitrate, the
-   * one at `rank` counted from the top (0 = the best), or the lowest if there are fewer;
-   * the first layer when none is active yet. Plain tracks: always layer 0.
+   * one at `rank` counted from the top (0 = the best), or the lowest if there are fewer.
+   * Until the first ranking, and while no layer is active, the ranking is the rid order
+   * (the last rid counts as the best). Plain tracks: always layer 0.
    */
   targetLayer(rank = 0): number {
     const ranked = this.#ranked;
-    if (ranked.length === 0) return 0;
     return ranked[Math.max(0, ranked.length - 1 - rank)] ?? 0;
   }
 
@@ -238,8 +227,6 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     }
     if (retransmission) this.repaired++;
     else layer.onPacket(view.ssrc, seq, view.timestamp, view.length, nowMs);
-    this.packets++;
-    this.bytes += view.length;
     layer.packets++;
     layer.bytes += view.length;
     if (layer.nack?.onPacket(seq, nowMs) === true) layer.requestKeyframe();
@@ -277,8 +264,10 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   #rank(nowMs: number): void {
     for (const layer of this.layers) layer.measure(nowMs, RANK_INTERVAL_MS);
     const active = this.layers.filter((l) => l.active(nowMs));
-    active.sort((a, b) => a.bitrate - b.bitrate || a.index - b.index);
-    this.#ranked = active.map((l) => l.index);
+    if (active.length > 0) {
+      active.sort((a, b) => a.bitrate - b.bitrate || a.index - b.index);
+      this.#ranked = active.map((l) => l.index);
+    }
     for (const consumer of this.consumers) consumer.checkLayer();
   }
 
@@ -287,22 +276,12 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     return this.layers[0]?.lastSenderReport;
   }
 
-  /** A sender report of the publisher arrived for one of this producer's SSRCs. */
-  onSenderReport(sr: SenderReport, nowMs: number): void {
-    this.layerBySsrc(sr.ssrc)?.onSenderReport(sr, nowMs);
-  }
-
   /** Report blocks about this producer's streams for a receiver report (RFC 3550 §6.4.2), once packets arrived. */
   reportBlocks(nowMs: number, out: ReportBlock[]): void {
     for (const layer of this.layers) {
       const block = layer.reportBlock(nowMs);
       if (block !== undefined) out.push(block);
     }
-  }
-
-  /** The first layer's report block (tests). */
-  reportBlock(nowMs: number): ReportBlock | undefined {
-    return this.layers[0]?.reportBlock(nowMs);
   }
 
   /** Closes the producer and every consumer of it. Idempotent. */

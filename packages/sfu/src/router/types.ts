@@ -51,7 +51,7 @@ export type { IceTuple as Tuple } from '../ice/index.ts';
 /**
  * Where a transport's outgoing RTP goes when it is not encrypted and sent on the
  * transport's own thread: a media worker (`MediaWorkerPool`, docs/sfu/workers.md) that
- * holds the transport's outbound SRTP context and a socket connected to its tuple.
+ * holds the transport's outbound SRTP context and its tuple, and sends from the shared port.
  */
 export interface RtpEgress {
   /**

@@ -77,8 +77,6 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   /** Each producer layer by its SSRC, and by its RTX SSRC (declared in the SDP or learnt). */
   readonly #layersBySsrc = new Map<number, ProducerLayer>();
   readonly #layersByRtxSsrc = new Map<number, ProducerLayer>();
-  /** The producer of each layer (a layer does not point back). */
-  readonly #producerOfLayer = new Map<ProducerLayer, Producer>();
   readonly #producersByMid = new Map<string, Producer>();
   readonly #consumersBySsrc = new Map<number, Consumer>();
   #ice: IceCredentials;
@@ -239,28 +237,21 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       const transportSeq = view.extensionUint(this.#twccExtId);
       if (transportSeq >= 0) this.#twcc?.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
     }
+    if (this.#deliver(packet, view, nowMs)) return;
+    if (!this.#learnSsrc(view) || !this.#deliver(packet, view, nowMs)) this.#stats.drop('unknown_ssrc');
+  }
+
+  /** Hands a packet of a known SSRC to its layer (primary stream or RTX); false for an unknown SSRC. */
+  #deliver(packet: Buffer, view: RtpPacketView, nowMs: number): boolean {
     const layer = this.#layersBySsrc.get(view.ssrc);
     if (layer !== undefined) {
-      (this.#producerOfLayer.get(layer) as Producer).receive(packet, view, nowMs, false, layer);
-      return;
+      layer.producer.receive(packet, view, nowMs, false, layer);
+      return true;
     }
     const repaired = this.#layersByRtxSsrc.get(view.ssrc);
-    if (repaired !== undefined) {
-      this.#receiveRtx(repaired, packet, view, nowMs);
-      return;
-    }
-    if (!this.#learnSsrc(view)) {
-      this.#stats.drop('unknown_ssrc');
-      return;
-    }
-    // Learnt: deliver it the same way.
-    const learnt = this.#layersBySsrc.get(view.ssrc);
-    if (learnt !== undefined)
-      (this.#producerOfLayer.get(learnt) as Producer).receive(packet, view, nowMs, false, learnt);
-    else {
-      const rtx = this.#layersByRtxSsrc.get(view.ssrc);
-      if (rtx !== undefined) this.#receiveRtx(rtx, packet, view, nowMs);
-    }
+    if (repaired === undefined) return false;
+    this.#receiveRtx(repaired, packet, view, nowMs);
+    return true;
   }
 
   /**
@@ -270,7 +261,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
    * packets are the sender's bandwidth probes: counted, not forwarded.
    */
   #receiveRtx(layer: ProducerLayer, packet: Buffer, view: RtpPacketView, nowMs: number): void {
-    const producer = this.#producerOfLayer.get(layer) as Producer;
+    const producer = layer.producer;
     if (view.payloadLength < 2 || layer.ssrc === undefined) {
       this.#stats.rtxProbes++;
       return;
@@ -340,8 +331,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     for (const p of packets) {
       switch (p.type) {
         case 'sr': {
-          const layer = this.#layersBySsrc.get(p.ssrc);
-          if (layer !== undefined) this.#producerOfLayer.get(layer)?.onSenderReport(p, nowMs);
+          this.#layersBySsrc.get(p.ssrc)?.onSenderReport(p, nowMs);
           break;
         }
         case 'nack': {
@@ -478,7 +468,6 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     this.producers.set(producer.id, producer);
     this.#producersByMid.set(producer.mid, producer);
     for (const layer of producer.layers) {
-      this.#producerOfLayer.set(layer, producer);
       if (layer.ssrc !== undefined) this.#layersBySsrc.set(layer.ssrc, layer);
       if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.set(layer.rtxSsrc, layer);
     }
@@ -504,7 +493,6 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       this.producers.delete(producer.id);
       this.#producersByMid.delete(producer.mid);
       for (const layer of producer.layers) {
-        this.#producerOfLayer.delete(layer);
         if (layer.ssrc !== undefined) this.#layersBySsrc.delete(layer.ssrc);
         if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.delete(layer.rtxSsrc);
       }

@@ -21,6 +21,7 @@ import {
   Router,
   type RtpCodec,
   SfuError,
+  SfuErrorCode,
   type TrackSource,
   type WebRtcTransport,
 } from '../router/index.ts';
@@ -286,15 +287,17 @@ export class SfuService {
   /**
    * `quality`: forward `msg.participantId`'s video to this participant at that simulcast
    * rank (high 0, medium 1, low the lowest), now and for its later tracks. At most 1,000
-   * remembered per participant; an unknown participant is remembered all the same (it may
-   * publish later).
+   * remembered per participant (`sfu_limit_reached` past that); an unknown participant is
+   * remembered all the same (it may publish later).
    */
   setQuality(roomName: string, participantId: string, msg: QualityRequest): void {
     const found = this.#find(roomName, participantId);
     if (found === undefined) return;
     const { peer } = found;
     const rank = QUALITY_RANK[msg.quality];
-    if (!peer.qualities.has(msg.participantId) && peer.qualities.size >= MAX_QUALITIES) return;
+    if (!peer.qualities.has(msg.participantId) && peer.qualities.size >= MAX_QUALITIES) {
+      throw new SfuError(SfuErrorCode.LimitReached, `quality asked for more than ${MAX_QUALITIES} participants`);
+    }
     peer.qualities.set(msg.participantId, rank);
     for (const slot of peer.slots) {
       const c = slot.consumer;

@@ -187,3 +187,20 @@ test("`quality` moves one subscriber to the lowest layer and back, each at that 
     assert.equal(got[i]?.sequenceNumber, ((got[i - 1]?.sequenceNumber ?? 0) + 1) & 0xffff, `continuous at ${i}`);
   }
 });
+
+test('`quality` is remembered for at most 1,000 participants per subscriber; past that sfu_limit_reached', async () => {
+  const carol = h.join('carol');
+  await carol.idle();
+  for (let i = 0; i < 1000; i++) {
+    h.service.setQuality(carol.room, 'carol', { type: 'quality', participantId: `ghost-${i}`, quality: 'low' });
+  }
+  assert.throws(
+    () => h.service.setQuality(carol.room, 'carol', { type: 'quality', participantId: 'alice', quality: 'low' }),
+    { code: 'sfu_limit_reached' },
+  );
+  // One already remembered can still change.
+  h.service.setQuality(carol.room, 'carol', { type: 'quality', participantId: 'ghost-7', quality: 'high' });
+  const ranks = [...producer().consumers].map((c) => c.preferredRank);
+  assert.equal(ranks.length, 2, "bob's and carol's consumers of alice's video");
+  assert.deepEqual(ranks, [0, 0], 'the 1,001st participant asked for is not taken');
+});

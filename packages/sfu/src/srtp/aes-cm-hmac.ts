@@ -58,12 +58,11 @@ export class AesCmHmacTransform implements SrtpTransform {
   }
 
   /**
-   * En- or decrypts the `length` payload bytes at `M + headerLength` of the RTP scratch in
-   * place: from the stream's keystream window, or with one ECB call outside it.
+   * En- or decrypts the `length` payload bytes at `M + headerLength` of the RTP scratch `s`
+   * in place: from the stream's keystream window, or with one ECB call outside it.
    */
-  #cryptRtp(headerLength: number, length: number, ssrc: number, index: number): void {
+  #cryptRtp(s: Buffer, headerLength: number, length: number, ssrc: number, index: number): void {
     if (length <= 0) return;
-    const s = this.#rtpMac.reserve(0);
     const w = this.#windows.lookup(ssrc, index, length);
     if (w === undefined) {
       const iv = this.#setIv(this.#rtpSalt, ssrc, index);
@@ -83,8 +82,8 @@ export class AesCmHmacTransform implements SrtpTransform {
 
   protectRtp(p: Uint8Array, length: number, headerLength: number, ssrc: number, index: number): Buffer {
     const s = this.#rtpMac.reserve(length + 4);
-    s.set(p.subarray(0, length), M);
-    this.#cryptRtp(headerLength, length - headerLength, ssrc, index);
+    s.set(p.length === length ? p : p.subarray(0, length), M); // no view per packet in the usual case
+    this.#cryptRtp(s, headerLength, length - headerLength, ssrc, index);
     // HMAC-SHA1(k_a, authenticated portion || ROC), RFC 3711 §4.2.
     writeU32(s, M + length, Math.floor(index / 65536) >>> 0);
     const tag = this.#rtpMac.mac(length + 4);
@@ -104,7 +103,7 @@ export class AesCmHmacTransform implements SrtpTransform {
       throw new SrtpError(SrtpErrorCode.AuthFailed, 'SRTP authentication tag mismatch', { details: { ssrc, index } });
     }
     // Authenticated: only now is the keystream (and its window) worked out.
-    this.#cryptRtp(headerLength, end - headerLength, ssrc, index);
+    this.#cryptRtp(s, headerLength, end - headerLength, ssrc, index);
     const out = Buffer.allocUnsafe(end);
     s.copy(out, 0, M, M + end);
     return out;
