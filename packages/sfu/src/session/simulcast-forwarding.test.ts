@@ -204,3 +204,30 @@ test('`quality` is remembered for at most 1,000 participants per subscriber; pas
   assert.equal(ranks.length, 2, "bob's and carol's consumers of alice's video");
   assert.deepEqual(ranks, [0, 0], 'the 1,001st participant asked for is not taken');
 });
+
+test('a packet with an unknown rid, or a second SSRC claiming a bound rid, is dropped as unknown_ssrc and binds nothing', async () => {
+  const drops = (): number => h.server.stats.drops.get('unknown_ssrc') ?? 0;
+  const before = drops();
+  const layersBefore = producer().layers.map((l) => [l.ssrc, l.rtxSsrc]);
+  for (const [ssrc, rid] of [
+    [0x7e57_0001, 'x'],
+    [0x7e57_0002, 'f'],
+  ] as const) {
+    pub().sendRtp({
+      ssrc,
+      payloadType: 96,
+      sequenceNumber: 1,
+      timestamp: 1,
+      payload: Buffer.alloc(100, 0x10),
+      extensions: [
+        { id: MID_EXT, value: text(video.mid) },
+        { id: RID_EXT, value: text(rid) },
+      ],
+    });
+  }
+  await pub().waitFor(() => drops() === before + 2, 2000, 'two unknown_ssrc drops');
+  assert.deepEqual(
+    producer().layers.map((l) => [l.ssrc, l.rtxSsrc]),
+    layersBefore,
+  );
+});
