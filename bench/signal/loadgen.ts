@@ -39,6 +39,9 @@ function onMessage(peer: Peer, text: string, resolveJoined: (peer: Peer) => void
   const msg = JSON.parse(text) as Record<string, unknown>;
   switch (msg.type) {
     case 'joined': {
+      // itda names the room's mode (the baseline does not): only p2p rooms relay offers and
+      // candidates, so a room in any other mode would answer the whole load with errors.
+      if (msg.mode !== undefined && msg.mode !== 'p2p') count(`joined_${String(msg.mode)}_room`);
       peer.id = String(msg.participantId);
       const list = Array.isArray(msg.participants) ? (msg.participants as { id: string }[]) : [];
       peer.others = list.map((p) => p.id);

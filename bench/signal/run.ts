@@ -8,11 +8,20 @@
  * RSS per connection, and itda/baseline ratios, with progress lines while it runs.
  * Everything is on 127.0.0.1 and bounded: each phase has a count and a time limit, and
  * a hard overall timeout kills every child. Results: bench/RESULTS.md.
+ *
+ * itda runs with its rooms in `p2p` mode and the SFU and TURN off (targets.ts says why).
+ * Exit code 1, with a `FAILED:` list at the end, when a server answered the load with
+ * errors (any `error` message or failed join), lost relayed messages, relayed none, or the
+ * CPU ratio could not be computed; 2 on the hard timeout (`--timeout-s`).
+ *
+ * A tiny run (the smoke test, e2e/bench-smoke.test.ts, about 10 s): `--connections 20
+ * --messages 5000 --latency-messages 200 --rate 200 --duration-s 2 --json FILE`.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { ratioProblems, targetProblems } from './checks.ts';
 import { type LoadOptions, measureTarget, type TargetResult } from './measure.ts';
 import { openFileLimits } from './proc.ts';
 import { goalLines, sizeTable } from './report.ts';
@@ -123,7 +132,8 @@ process.stdout.write(
 );
 
 const all: { size: number; results: Partial<Record<TargetName, TargetResult>> }[] = [];
-let failed = false;
+/** Why this run measured less than it should: printed at the end, and the exit code is 1. */
+const problems: string[] = [];
 for (const size of sizes) {
   const generators =
     values.generators === undefined
@@ -137,15 +147,18 @@ for (const size of sizes) {
     try {
       results[target] = await measureTarget(target, size, { ...options, connections: size, generators });
     } catch (err) {
-      failed = true;
+      problems.push(`${target} ${size}: ${(err as Error).message}`);
       process.stdout.write(`  ${target} ${size}: FAILED: ${(err as Error).message}\n`);
     }
+    const r = results[target];
+    if (r !== undefined) problems.push(...targetProblems(r));
   }
   all.push({ size, results });
   const b = results.baseline;
   const i = results.itda;
   if (b !== undefined && i !== undefined) {
     process.stdout.write(`\n${sizeTable(b, i)}\n\n${goalLines(b, i).join('\n')}\n`);
+    problems.push(...ratioProblems(b, i));
   } else {
     for (const r of [b, i]) if (r !== undefined) process.stdout.write(`${JSON.stringify(r, null, 1)}\n`);
   }
@@ -159,4 +172,9 @@ if (values.json !== undefined) {
   process.stdout.write(`\nresults written to ${values.json}\n`);
 }
 clearTimeout(hardTimeout);
-process.exit(failed ? 1 : 0);
+if (problems.length > 0) {
+  process.stdout.write(
+    `\nFAILED: the run did not measure what it should (the figures above do not stand):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+  );
+}
+process.exit(problems.length > 0 ? 1 : 0);

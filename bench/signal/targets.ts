@@ -67,8 +67,14 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 /**
- * itda's CLI arguments for the load: open rooms, room capacity ≥ room size, rate limits
- * raised so the benchmark measures relaying rather than dropping, log level warn.
+ * itda's CLI arguments for the load: open rooms in `p2p` mode (the only mode that relays
+ * offer / answer / candidate; since the SFU became the default, a join creates `sfu` rooms
+ * that refuse them with `not_p2p_room`), p2p room capacity ≥ room size (the default is 4,
+ * a browser mesh's limit; the relay path is the same Map lookup and send at any size), rate
+ * limits raised so the benchmark measures relaying rather than dropping, log level warn.
+ * The SFU and TURN are off: like the baseline, the process is the signaling server alone
+ * (neither is on the relay path, and their fixed UDP/TCP ports would clash with anything
+ * else on the host); `--itda-arg=--sfu --itda-arg=--turn` puts them back.
  */
 export function itdaCliArgs(port: number, options: TargetOptions): string[] {
   return [
@@ -79,6 +85,10 @@ export function itdaCliArgs(port: number, options: TargetOptions): string[] {
     '--log-level',
     'warn',
     '--open-rooms',
+    '--room-mode',
+    'p2p',
+    '--no-sfu',
+    '--no-turn',
     '--room-capacity',
     String(Math.max(10, options.roomSize)),
     '--rate',
