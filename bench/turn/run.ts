@@ -25,6 +25,15 @@
  * generator asks 4 MiB, both servers 2 MiB), prints what it set and puts them back at the
  * end. Load generators are separate processes. Everything is bounded; a hard timeout
  * kills every child. Results: bench/RESULTS.md.
+ *
+ * Exit code 1, with a `FAILED:` list at the end (checks.ts), when a server answered the
+ * load with errors (failed allocations or relay set-ups) or a phase measured nothing (no
+ * Binding answered, no packet back through a relay); loss at a rate is a measurement, not
+ * a failure. 2 on the hard timeout.
+ *
+ * A tiny run (the smoke test, e2e/bench-smoke.test.ts, about 15 s): `--duration-s 1
+ * --rates 1000 --clients 2 --binding-sockets 1 --binding-window 4 --alloc-concurrency 2
+ * --max-allocations 20 --no-floor --json FILE`.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,6 +43,7 @@ import { parseArgs } from 'node:util';
 import { type CoturnPeer, startCoturnPeer } from '../../e2e/interop/coturn.ts';
 import { peakRssBytes, rssBytes } from '../signal/proc.ts';
 import { fmt } from '../signal/stats.ts';
+import { failedText, relayProblems, setupProblems, summaryProblems } from './checks.ts';
 import { cpuSplit } from './cpu.ts';
 import type { AllocateReport, BindingReport, Command, Credentials, RelayReport, Report } from './ipc.ts';
 import { type RelayRow, relayReport, summaryTable, type TargetSummary } from './report.ts';
@@ -138,6 +148,9 @@ async function measured<T>(
 }
 
 const settle = (ms = 500): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Why this run measured less than it should (checks.ts): printed at the end, and the exit code is 1. */
+const problems: string[] = [];
 
 const MiB = 1024 * 1024;
 let caps: BufferCaps | undefined;
@@ -342,6 +355,7 @@ async function main(): Promise<void> {
       );
       if (ready.setupFailures > 0)
         log(`  ${t.name} ${mode}: ${ready.setupFailures} clients failed to set up: ${ready.firstError}`);
+      problems.push(...setupProblems(t.name, mode, ready.setupFailures, ready.firstError));
       await warmUp(load, phaseTimeout);
       for (const rate of rates) rows.push(await relayRun(load, t, mode, rate, phaseTimeout));
       await ask(load, { cmd: 'relay-teardown' }, 'done', phaseTimeout);
@@ -369,6 +383,8 @@ async function main(): Promise<void> {
   }
   for (const t of [...targets, ...(floor === undefined ? [] : [floor])])
     (summary.get(t.name) as TargetSummary).peakRssMiB = peakRssBytes(t.pid) / MiB;
+  for (const [name, s] of summary) problems.push(...summaryProblems(name, s, name !== 'floor'));
+  for (const row of rows) problems.push(...relayProblems(row));
 
   // ---- report.
   const it = summary.get('itda') as TargetSummary;
@@ -400,11 +416,10 @@ async function main(): Promise<void> {
   }
 }
 
-let exitCode = 0;
 try {
   await main();
 } catch (err) {
-  exitCode = 1;
+  problems.push(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   for (const c of children) if (c.connected) c.disconnect();
@@ -412,4 +427,5 @@ try {
   caps?.restore();
   clearTimeout(hardTimer);
 }
-process.exit(exitCode);
+if (problems.length > 0) log(`\n${failedText(problems)}`);
+process.exit(problems.length > 0 ? 1 : 0);
