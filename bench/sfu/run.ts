@@ -28,6 +28,15 @@
  * `janus` if missing, which needs the host's network). A hard timeout kills every child; Janus
  * is killed on any exit. Results: bench/RESULTS.md. `BENCH_SFU_DEBUG=1`: Janus at log level 6
  * with libnice debugging into /tmp/janus-bench.log, libdatachannel's log on the generators' stderr.
+ *
+ * Exit code 1, with a `FAILED:` list at the end (checks.ts), when a target did not start,
+ * a step threw (WHIP/WHEP or Janus API errors, a connection that never came up), a target
+ * ran no step, or a step forwarded nothing or its CPU per packet is not a number; loss is
+ * a measurement (it ends a target's steps), not a failure. 2 on the hard timeout.
+ *
+ * A tiny run (the smoke test, e2e/bench-smoke.test.ts, about 30 s): `--publishers 2
+ * --subscribers 2 --warmup-s 1 --duration-s 3 --no-direct --quiet-wait-s 0 --json FILE`
+ * (`--quiet-wait-s 0`: a shared or busy host is measured as it is, without waiting).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -36,6 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { rssBytes } from '../signal/proc.ts';
 import { fmt, ratio, table } from '../signal/stats.ts';
+import { failedText, stepProblems, targetProblems } from './checks.ts';
 import { Generator } from './generators.ts';
 import { ITDA_NOT_WIRED, ItdaTarget } from './itda.ts';
 import { ensureJanusInstalled, JANUS_ADDRESS, JANUS_LINK, JanusTarget } from './janus.ts';
@@ -135,6 +145,8 @@ for (const t of targetNames) {
 
 const gens: Generator[] = [];
 const targets: SfuTarget[] = [];
+/** Why this run measured less than it should (checks.ts): printed at the end, and the exit code is 1. */
+const problems: string[] = [];
 const hardTimer = setTimeout(() => {
   log(`hard timeout (${timeoutS} s): killing every child`);
   for (const g of gens) g.child.kill('SIGKILL');
@@ -302,6 +314,7 @@ async function main(): Promise<void> {
     });
     rows.push(floor);
     log(rowLine(floor));
+    problems.push(...stepProblems(floor));
   }
   for (const name of targetNames) {
     const t: SfuTarget =
@@ -311,7 +324,9 @@ async function main(): Promise<void> {
           ? new ItdaTarget(undefined, 'itda', itdaHost)
           : new ItdaTarget(Number(name.slice(5)), name, itdaHost);
     outcome[name] = await runTarget(t, rows);
+    problems.push(...targetProblems(name, outcome[name].error, rows));
   }
+  for (const row of rows) if (row.target !== 'direct') problems.push(...stepProblems(row));
   log('');
   log(summary(rows));
   if (values.json !== undefined) {
@@ -333,15 +348,15 @@ async function main(): Promise<void> {
   }
 }
 
-let exitCode = 0;
 try {
   await main();
 } catch (err) {
-  exitCode = 1;
+  problems.push(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   for (const t of targets) await t.stop().catch(() => {});
   for (const g of gens) await g.close();
   clearTimeout(hardTimer);
 }
-process.exit(exitCode);
+if (problems.length > 0) log(`\n${failedText(problems)}`);
+process.exit(problems.length > 0 ? 1 : 0);
