@@ -5,7 +5,7 @@
  */
 import type { Socket as DgramSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
 import { resolveCoreOptions } from '../protocol/config.ts';
 import { TurnCore } from '../protocol/core.ts';
@@ -23,6 +23,25 @@ const MAX_CONNECTIONS = 10_000;
 
 function pem(v: string | Uint8Array | undefined): string | Buffer {
   return typeof v === 'string' ? v : Buffer.from(v ?? new Uint8Array(0));
+}
+
+/**
+ * Makes every `write` on a TLS client its own TLS record: each STUN message or ChannelData
+ * message then travels in a record of its own, as coturn sends them.
+ *
+ * Why: while a TLS write is in flight (its completion always comes back on a later turn of
+ * the event loop), Node buffers further writes and flushes them with `_writev` as a single
+ * `SSL_write`, i.e. several messages in one record. That is a valid byte stream (RFC 8656
+ * §12.5 frames ChannelData by its length, padded to 4 bytes over TCP and TLS), but
+ * clients that read one record as one message lose the rest: coturn's
+ * `turnutils_uclient` keeps the first ChannelData message of a record and drops the others
+ * without a word (`stun_is_channel_message_str` truncates to the first length). Without
+ * `_writev`, the stream writes its buffered chunks one by one.
+ */
+function oneRecordPerWrite(socket: Socket): void {
+  // `_writev` is the documented hook for stream implementers; an own `undefined` hides
+  // net.Socket's, and Writable then flushes its buffer one chunk (one SSL_write) at a time.
+  (socket as { _writev?: unknown })._writev = undefined;
 }
 
 /** IPv4-mapped IPv6 text from a dual-stack socket → plain IPv4. */
@@ -228,15 +247,16 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#addresses.push({ transport: l.transport, host: l.host, port, family });
     server.on('error', (err) => this.#log.warn('listener error', { err, transport: l.transport, port }));
     if (tls) server.on('tlsClientError', () => this.#core.metrics.drop(DropReason.BadStream));
-    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#accept(endpoint, socket));
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#accept(endpoint, socket, tls));
   }
 
-  #accept(endpoint: Endpoint, socket: Socket): void {
+  #accept(endpoint: Endpoint, socket: Socket, tls: boolean): void {
     if (this.#state === 'closed') {
       socket.destroy();
       return;
     }
     socket.setNoDelay(true);
+    if (tls) oneRecordPerWrite(socket);
     this.#sockets.add(socket);
     const core = this.#core;
     const client = core.streamOpened(endpoint, plainIp(socket.remoteAddress), socket.remotePort ?? 0, socket);
@@ -277,6 +297,11 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     }
     if (body === undefined) {
       socket.write(head);
+      return;
+    }
+    if (socket instanceof TLSSocket) {
+      // One write, so one TLS record per message (see oneRecordPerWrite).
+      socket.write(tail === undefined ? Buffer.concat([head, body]) : Buffer.concat([head, body, tail]));
       return;
     }
     socket.cork();
