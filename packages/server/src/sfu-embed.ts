@@ -98,6 +98,18 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
     s.keyframeRequests,
   );
   metric('itda_sfu_nacks_sent_total', 'counter', 'NACKs sent to publishers for packets lost upstream.', s.nacksSent);
+  metric(
+    'itda_sfu_transport_cc_feedback_total',
+    'counter',
+    'Transport-cc feedback messages sent to publishers (their bandwidth estimate).',
+    s.transportCcFeedback,
+  );
+  metric(
+    'itda_sfu_receiver_reports_total',
+    'counter',
+    'RTCP receiver reports sent to publishers (loss, jitter, round-trip time).',
+    s.receiverReports,
+  );
   metric('itda_sfu_rtx_probes_total', 'counter', 'Padding-only RTX packets (bandwidth probes) received.', s.rtxProbes);
   lines.push('# HELP itda_sfu_dropped_total Datagrams dropped, by stable reason code.');
   lines.push('# TYPE itda_sfu_dropped_total counter');

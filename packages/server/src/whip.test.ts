@@ -281,6 +281,8 @@ test('a WHIP publisher that never connects is freed after the consent timeout: p
   assert.match(metrics, new RegExp(`itda_sfu_media_workers ${workers}\n`));
   assert.match(metrics, /itda_sfu_media_worker_transports 0\n/);
   assert.match(metrics, /itda_sfu_nacks_sent_total \d+\n/);
+  assert.match(metrics, /itda_sfu_transport_cc_feedback_total \d+\n/);
+  assert.match(metrics, /itda_sfu_receiver_reports_total \d+\n/);
   if (workers > 0) assert.match(metrics, /itda_sfu_dropped_total\{reason="wrong_local_address"\} 0\n/);
 });
 

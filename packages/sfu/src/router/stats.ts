@@ -18,6 +18,10 @@ export class SfuStats {
   keyframeRequests = 0;
   /** NACKs sent to publishers for packets lost on the way in. */
   nacksSent = 0;
+  /** Transport-cc feedback messages sent to publishers (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
+  transportCcFeedback = 0;
+  /** RTCP receiver reports sent to publishers (RFC 3550 §6.4.2; they carry LSR/DLSR for the publisher's RTT). */
+  receiverReports = 0;
   /** Padding-only RTX packets received (the publisher's bandwidth probes; not forwarded). */
   rtxProbes = 0;
   /** Dropped datagrams by reason code (`unverified_tuple`, `srtp_auth_failed`, `unknown_ssrc`, …). */

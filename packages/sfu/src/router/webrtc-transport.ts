@@ -531,7 +531,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       this.#lastTwccAt = nowMs;
       const mediaSsrc = this.#layersBySsrc.keys().next().value ?? 0;
       const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
-      if (feedback.length > 0) this.sendRtcp(feedback);
+      if (feedback.length > 0) {
+        this.#stats.transportCcFeedback += feedback.length;
+        this.sendRtcp(feedback);
+      }
     }
     if (nowMs - this.#lastSrAt >= SR_INTERVAL_MS) {
       this.#lastSrAt = nowMs;
@@ -571,7 +574,10 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     const reports: ReportBlock[] = [];
     for (const producer of this.producers.values()) producer.reportBlocks(nowMs, reports);
     reports.length = Math.min(reports.length, 31); // the 5-bit report count
-    if (reports.length > 0) this.sendRtcp([{ type: 'rr', ssrc: this.rtcpSsrc, reports }]);
+    if (reports.length > 0) {
+      this.#stats.receiverReports++;
+      this.sendRtcp([{ type: 'rr', ssrc: this.rtcpSsrc, reports }]);
+    }
   }
 
   /** Closes everything this transport owns. Idempotent. `reason` is a stable code. */
