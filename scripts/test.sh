@@ -16,6 +16,8 @@ command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
 # coturn: turnserver and the turnutils_* clients for the TURN interop tests (e2e/interop/).
 { command -v turnserver && command -v turnutils_uclient; } >/dev/null 2>&1 || need_pkgs+=(coturn)
+# janus: the SFU benchmark's reference (Janus VideoRoom), run by its smoke test (e2e/bench-smoke.test.ts).
+command -v janus >/dev/null 2>&1 || need_pkgs+=(janus)
 # ip (iproute2) brings up loopback inside the tests' network namespace.
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 # OpenSSL's s_client/s_server are the independent DTLS peers of the SFU's DTLS interop test.
@@ -25,10 +27,12 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-    # The tests start their own turnserver on 127.0.0.1; the package's system service
-    # (port 3478 on every interface) is not wanted.
-    if [[ " ${need_pkgs[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null 2>&1; then
-      systemctl disable --now coturn >/dev/null 2>&1 || true
+    # The tests start their own turnserver and janus on 127.0.0.1; the packages' system
+    # services (coturn: port 3478 on every interface) are not wanted.
+    if command -v systemctl >/dev/null 2>&1; then
+      for svc in coturn janus; do
+        if [[ " ${need_pkgs[*]} " == *" $svc "* ]]; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
+      done
     fi
   else
     echo "not root: install ${need_pkgs[*]} yourself (sudo apt-get install ${need_pkgs[*]})" >&2
