@@ -17,16 +17,34 @@ export function button(page: Page, name: string): Locator {
 
 /**
  * Opens `/r/<room>`, types `name` as display name, clicks `Join` and waits for the
- * local tile. The click is recorded for {@link timeToFirstRemoteFrame}.
+ * local tile and for the SDK to be joined (the server's `joined` applied: the participant
+ * id, the room mode and, in an sfu room, its two peer connections are set). The local tile
+ * shows before `joined` arrives, so a test that reads the room right after the tile could
+ * see the defaults. `query` (e.g. `codec=vp9`) goes into the room URL. The click is
+ * recorded for {@link timeToFirstRemoteFrame}.
  */
-export async function join(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
-  await page.goto(`${baseUrl}/r/${encodeURIComponent(room)}`);
+export async function join(page: Page, baseUrl: string, room: string, name: string, query = ''): Promise<void> {
+  await page.goto(`${baseUrl}/r/${encodeURIComponent(room)}${query === '' ? '' : `?${query}`}`);
   const joinButton = button(page, 'Join');
   await joinButton.waitFor();
   await page.getByLabel('Display name', { exact: true }).fill(name);
   await recordNextClick(page, 'Join');
   await joinButton.click();
   await page.locator('[data-participant-id="local"]').waitFor();
+  await waitForJoined(page);
+}
+
+/** Waits (30 s at most: a busy two-core machine) until the page's Room has its participant id from `joined`. */
+export async function waitForJoined(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      type RoomLike = { localParticipant?: { id?: unknown } };
+      const id = (globalThis as unknown as { itda?: { room?: RoomLike } }).itda?.room?.localParticipant?.id;
+      return typeof id === 'string' && id !== '';
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 50 },
+  );
 }
 
 /** The tile of participant `id` (`local` for oneself). */

@@ -5,18 +5,11 @@
  * the protocol between the browser and the TURN server — `udp`, `tcp` or `tls`).
  */
 import type { Page } from 'playwright-core';
-import { button } from './call.ts';
-import { recordNextClick } from './dom.ts';
+import { join } from './call.ts';
 
-/** Opens `/r/<room>?relay=1`, types `name`, clicks `Join` and waits for the local tile. */
-export async function joinRelayOnly(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
-  await page.goto(`${baseUrl}/r/${encodeURIComponent(room)}?relay=1`);
-  const joinButton = button(page, 'Join');
-  await joinButton.waitFor();
-  await page.getByLabel('Display name', { exact: true }).fill(name);
-  await recordNextClick(page, 'Join');
-  await joinButton.click();
-  await page.locator('[data-participant-id="local"]').waitFor();
+/** `join` with `?relay=1`: the local tile shown and the SDK joined. */
+export function joinRelayOnly(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
+  return join(page, baseUrl, room, name, 'relay=1');
 }
 
 /** The selected pair of one peer connection, as far as TURN is concerned. */

@@ -11,6 +11,7 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { join } from './call.ts';
 import { waitFor } from './poll.ts';
 import type { RunningServer } from './server.ts';
 
@@ -194,23 +195,9 @@ export function processResources(): ProcessResources {
   return { sockets, fds, handles };
 }
 
-/**
- * Opens `/r/<room>?<query>` (e.g. `codec=vp9`), types `name`, clicks `Join` and waits for
- * the local tile — `join` of call.ts with URL parameters.
- */
-export async function joinWithQuery(
-  page: Page,
-  baseUrl: string,
-  room: string,
-  name: string,
-  query: string,
-): Promise<void> {
-  await page.goto(`${baseUrl}/r/${encodeURIComponent(room)}${query === '' ? '' : `?${query}`}`);
-  const joinButton = page.getByRole('button', { name: 'Join', exact: true });
-  await joinButton.waitFor();
-  await page.getByLabel('Display name', { exact: true }).fill(name);
-  await joinButton.click();
-  await page.locator('[data-participant-id="local"]').waitFor();
+/** `join` of call.ts with URL parameters (e.g. `codec=vp9`): the local tile shown and the SDK joined. */
+export function joinWithQuery(page: Page, baseUrl: string, room: string, name: string, query: string): Promise<void> {
+  return join(page, baseUrl, room, name, query);
 }
 
 /** Live timers of this process, counted by {@link trackTimers}. */
