@@ -15,6 +15,7 @@ import {
 import { Allocation } from './allocation.ts';
 import type { ClientRef, RelayHandle } from './io.ts';
 import { DropReason } from './metrics.ts';
+import { addRelayed, removeRelayed } from './own-relays.ts';
 import { ByteBucket } from './rate-limit.ts';
 import { authenticateRequest } from './request-auth.ts';
 import { requestInfo, sendError, sendSuccess } from './respond.ts';
@@ -273,6 +274,7 @@ function register<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R
     (c as StreamConn<S>).allocation = a as unknown as Allocation<RelayHandle, S>;
   }
   st.byRelay.set(a.relay, a);
+  addRelayed(st, a);
   st.metrics.allocations++;
   st.metrics.allocationsCreated++;
 }
@@ -281,6 +283,7 @@ function register<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R
 export function deleteAllocation<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R, S>): void {
   if (st.byRelay.get(a.relay) !== a) return;
   st.byRelay.delete(a.relay);
+  removeRelayed(st, a);
   const c = a.client;
   if (c.transport === 'udp') {
     const byPort = st.udpAllocations.get(c.endpoint.id);

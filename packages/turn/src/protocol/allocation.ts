@@ -28,6 +28,11 @@ export interface Channel {
   expiresAt: number;
   /** Counted in the channels gauge (set false by the sweep once expired). */
   active: boolean;
+  /**
+   * The peer is usable only as one of this server's own live relayed transport addresses
+   * (own-relays.ts): ChannelData is dropped once no live allocation holds that address.
+   */
+  relayOnly: boolean;
 }
 
 export class Allocation<R extends RelayHandle, S> {
@@ -42,6 +47,12 @@ export class Allocation<R extends RelayHandle, S> {
   response: Uint8Array | undefined;
   /** Peer IP → permission expiry (ms, clock time). */
   readonly permissions = new Map<string, number>();
+  /**
+   * Peer IPs whose permission covers only this server's own live relayed transport
+   * addresses on that IP, not its other ports (own-relays.ts): the IP itself is refused by
+   * the peer policy. Checked per packet on every path, both directions.
+   */
+  readonly relayOnly = new Set<string>();
   readonly channels = new Map<number, Channel>();
   /** Peer IP → port → channel. */
   readonly channelsByPeer = new Map<string, Map<number, Channel>>();
@@ -85,10 +96,15 @@ export class Allocation<R extends RelayHandle, S> {
     return c !== undefined && c.expiresAt > now ? c : undefined;
   }
 
-  /** Installs or refreshes a permission; returns true when it is new (for the gauge). */
-  permit(ip: string, now: number): boolean {
+  /**
+   * Installs or refreshes a permission; returns true when it is new (for the gauge).
+   * `relayOnly`: the IP passed the peer policy only as this server's own relay address.
+   */
+  permit(ip: string, now: number, relayOnly: boolean): boolean {
     const was = this.permissions.get(ip);
     this.permissions.set(ip, now + PERMISSION_LIFETIME_MS);
+    if (relayOnly) this.relayOnly.add(ip);
+    else this.relayOnly.delete(ip);
     if (was === undefined) {
       this.activePermissions++;
       return true;
@@ -105,6 +121,14 @@ export class Allocation<R extends RelayHandle, S> {
       this.channelsByPeer.set(channel.peerAddress, byPort);
     }
     byPort.set(channel.peerPort, channel);
+  }
+
+  /** Drops an expired permission (the sweep); the caller keeps the gauge. */
+  forget(ip: string): void {
+    this.permissions.delete(ip);
+    this.relayOnly.delete(ip);
+    this.peerIpBytes.delete(ip);
+    this.activePermissions--;
   }
 
   removeChannel(channel: Channel): void {

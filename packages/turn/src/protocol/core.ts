@@ -17,6 +17,7 @@ import { type ResolvedCoreOptions, resolveCoreOptions, type TurnCoreOptions } fr
 import { encodeDataIndicationHead } from './data-indication.ts';
 import type { ClientRef, ClientTransport, Endpoint, RelayHandle, StreamClient, TurnIo, UdpClient } from './io.ts';
 import { DropReason, TurnMetrics } from './metrics.ts';
+import { canonicalIp, isLiveRelayed } from './own-relays.ts';
 import { PeerPolicy } from './peer-policy.ts';
 import { handleChannelBind, handleCreatePermission, handleSend } from './permission.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
@@ -42,6 +43,14 @@ export interface TurnCoreInit<R extends RelayHandle, S> {
    * the server is behind NAT). A family without an entry is answered with 440.
    */
   relayAddresses: { IPv4?: string; IPv6?: string };
+}
+
+/** The advertised relay IPs in canonical text, as peer addresses are compared with them (own-relays.ts). */
+function canonicalRelayAddresses(a: { IPv4?: string; IPv6?: string }): { IPv4?: string; IPv6?: string } {
+  const out: { IPv4?: string; IPv6?: string } = {};
+  if (a.IPv4 !== undefined) out.IPv4 = canonicalIp(a.IPv4);
+  if (a.IPv6 !== undefined) out.IPv6 = canonicalIp(a.IPv6);
+  return out;
 }
 
 function isResolved(o: TurnCoreOptions | ResolvedCoreOptions): o is ResolvedCoreOptions {
@@ -73,9 +82,10 @@ export class TurnCore<R extends RelayHandle, S> {
       policy: new PeerPolicy(o),
       limiter: new SourceRateLimiter(o.unauthPerSecond, o.unauthBurst),
       wallNow,
-      relayAddresses: { ...init.relayAddresses },
+      relayAddresses: canonicalRelayAddresses(init.relayAddresses),
       udpAllocations: new Map(),
       byRelay: new Map(),
+      relayed: new Map(),
       pending: new Map(),
       perUser: new Map(),
       reservations: new Map(),
@@ -245,6 +255,11 @@ export class TurnCore<R extends RelayHandle, S> {
       st.metrics.drop(DropReason.NoPermission);
       return;
     }
+    // A relay-only permission (own-relays.ts) lets in only this server's live relays.
+    if (a.relayOnly.size !== 0 && a.relayOnly.has(address) && !isLiveRelayed(st, address, port, now)) {
+      st.metrics.drop(DropReason.ForbiddenPeer);
+      return;
+    }
     const length = data.length;
     if (a.fromPeer !== undefined && !a.fromPeer.take(length, now)) {
       st.metrics.drop(DropReason.Bandwidth);
@@ -307,6 +322,10 @@ export class TurnCore<R extends RelayHandle, S> {
     const channel = a.channels.get(number);
     if (channel === undefined || channel.expiresAt <= now) {
       st.metrics.drop(DropReason.NoChannel);
+      return;
+    }
+    if (channel.relayOnly && !isLiveRelayed(st, channel.peerAddress, channel.peerPort, now)) {
+      st.metrics.drop(DropReason.ForbiddenPeer);
       return;
     }
     if (a.toPeer !== undefined && !a.toPeer.take(length, now)) {
@@ -375,9 +394,7 @@ export class TurnCore<R extends RelayHandle, S> {
       }
       for (const [ip, t] of a.permissions) {
         if (t <= now) {
-          a.permissions.delete(ip);
-          a.peerIpBytes.delete(ip);
-          a.activePermissions--;
+          a.forget(ip);
           st.metrics.permissions--;
         }
       }

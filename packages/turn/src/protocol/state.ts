@@ -75,6 +75,11 @@ export interface CoreState<R extends RelayHandle, S> {
   /** UDP allocations: endpoint id → client port → client IP → allocation. */
   readonly udpAllocations: Map<number, Map<number, Map<string, Allocation<R, S>>>>;
   readonly byRelay: Map<R, Allocation<R, S>>;
+  /**
+   * The server's own relayed transport addresses: advertised relay IP (canonical text) →
+   * port → allocation. Peers on these addresses pass the peer policy (own-relays.ts).
+   */
+  readonly relayed: Map<string, Map<number, Allocation<R, S>>>;
   readonly pending: Map<number, PendingAllocate<S>>;
   /** Allocations (and pending ones) per quota key. */
   readonly perUser: Map<string, number>;
