@@ -41,6 +41,8 @@ export class Allocation<R extends RelayHandle, S> {
   /** XOR-RELAYED-ADDRESS as advertised (external IP when configured). */
   readonly relayed: TransportAddress;
   credential: Credential;
+  /** The client's source key for the per-source quota (quota.ts). */
+  readonly sourceKey: string;
   expiresAt: number;
   /** Transaction id (hex) of the Allocate that created it, and its success response, for retransmissions. */
   readonly transactionId: string;
@@ -69,6 +71,7 @@ export class Allocation<R extends RelayHandle, S> {
     relay: R;
     relayed: TransportAddress;
     credential: Credential;
+    sourceKey: string;
     expiresAt: number;
     transactionId: string;
     toPeer: ByteBucket | undefined;
@@ -78,6 +81,7 @@ export class Allocation<R extends RelayHandle, S> {
     this.relay = init.relay;
     this.relayed = init.relayed;
     this.credential = init.credential;
+    this.sourceKey = init.sourceKey;
     this.expiresAt = init.expiresAt;
     this.transactionId = init.transactionId;
     this.toPeer = init.toPeer;

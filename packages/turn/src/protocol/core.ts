@@ -20,9 +20,12 @@ import { DropReason, TurnMetrics } from './metrics.ts';
 import { canonicalIp, isLiveRelayed } from './own-relays.ts';
 import { PeerPolicy } from './peer-policy.ts';
 import { handleChannelBind, handleCreatePermission, handleSend } from './permission.ts';
+import { QUOTA_LOG_INTERVAL_MS } from './quota.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
 import { requestInfo, sendError } from './respond.ts';
+import { allocationsOfRestIdentity } from './sessions.ts';
 import { type CoreState, type Rfc5780Group, StreamConn } from './state.ts';
+import { ThrottledLog } from './throttled-log.ts';
 
 /** How often expired allocations, permissions, channels and reservations are freed. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -72,11 +75,12 @@ export class TurnCore<R extends RelayHandle, S> {
     const startWall = Date.now();
     const startClock = clock.now();
     const wallNow = o.wallClock ?? ((): number => startWall + (clock.now() - startClock));
+    const log = init.logger ?? silentLogger;
     this.#st = {
       o,
       io: init.io,
       clock,
-      log: init.logger ?? silentLogger,
+      log,
       metrics: new TurnMetrics(),
       auth: new Authenticator(o),
       policy: new PeerPolicy(o),
@@ -88,6 +92,9 @@ export class TurnCore<R extends RelayHandle, S> {
       relayed: new Map(),
       pending: new Map(),
       perUser: new Map(),
+      byUser: new Map(),
+      perSource: new Map(),
+      quotaLog: new ThrottledLog(log, 'allocation quota reached', QUOTA_LOG_INTERVAL_MS),
       reservations: new Map(),
       rfc5780: { group: undefined, roles: new Map() },
       nextId: 1,
@@ -119,6 +126,18 @@ export class TurnCore<R extends RelayHandle, S> {
   /** Denies `ip:port` as a peer (the server's public address on a wildcard listener, …). */
   addOwnAddress(ip: string, port: number): void {
     this.#st.policy.addOwnAddress(ip, port);
+  }
+
+  /**
+   * The session of TURN REST identity `identity` has ended: deletes every allocation made
+   * with it (relays closed). New requests with it are refused only if the
+   * `restIdentityActive` option says so (sessions.ts). Returns how many were deleted.
+   */
+  releaseRestIdentity(identity: string): number {
+    const all = allocationsOfRestIdentity(this.#st, identity);
+    for (const a of all) deleteAllocation(this.#st, a);
+    if (all.length > 0) this.#st.log.debug('allocations released', { count: all.length });
+    return all.length;
   }
 
   /** RFC 5780: the four UDP endpoints `[ip][port]` (0 primary, 1 alternate). */
