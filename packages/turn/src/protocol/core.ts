@@ -95,6 +95,7 @@ export class TurnCore<R extends RelayHandle, S> {
       byUser: new Map(),
       perSource: new Map(),
       quotaLog: new ThrottledLog(log, 'allocation quota reached', QUOTA_LOG_INTERVAL_MS),
+      peerLog: new ThrottledLog(log, 'peer refused', QUOTA_LOG_INTERVAL_MS),
       reservations: new Map(),
       rfc5780: { group: undefined, roles: new Map() },
       nextId: 1,

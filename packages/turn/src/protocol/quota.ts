@@ -27,7 +27,7 @@ export function sourceKey(address: string): string {
   return `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}::/64`;
 }
 
-/** At most one `allocation quota reached` log line per this many ms (the rest are counted in it). */
+/** At most one `allocation quota reached` (and one `peer refused`) log line per this many ms; the rest are counted in it. */
 export const QUOTA_LOG_INTERVAL_MS = 10_000;
 
 function bump(map: Map<string, number>, key: string, by: number): void {

@@ -92,6 +92,8 @@ export interface CoreState<R extends RelayHandle, S> {
   readonly perSource: Map<string, number>;
   /** `allocation quota reached` (info), at most once per `QUOTA_LOG_INTERVAL_MS`. */
   readonly quotaLog: ThrottledLog;
+  /** `peer refused` (info, 403 by the peer policy), at most once per `QUOTA_LOG_INTERVAL_MS`. */
+  readonly peerLog: ThrottledLog;
   /** RESERVATION-TOKEN (hex) → reserved relay. */
   readonly reservations: Map<string, Reservation<R>>;
   /** Endpoint id → [ipIndex, portIndex] in the RFC 5780 group. */
