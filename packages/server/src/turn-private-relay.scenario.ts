@@ -1,7 +1,7 @@
 /**
  * The child process of turn-private-relay.test.ts, run inside a network namespace of its
- * own whose only non-loopback address is 198.18.0.1 (a dummy interface; the test sets it
- * up and the namespace goes away with this process). `itda serve` with TURN in its
+ * own whose only non-loopback address is 198.18.0.1 (on a dummy or veth interface; the
+ * test sets it up and the namespace goes away with this process). `itda serve` with TURN in its
  * default configuration then relays from that address (the first non-loopback IPv4,
  * which the peer policy refuses: 198.18.0.0/15 is special-purpose), and a UDP service
  * listens on another port of it. A participant joins, allocates, binds a channel to its

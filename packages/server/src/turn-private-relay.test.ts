@@ -3,7 +3,7 @@
  * peer policy refuses: TURN relays from that address, and a participant must not reach
  * the host's other UDP ports through its own relay (ChannelBind to it, then Send, and
  * the answers back). The server runs in a child process inside a network namespace of its
- * own (`unshare --net`) with a dummy interface holding 198.18.0.1 (RFC 2544's
+ * own (`unshare --net`) with an interface holding 198.18.0.1 (RFC 2544's
  * benchmarking range): nothing is added to the namespace the tests run in, and nothing is
  * left behind when the child ends, even on failure. Needs root (CAP_NET_ADMIN); skipped
  * otherwise.
@@ -17,13 +17,21 @@ const SCENARIO = fileURLToPath(new URL('./turn-private-relay.scenario.ts', impor
 /** The child's whole run: server start, join, a few packets. Generous for a loaded machine. */
 const CHILD_BOUND_MS = 60_000;
 
+/**
+ * Adds interface itda-t0 to the (new, private) namespace: a dummy interface, or — on a
+ * kernel without the dummy module — one end of a veth pair whose other end stays there too.
+ */
+const ADD_INTERFACE =
+  '{ ip link add itda-t0 type dummy 2>/dev/null || ' +
+  '{ ip link add itda-t0 type veth peer name itda-t1 && ip link set itda-t1 up; }; }';
+
 function namespaceSkip(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root to create a network namespace with a dummy interface';
-  const probe = spawnSync('unshare', ['--net', '--', 'ip', 'link', 'add', 'itda-t0', 'type', 'dummy'], {
+  if (process.getuid?.() !== 0) return 'needs root to create a network namespace with an interface of its own';
+  const probe = spawnSync('unshare', ['--net', '--', 'bash', '-c', ADD_INTERFACE], {
     stdio: 'ignore',
     timeout: 10_000,
   });
-  if (probe.status !== 0) return 'cannot create a network namespace with a dummy interface (unshare, ip, dummy module)';
+  if (probe.status !== 0) return 'cannot create a network namespace with a dummy or veth interface (unshare, ip)';
   return false;
 }
 
@@ -32,7 +40,7 @@ test('default config, relay IP a refused address (198.18.0.1): a ChannelBind to 
 }, async () => {
   const setup = [
     'ip link set lo up',
-    'ip link add itda-t0 type dummy',
+    ADD_INTERFACE,
     'ip addr add 198.18.0.1/24 dev itda-t0',
     'ip link set itda-t0 up',
     'exec "$0" "$1" 198.18.0.1',

@@ -100,7 +100,14 @@ function relayRange(size: number): { minPort: number; maxPort: number } {
 }
 
 test('a TURN credential from joined lives as long as its session (resume included) and is refused, its relays freed, once it ends', async () => {
-  const server = await startServer({ port: 0, host: '127.0.0.1', turn: true, webDir: '/nonexistent' });
+  // A resume grace far longer than the steps between the drop and the resume take.
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    turn: true,
+    webDir: '/nonexistent',
+    resumeGraceMs: 120_000,
+  });
   const relays: Relay[] = [];
   try {
     const ada = await join(server, 'bound');
