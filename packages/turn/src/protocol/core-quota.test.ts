@@ -36,6 +36,9 @@ test('per-source quota counts an IPv6 /64 as one source', () => {
   assert.equal(sourceKey('203.0.113.5'), '203.0.113.5');
   assert.equal(sourceKey('2001:db8:1:2::5'), sourceKey('2001:db8:1:2:ffff:1:2:3'));
   assert.notEqual(sourceKey('2001:db8:1:2::5'), sourceKey('2001:db8:1:3::5'));
+  // IPv6 forms of an IPv4 address count as that address, not as one shared /64.
+  assert.equal(sourceKey('::ffff:203.0.113.5'), '203.0.113.5');
+  assert.notEqual(sourceKey('::ffff:203.0.113.5'), sourceKey('::ffff:203.0.113.6'));
   const h = harness({ users: { alice: 'secret' }, quotas: { allocationsPerSource: 2 } }, { IPv4: '192.0.2.1' });
   const from = (ip: string): TestClient => {
     const c = new TestClient(h, ip, 40000);

@@ -10,21 +10,26 @@
  * concern — many honest users behind one NAT — is why the per-source default is large
  * (a 50-person meeting behind one address fits); see docs/turn.md, "Quotas".
  */
-import { parseIp } from '@itda/stun';
+import { formatIPv4, parseIp } from '@itda/stun';
 import type { Credential } from './auth.ts';
 import type { RelayHandle } from './io.ts';
+import { normalizeIp } from './peer-policy.ts';
 import type { CoreState } from './state.ts';
 
 /**
  * The per-source quota key of a client IP: the IPv4 address itself, or the /64 prefix of
  * an IPv6 address — one host may pick any address of its /64 (SLAAC, RFC 4862; temporary
- * addresses, RFC 8981), so counting single IPv6 addresses would count nothing.
+ * addresses, RFC 8981), so counting single IPv6 addresses would count nothing. An IPv6
+ * address that carries an IPv4 one (IPv4-mapped, 6to4, …: `normalizeIp`) counts as that
+ * IPv4 address, not as one /64 shared by every IPv4 client.
  */
 export function sourceKey(address: string): string {
   if (!address.includes(':')) return address;
   const bytes = parseIp(address);
   if (bytes === undefined) return address;
-  return `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}::/64`;
+  const n = normalizeIp(bytes);
+  if (n.length === 4) return formatIPv4(n);
+  return `${Buffer.from(n.subarray(0, 8)).toString('hex')}::/64`;
 }
 
 /** At most one `allocation quota reached` (and one `peer refused`) log line per this many ms; the rest are counted in it. */
