@@ -26,7 +26,7 @@ const turn = new TurnServer({
   maxPort: options.maxPort,
   allowLoopbackPeers: true,
   // The load comes from one IP: no per-user or per-source limits (coturn has none by default).
-  quotas: { allocationsPerUser: 100_000, allocationsTotal: 100_000 },
+  quotas: { allocationsPerUser: 100_000, allocationsPerSource: 100_000, allocationsTotal: 100_000 },
   unauthenticatedRate: { perSecond: 100_000, burst: 100_000 },
 });
 await turn.start();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRestUsername, restPassword } from '@itda/turn';
-import { hostOfHeader, restIdentity, turnIceServersProvider, turnUrls } from './ice-servers.ts';
+import { hostOfHeader, isSessionIdentity, restIdentity, turnIceServersProvider, turnUrls } from './ice-servers.ts';
 import { loadServerConfig } from './load-config.ts';
 import { remoteTurnProvider } from './turn-embed.ts';
 
@@ -59,12 +59,15 @@ test('the provider hands each participant URLs on the host it used and REST cred
   assert.equal(turn.credential, restPassword('rest-secret', turn.username));
   assert.deepEqual(servers[2], { urls: 'stun:stun.example.org' });
 
-  // The token identity when safe, the participant id otherwise; the fallback host without a usable Host.
+  // Always the participant id (one credential per session, not per token identity); the
+  // fallback host without a usable Host.
   const withIdentity = provider({ room: 'r', participantId: 'p_2', identity: 'ada@example.org', host: 'bad host' });
-  assert.match(withIdentity[1]?.username ?? '', /^\d+:ada@example\.org$/);
+  assert.match(withIdentity[1]?.username ?? '', /^\d+:p_2$/);
   assert.deepEqual(withIdentity[0], { urls: ['stun:10.0.0.7:3478'] });
-  assert.equal(restIdentity({ room: 'r', participantId: 'p_3', identity: 'a:b' }), 'p_3');
-  assert.equal(restIdentity({ room: 'r', participantId: 'p_3', identity: 'x'.repeat(200) }), 'p_3');
+  assert.equal(restIdentity({ participantId: 'p_3' }), 'p_3');
+  assert.equal(isSessionIdentity('p_Xk3aB9qLm2Zc'), true);
+  for (const other of ['ada', 'p_', 'p_a:b', 'P_abc', `p_${'x'.repeat(65)}`])
+    assert.equal(isSessionIdentity(other), false);
 });
 
 test('a fixed host (--turn-host / --external-ip) wins over the Host header; announce can hand out TLS only', () => {

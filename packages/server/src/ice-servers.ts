@@ -50,10 +50,24 @@ export function bracketHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** The participant's REST identity: its token identity when that is safe in a username, else its id. */
-export function restIdentity(ctx: IceServersContext): string {
-  const id = ctx.identity;
-  return id !== null && /^[\x21-\x39\x3b-\x7e]{1,128}$/.test(id) ? id : ctx.participantId;
+/**
+ * The participant's TURN REST identity: its participant id, so that each credential
+ * belongs to one session — quotas count per session, and the embedded TURN server refuses
+ * the credential and frees its allocations when that session ends (`isSessionIdentity`,
+ * turn-embed.ts). The room token's identity is not used: one person's two tabs are two
+ * sessions.
+ */
+export function restIdentity(ctx: Pick<IceServersContext, 'participantId'>): string {
+  return ctx.participantId;
+}
+
+/**
+ * True for REST identities this server mints for sessions (participant ids, `p_` and
+ * base64url). Other identities — credentials minted elsewhere with a shared
+ * `--turn-secret` — are not bound to a session.
+ */
+export function isSessionIdentity(identity: string): boolean {
+  return /^p_[A-Za-z0-9_-]{1,64}$/.test(identity);
 }
 
 /** The STUN/TURN URLs for `host` (RFC 7064 `stun:`, RFC 7065 `turn:`/`turns:`). */

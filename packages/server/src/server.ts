@@ -75,10 +75,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   const startedAt = Date.now();
 
   const iceServers = config.iceServers;
+  // TURN credentials handed out in `joined` are bound to the participant's session: the
+  // embedded TURN server asks the signaling core (created below) whether it still exists,
+  // and frees the session's allocations when it ends.
+  let sessions: SignalServer | undefined;
   const turn = config.turn
     ? await startEmbeddedTurn(config, {
         log: log.child('turn'),
         ephemeralPorts: config.port === 0 && partial.turnPort === undefined && partial.turnTlsPort === undefined,
+        sessionActive: (id) => sessions?.core.hasSession(id) === true,
       })
     : undefined;
   const sfu = config.sfu
@@ -103,11 +108,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     iceServers: iceServersProvider ?? turn?.iceServersProvider ?? remoteTurnProvider(config) ?? (() => iceServers),
+    onSessionEnded: turn === undefined ? undefined : (s) => turn.endSession(s.participantId),
     verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
     logger: log.child('signal'),
     sfu: sfu?.service,
     ...(clock === undefined ? {} : { clock }),
   });
+
+  sessions = signal;
 
   const whip = new WhipEndpoint({
     core: signal.core,

@@ -5,10 +5,11 @@
  */
 import { isIP } from 'node:net';
 import type { LogLevel } from '@itda/common';
+import { DEFAULT_ALLOCATIONS_PER_SOURCE, DEFAULT_ALLOCATIONS_PER_USER, DEFAULT_ALLOCATIONS_TOTAL } from '@itda/turn';
 import { type HostPort, type Setting, validateSettings } from './config.ts';
 import { configError } from './config-error.ts';
 import type { ConfigSpec } from './load-config.ts';
-import { REALM_SETTING, RELAY_PORT_SETTINGS, turnUsersRecord } from './turn-settings.ts';
+import { QUOTA_SETTINGS, REALM_SETTING, RELAY_PORT_SETTINGS, turnUsersRecord } from './turn-settings.ts';
 
 export interface TurnCliConfig {
   /** UDP and TCP listeners. Default `0.0.0.0:3478`. */
@@ -28,6 +29,12 @@ export interface TurnCliConfig {
   minPort: number;
   maxPort: number;
   allowLoopbackPeers: boolean;
+  /** Allocations per user at once (486 beyond). Default 1,000. */
+  userQuota: number;
+  /** Allocations per client source address (IPv4, IPv6 /64) at once. Default 500. */
+  sourceQuota: number;
+  /** Allocations in total at once. Default 10,000. */
+  totalQuota: number;
   /** Peers allowed despite the default deny policy (CIDRs). */
   allowedPeers: string[];
   /** Peers denied in addition to the default policy (CIDRs). */
@@ -52,6 +59,9 @@ export const DEFAULT_TURN_CLI_CONFIG: TurnCliConfig = {
   minPort: 49152,
   maxPort: 65535,
   allowLoopbackPeers: false,
+  userQuota: DEFAULT_ALLOCATIONS_PER_USER,
+  sourceQuota: DEFAULT_ALLOCATIONS_PER_SOURCE,
+  totalQuota: DEFAULT_ALLOCATIONS_TOTAL,
   allowedPeers: [],
   deniedPeers: [],
   rfc5780: undefined,
@@ -138,6 +148,7 @@ export const TURN_CLI_SETTINGS: readonly Setting<TurnCliConfig>[] = [
     optional: true,
   },
   ...RELAY_PORT_SETTINGS,
+  ...QUOTA_SETTINGS,
   {
     key: 'allowedPeers',
     flag: 'allowed-peer',

@@ -111,6 +111,11 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
     minPort: config.minPort,
     maxPort: config.maxPort,
     allowLoopbackPeers: config.allowLoopbackPeers,
+    quotas: {
+      allocationsPerUser: config.userQuota,
+      allocationsPerSource: config.sourceQuota,
+      allocationsTotal: config.totalQuota,
+    },
     allowedPeers: config.allowedPeers,
     deniedPeers: config.deniedPeers,
     ...(config.rfc5780 === undefined ? {} : { rfc5780: { alternateIp: config.rfc5780 } }),

@@ -169,3 +169,30 @@ test('TURN listen and relay addresses follow --host: names are refused, localhos
   assert.equal(chooseRelayIp({ relayIp: undefined, host: '127.0.0.1' }), '127.0.0.1');
   assert.notEqual(chooseRelayIp({ relayIp: undefined, host: '0.0.0.0' }), '0.0.0.0');
 });
+
+test('TURN quotas: defaults 1,000 / 500 / 10,000, from flag, environment or config file, for serve and turn; out of range refused', () => {
+  const serve = loadServerConfig();
+  assert.deepEqual([serve.userQuota, serve.sourceQuota, serve.totalQuota], [1000, 500, 10_000]);
+  const turn = loadConfig(TURN_CLI_SPEC);
+  assert.deepEqual([turn.userQuota, turn.sourceQuota, turn.totalQuota], [1000, 500, 10_000]);
+  const c = loadServerConfig({
+    env: { ITDA_CONFIG: 'itda.json', ITDA_TURN_SOURCE_QUOTA: '40' },
+    readFile: file('itda.json', { userQuota: 7, totalQuota: 300 }),
+    flags: { 'total-quota': '200' },
+  });
+  assert.deepEqual([c.userQuota, c.sourceQuota, c.totalQuota], [7, 40, 200]);
+  const t = loadConfig(TURN_CLI_SPEC, { flags: { 'user-quota': '3' }, env: { ITDA_TURN_TOTAL_QUOTA: '9' } });
+  assert.deepEqual([t.userQuota, t.sourceQuota, t.totalQuota], [3, 500, 9]);
+  assert.match(
+    errorOf(() => loadServerConfig({ flags: { 'source-quota': '0' } })),
+    /--source-quota.*must be from 1 to 1000000/,
+  );
+  assert.match(
+    errorOf(() => loadConfig(TURN_CLI_SPEC, { flags: { 'user-quota': '100001' } })),
+    /--user-quota.*must be from 1 to 100000/,
+  );
+  assert.match(
+    errorOf(() => loadServerConfig({ env: { ITDA_TURN_TOTAL_QUOTA: 'lots' } })),
+    /ITDA_TURN_TOTAL_QUOTA/,
+  );
+});

@@ -27,7 +27,7 @@ import {
 } from '@itda/turn';
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
-import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
+import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
 import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */
@@ -56,6 +56,11 @@ export interface EmbeddedTurn {
   readonly announce: readonly TurnAnnounce[];
   /** ICE servers for one participant: STUN + TURN URLs with fresh REST credentials. */
   readonly iceServersProvider: IceServersProvider;
+  /**
+   * A participant's session has ended: its TURN allocations are freed now (its credential
+   * is refused from then on through `sessionActive`). Returns how many were freed.
+   */
+  endSession(participantId: string): number;
   /** `itda_turn_*` metrics in the Prometheus text format. */
   metricsText(): string;
   health(): TurnHealth;
@@ -169,9 +174,18 @@ export function remoteTurnProvider(config: ServerConfig): IceServersProvider | u
  */
 export async function startEmbeddedTurn(
   config: ServerConfig,
-  options: { log: Logger; ephemeralPorts?: boolean },
+  options: {
+    log: Logger;
+    ephemeralPorts?: boolean;
+    /**
+     * Whether participant `id` still has a session (the signaling core's `hasSession`).
+     * Credentials minted for a session (`isSessionIdentity`) work only while it says true.
+     * Default: always true (credentials live until their expiry).
+     */
+    sessionActive?: (participantId: string) => boolean;
+  },
 ): Promise<EmbeddedTurn> {
-  const log = options.log;
+  const { log, sessionActive } = options;
   const host = turnListenHost(config.host);
   const relayIp = chooseRelayIp(config);
   const port = options.ephemeralPorts === true ? 0 : config.turnPort;
@@ -201,6 +215,14 @@ export async function startEmbeddedTurn(
     minPort: config.minPort,
     maxPort: config.maxPort,
     allowLoopbackPeers: config.allowLoopbackPeers,
+    quotas: {
+      allocationsPerUser: config.userQuota,
+      allocationsPerSource: config.sourceQuota,
+      allocationsTotal: config.totalQuota,
+    },
+    ...(sessionActive === undefined
+      ? {}
+      : { restIdentityActive: (id: string) => !isSessionIdentity(id) || sessionActive(id) }),
     logger: log,
   });
   const addresses = server.addresses;
@@ -232,6 +254,7 @@ export async function startEmbeddedTurn(
     certificate,
     announce,
     iceServersProvider,
+    endSession: (participantId) => server.releaseRestIdentity(restIdentity({ participantId })),
     metricsText: () => formatTurnMetrics(server.metrics),
     health: () => ({
       listeners: addresses.map(({ transport, host: h, port: p }) => ({ transport, host: h, port: p })),

@@ -5,6 +5,7 @@
  * environment, config file, `--help` and docs/server.md all follow them.
  */
 import { isIP } from 'node:net';
+import { DEFAULT_ALLOCATIONS_PER_SOURCE, DEFAULT_ALLOCATIONS_PER_USER, DEFAULT_ALLOCATIONS_TOTAL } from '@itda/turn';
 import type { Setting } from './config.ts';
 import { configError } from './config-error.ts';
 
@@ -42,6 +43,12 @@ export interface EmbeddedTurnConfig {
   maxPort: number;
   /** Relay to loopback peers (tests on one machine). Default false: loopback is denied like every special range. */
   allowLoopbackPeers: boolean;
+  /** TURN allocations per user (static user, or participant session) at once. Default 1,000; 1–100,000. */
+  userQuota: number;
+  /** TURN allocations per client source address (IPv4 address, IPv6 /64) at once. Default 500; 1–1,000,000. */
+  sourceQuota: number;
+  /** TURN allocations in total at once. Default 10,000; 1–1,000,000. */
+  totalQuota: number;
   /** Lifetime of the ephemeral TURN credentials in `joined`, ms. Default 12 h. */
   turnCredentialTtlMs: number;
   /**
@@ -68,13 +75,23 @@ export const DEFAULT_EMBEDDED_TURN_CONFIG: EmbeddedTurnConfig = {
   minPort: 49152,
   maxPort: 65535,
   allowLoopbackPeers: false,
+  userQuota: DEFAULT_ALLOCATIONS_PER_USER,
+  sourceQuota: DEFAULT_ALLOCATIONS_PER_SOURCE,
+  totalQuota: DEFAULT_ALLOCATIONS_TOTAL,
   turnCredentialTtlMs: 12 * 3_600_000,
   turnAnnounce: undefined,
 };
 
 // Typed against EmbeddedTurnConfig; config.ts spreads them into the ServerConfig table.
 /** Keys every TURN config (`itda serve`'s embedded one and `itda turn`'s) has. */
-type SharedTurnKeys = 'realm' | 'minPort' | 'maxPort' | 'allowLoopbackPeers';
+type SharedTurnKeys =
+  | 'realm'
+  | 'minPort'
+  | 'maxPort'
+  | 'allowLoopbackPeers'
+  | 'userQuota'
+  | 'sourceQuota'
+  | 'totalQuota';
 
 /** `--realm`, the same for `itda serve` and `itda turn`. */
 export const REALM_SETTING: Setting<Record<SharedTurnKeys, unknown>> = {
@@ -111,6 +128,44 @@ export const RELAY_PORT_SETTINGS: readonly Setting<Record<SharedTurnKeys, unknow
     kind: 'bool',
     arg: '',
     help: 'let TURN relay to 127.0.0.0/8 and ::1 (tests on one machine only)',
+  },
+];
+
+/**
+ * Allocation quotas (486 beyond; RFC 8656 §7.2), the same for `itda serve` and `itda turn`
+ * (coturn's `--user-quota` and `--total-quota`, plus one per source address). Trade-offs:
+ * docs/turn.md, "Quotas".
+ */
+export const QUOTA_SETTINGS: readonly Setting<Record<SharedTurnKeys, unknown>>[] = [
+  {
+    key: 'userQuota',
+    flag: 'user-quota',
+    env: ['ITDA_TURN_USER_QUOTA'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'TURN allocations one user (static user, or participant session) may hold',
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: 'sourceQuota',
+    flag: 'source-quota',
+    env: ['ITDA_TURN_SOURCE_QUOTA'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'TURN allocations one client address (IPv4, or IPv6 /64) may hold',
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: 'totalQuota',
+    flag: 'total-quota',
+    env: ['ITDA_TURN_TOTAL_QUOTA'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'TURN allocations the server holds in all',
+    min: 1,
+    max: 1_000_000,
   },
 ];
 
@@ -217,6 +272,7 @@ export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
     optional: true,
   },
   ...RELAY_PORT_SETTINGS,
+  ...QUOTA_SETTINGS,
   {
     key: 'turnCredentialTtlMs',
     flag: 'turn-credential-ttl',

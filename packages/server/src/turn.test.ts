@@ -87,10 +87,18 @@ async function allocate(stun: StunUdp, username: string, password: string): Prom
   );
 }
 
-/** Joins `room` over a WebSocket whose upgrade request carries `Host: host`; returns `joined`. */
+/** Sockets of `joinWithHost`, closed by `leaveAll`. */
+const joinedSockets = new Set<WebSocket>();
+
+/**
+ * Joins `room` over a WebSocket whose upgrade request carries `Host: host`; returns
+ * `joined`. The socket stays open (the TURN credential is bound to the session) until
+ * `leaveAll`.
+ */
 function joinWithHost(wsUrl: string, host: string, room: string): Promise<JoinedMessage> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, { headers: { host } });
+    joinedSockets.add(ws);
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error('no joined within 3 s'));
@@ -100,11 +108,15 @@ function joinWithHost(wsUrl: string, host: string, room: string): Promise<Joined
       const m = JSON.parse(String(data)) as { type: string };
       if (m.type !== 'joined') return;
       clearTimeout(timer);
-      ws.close();
       resolve(m as JoinedMessage);
     });
     ws.once('error', reject);
   });
+}
+
+function leaveAll(): void {
+  for (const ws of joinedSockets) ws.close();
+  joinedSockets.clear();
 }
 
 const turnServerOf = (servers: IceServer[]): IceServer | undefined => servers.find((s) => s.username !== undefined);
@@ -185,6 +197,7 @@ test('itda serve with TURN: ephemeral ports, URLs on the page host, REST credent
     assert.match(metrics, /^itda_rooms 1$/m);
   } finally {
     stun.close();
+    leaveAll();
     await server.close();
   }
 });
@@ -218,6 +231,7 @@ test('with --turn-cert the turns: URL is announced; TURN is off in startServer u
     assert.equal('turn' in health, false);
     assert.doesNotMatch(await (await fetch(`${plain.url}/metrics`)).text(), /itda_turn_/);
   } finally {
+    leaveAll();
     await withCert.close();
     await plain.close();
     rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,22 @@ export interface IceServersContext {
 /** Returns the ICE servers for one participant, sent in `joined` and `resumed`. */
 export type IceServersProvider = (context: IceServersContext) => IceServer[];
 
+/** A participant's session that has ended for good (what `onSessionEnded` is told). */
+export interface SessionEndedContext {
+  room: string;
+  participantId: string;
+  identity: string | null;
+  /** Why: `left`, `removed`, `timeout` (resume grace over), `room_closed`, `server_shutdown`. */
+  reason: string;
+}
+
+/**
+ * Called once when a participant's session ends for good — it left, was removed, its
+ * room closed, its resume grace ran out, or the server shut down — e.g. to release the
+ * TURN allocations of the credentials it was given. Must not throw (a throw is logged).
+ */
+export type SessionEndedHook = (context: SessionEndedContext) => void;
+
 export interface SignalConfig {
   /** Rooms without a token: anyone may join and rooms are created on join. Default true. */
   openRooms: boolean;
@@ -68,6 +84,8 @@ export interface SignalConfig {
   sfu: SfuBackend | undefined;
   /** ICE servers for a participant. Default: none. */
   iceServers: IceServersProvider;
+  /** Told when a participant's session ends for good. Default: none. */
+  onSessionEnded: SessionEndedHook | undefined;
   /** Verifies room tokens. Undefined: tokens cannot be verified, and any token given is `invalid_token`. */
   verifyToken: TokenVerifier | undefined;
 }
@@ -90,6 +108,7 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   supportedModes: ['p2p'],
   sfu: undefined,
   iceServers: () => [],
+  onSessionEnded: undefined,
   verifyToken: undefined,
 };
 
@@ -156,6 +175,9 @@ export function resolveSignalConfig(partial: Partial<SignalConfig> = {}): Signal
   }
   if (typeof config.iceServers !== 'function') {
     throw new SignalError(SignalErrorCode.InvalidConfig, 'iceServers must be a function');
+  }
+  if (config.onSessionEnded !== undefined && typeof config.onSessionEnded !== 'function') {
+    throw new SignalError(SignalErrorCode.InvalidConfig, 'onSessionEnded must be a function');
   }
   return config;
 }

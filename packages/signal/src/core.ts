@@ -295,6 +295,14 @@ export class SignalCore {
     return true;
   }
 
+  /**
+   * True while participant `participantId` has a session: joined, or within its resume
+   * grace. False once it has ended (see `onSessionEnded`) and for ids never issued.
+   */
+  hasSession(participantId: string): boolean {
+    return this.#ctx.participants.has(participantId);
+  }
+
   /** The connection id carrying a participant's session, or null (unknown or in grace). */
   connectionOf(participantId: string): string | null {
     return this.#ctx.participants.get(participantId)?.connId ?? null;
@@ -318,11 +326,13 @@ export class SignalCore {
       conn.participant = undefined;
       this.#closeConnection(conn, CloseCode.GoingAway, 'server shutting down', 'none');
     }
-    for (const p of ctx.participants.values()) {
+    const ended = [...ctx.participants.values()];
+    for (const p of ended) {
       p.leave();
       this.#externalGone(p.id, 'server_shutdown');
     }
     ctx.participants.clear();
+    for (const p of ended) this.#sessionEnded(p, 'server_shutdown');
     for (const room of ctx.rooms.list()) sfuRoomClosed(ctx, room);
     ctx.rooms.clear();
   }
@@ -462,7 +472,10 @@ export class SignalCore {
     const ctx = this.#ctx;
     const connId = p.connId;
     p.leave();
-    ctx.participants.delete(p.id);
+    if (ctx.participants.get(p.id) === p) {
+      ctx.participants.delete(p.id);
+      this.#sessionEnded(p, last.type === 'closed' ? last.reason : 'removed');
+    }
     if (connId === null) return;
     ctx.out.send(connId, last);
     const conn = ctx.connections.get(connId);
@@ -479,10 +492,24 @@ export class SignalCore {
     if (!hooks.removing) hooks.onRemoved?.(reason);
   }
 
+  /** Tells `onSessionEnded` (once per participant: callers check it was still listed). */
+  #sessionEnded(p: Participant, reason: string): void {
+    const hook = this.config.onSessionEnded;
+    if (hook === undefined) return;
+    try {
+      hook({ room: p.room, participantId: p.id, identity: p.identity, reason });
+    } catch (err) {
+      this.#log.warn('onSessionEnded failed', { err, participantId: p.id });
+    }
+  }
+
   #removeParticipant(p: Participant, reason: LeaveReason): void {
     const ctx = this.#ctx;
     p.leave();
-    ctx.participants.delete(p.id);
+    if (ctx.participants.get(p.id) === p) {
+      ctx.participants.delete(p.id);
+      this.#sessionEnded(p, reason);
+    }
     this.#externalGone(p.id, reason);
     const room = ctx.rooms.get(p.room);
     if (room === undefined || room.participants.get(p.id) !== p) return;

@@ -3,6 +3,8 @@ export {
   type IceServersContext,
   type IceServersProvider,
   resolveSignalConfig,
+  type SessionEndedContext,
+  type SessionEndedHook,
   type SignalConfig,
 } from './config.ts';
 export type { ConnectionInfo, SignalOutput } from './context.ts';

@@ -13,6 +13,9 @@ export type {
 } from './node/options.ts';
 export { TurnServer } from './node/turn-server.ts';
 export {
+  DEFAULT_ALLOCATIONS_PER_SOURCE,
+  DEFAULT_ALLOCATIONS_PER_USER,
+  DEFAULT_ALLOCATIONS_TOTAL,
   resolveCoreOptions,
   type TurnCoreOptions,
   type TurnQuotas,

@@ -32,10 +32,15 @@ export class TestConn {
     this.stream = stream;
   }
 
-  static async open(transport: 'udp' | 'tcp' | 'tls', host: string, port: number): Promise<TestConn> {
+  /**
+   * Connects to `host:port`. Over UDP the socket is bound to `from`, by default the
+   * loopback address of `host`'s family (127.0.0.1 or ::1).
+   */
+  static async open(transport: 'udp' | 'tcp' | 'tls', host: string, port: number, from?: string): Promise<TestConn> {
     if (transport === 'udp') {
-      const s: DgramSocket = createSocket('udp4');
-      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+      const v6 = host.includes(':');
+      const s: DgramSocket = createSocket(v6 ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' });
+      await new Promise<void>((resolve) => s.bind(0, from ?? (v6 ? '::1' : '127.0.0.1'), resolve));
       const c = new TestConn(
         (b) => s.send(b, port, host),
         () => s.close(),
@@ -75,6 +80,11 @@ export class TestConn {
     const w = this.#waiters.shift();
     if (w !== undefined) w(m);
     else this.#queue.push(m);
+  }
+
+  /** Messages received and not yet taken with `next`. */
+  get queued(): number {
+    return this.#queue.length;
   }
 
   send(bytes: Uint8Array): void {

@@ -128,6 +128,15 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     return this.#core.metrics;
   }
 
+  /**
+   * The session a TURN REST identity was minted for has ended: frees every allocation made
+   * with it now. With the `restIdentityActive` option saying so, its credentials are then
+   * refused too (docs/turn.md, "Session-bound credentials"). Returns how many allocations.
+   */
+  releaseRestIdentity(identity: string): number {
+    return this.#core.releaseRestIdentity(identity);
+  }
+
   /** Closes every listener, connection, relay socket and timer. Idempotent. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;

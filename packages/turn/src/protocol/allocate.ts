@@ -14,24 +14,17 @@ import {
 } from '@itda/stun';
 import { Allocation } from './allocation.ts';
 import type { ClientRef, RelayHandle } from './io.ts';
-import { DropReason } from './metrics.ts';
+import { AuthFailure, DropReason } from './metrics.ts';
+import { addRelayed, removeRelayed } from './own-relays.ts';
+import { holdQuota, quotaExceeded, sourceKey } from './quota.ts';
 import { ByteBucket } from './rate-limit.ts';
-import { authenticateRequest } from './request-auth.ts';
+import { authenticateRequest, restIdentityActive } from './request-auth.ts';
 import { requestInfo, sendError, sendSuccess } from './respond.ts';
+import { indexByUser } from './sessions.ts';
 import { type CoreState, findAllocation, hasPending, type PendingAllocate, type StreamConn } from './state.ts';
 
 /** RFC 8656 §7.2: a reserved port is kept "for at least 30 seconds". */
 export const RESERVATION_LIFETIME_MS = 30_000;
-
-function bump(map: Map<string, number>, key: string, by: number): void {
-  const n = (map.get(key) ?? 0) + by;
-  if (n <= 0) map.delete(key);
-  else map.set(key, n);
-}
-
-function totalAllocations<R extends RelayHandle, S>(st: CoreState<R, S>): number {
-  return st.byRelay.size + st.pending.size;
-}
 
 export function handleAllocate<R extends RelayHandle, S>(
   st: CoreState<R, S>,
@@ -141,12 +134,12 @@ export function handleAllocate<R extends RelayHandle, S>(
   //    Quota Reached) error if it feels the client is trying to exceed some locally
   //    defined allocation quota. The server is free to define this allocation quota any
   //    way it wishes, but it SHOULD define it based on the username used to authenticate
-  //    the request and not on the client's transport address."
-  if ((st.perUser.get(credential.quotaKey) ?? 0) >= st.o.allocationsPerUser) {
-    fail(486);
-    return;
-  }
-  if (totalAllocations(st) >= st.o.allocationsTotal) {
+  //    the request and not on the client's transport address." Per user, per source
+  //    address (why: quota.ts) and in total.
+  const source = sourceKey(client.address);
+  const exceeded = quotaExceeded(st, credential, source);
+  if (exceeded !== undefined) {
+    st.quotaLog.info(st.clock.now(), { quota: exceeded, transport: client.transport });
     fail(486);
     return;
   }
@@ -163,11 +156,12 @@ export function handleAllocate<R extends RelayHandle, S>(
     transactionHex: transactionIdHex(msg.transactionId),
     hadFingerprint: req.hadFingerprint,
     credential,
+    sourceKey: source,
     lifetimeMs: lifetime * 1000,
     family,
     refuseAdditional: additionalFamily !== undefined,
   };
-  bump(st.perUser, credential.quotaKey, 1);
+  holdQuota(st, credential, source, 1);
   st.pending.set(pending.id, pending);
   if (reserved !== undefined) {
     st.reservations.delete(Buffer.from(token as Uint8Array).toString('hex'));
@@ -201,11 +195,19 @@ export function finishAllocate<R extends RelayHandle, S>(
   st.pending.delete(id);
   const req = { method: 0x003, transactionId: p.transactionId, hadFingerprint: p.hadFingerprint };
   const clientGone = p.client.transport !== 'udp' && (p.client as StreamConn<S>).closed;
-  if (relay === undefined || clientGone) {
-    bump(st.perUser, p.credential.quotaKey, -1);
+  // The session of a session-bound credential may have ended while the relay was binding.
+  const ended = !restIdentityActive(st, p.credential);
+  if (relay === undefined || clientGone || ended) {
+    holdQuota(st, p.credential, p.sourceKey, -1);
     if (relay !== undefined) st.io.closeRelay(relay);
     if (reservedNext !== undefined) st.io.closeRelay(reservedNext);
-    if (!clientGone) sendError(st, p.client, req, 508, { credential: p.credential });
+    if (clientGone) return;
+    if (ended) {
+      st.metrics.authFailure(AuthFailure.SessionEnded);
+      sendError(st, p.client, req, 401, { challenge: true });
+    } else {
+      sendError(st, p.client, req, 508, { credential: p.credential });
+    }
     return;
   }
   const now = st.clock.now();
@@ -215,6 +217,7 @@ export function finishAllocate<R extends RelayHandle, S>(
     relay,
     relayed: { family: relay.family, address: st.relayAddresses[relay.family] ?? relay.address, port: relay.port },
     credential: p.credential,
+    sourceKey: p.sourceKey,
     expiresAt: now + p.lifetimeMs,
     transactionId: p.transactionHex,
     toPeer: bps > 0 ? new ByteBucket(bps, now) : undefined,
@@ -273,6 +276,8 @@ function register<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R
     (c as StreamConn<S>).allocation = a as unknown as Allocation<RelayHandle, S>;
   }
   st.byRelay.set(a.relay, a);
+  addRelayed(st, a);
+  indexByUser(st, a, true);
   st.metrics.allocations++;
   st.metrics.allocationsCreated++;
 }
@@ -281,6 +286,8 @@ function register<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R
 export function deleteAllocation<R extends RelayHandle, S>(st: CoreState<R, S>, a: Allocation<R, S>): void {
   if (st.byRelay.get(a.relay) !== a) return;
   st.byRelay.delete(a.relay);
+  removeRelayed(st, a);
+  indexByUser(st, a, false);
   const c = a.client;
   if (c.transport === 'udp') {
     const byPort = st.udpAllocations.get(c.endpoint.id);
@@ -295,7 +302,7 @@ export function deleteAllocation<R extends RelayHandle, S>(st: CoreState<R, S>, 
   st.metrics.allocations--;
   st.metrics.permissions -= a.activePermissions;
   for (const ch of a.channels.values()) if (ch.active) st.metrics.channels--;
-  bump(st.perUser, a.credential.quotaKey, -1);
+  holdQuota(st, a.credential, a.sourceKey, -1);
   st.io.closeRelay(a.relay);
 }
 

@@ -28,6 +28,11 @@ export interface Channel {
   expiresAt: number;
   /** Counted in the channels gauge (set false by the sweep once expired). */
   active: boolean;
+  /**
+   * The peer is usable only as one of this server's own live relayed transport addresses
+   * (own-relays.ts): ChannelData is dropped once no live allocation holds that address.
+   */
+  relayOnly: boolean;
 }
 
 export class Allocation<R extends RelayHandle, S> {
@@ -36,12 +41,20 @@ export class Allocation<R extends RelayHandle, S> {
   /** XOR-RELAYED-ADDRESS as advertised (external IP when configured). */
   readonly relayed: TransportAddress;
   credential: Credential;
+  /** The client's source key for the per-source quota (quota.ts). */
+  readonly sourceKey: string;
   expiresAt: number;
   /** Transaction id (hex) of the Allocate that created it, and its success response, for retransmissions. */
   readonly transactionId: string;
   response: Uint8Array | undefined;
   /** Peer IP → permission expiry (ms, clock time). */
   readonly permissions = new Map<string, number>();
+  /**
+   * Peer IPs whose permission covers only this server's own live relayed transport
+   * addresses on that IP, not its other ports (own-relays.ts): the IP itself is refused by
+   * the peer policy. Checked per packet on every path, both directions.
+   */
+  readonly relayOnly = new Set<string>();
   readonly channels = new Map<number, Channel>();
   /** Peer IP → port → channel. */
   readonly channelsByPeer = new Map<string, Map<number, Channel>>();
@@ -58,6 +71,7 @@ export class Allocation<R extends RelayHandle, S> {
     relay: R;
     relayed: TransportAddress;
     credential: Credential;
+    sourceKey: string;
     expiresAt: number;
     transactionId: string;
     toPeer: ByteBucket | undefined;
@@ -67,6 +81,7 @@ export class Allocation<R extends RelayHandle, S> {
     this.relay = init.relay;
     this.relayed = init.relayed;
     this.credential = init.credential;
+    this.sourceKey = init.sourceKey;
     this.expiresAt = init.expiresAt;
     this.transactionId = init.transactionId;
     this.toPeer = init.toPeer;
@@ -85,10 +100,15 @@ export class Allocation<R extends RelayHandle, S> {
     return c !== undefined && c.expiresAt > now ? c : undefined;
   }
 
-  /** Installs or refreshes a permission; returns true when it is new (for the gauge). */
-  permit(ip: string, now: number): boolean {
+  /**
+   * Installs or refreshes a permission; returns true when it is new (for the gauge).
+   * `relayOnly`: the IP passed the peer policy only as this server's own relay address.
+   */
+  permit(ip: string, now: number, relayOnly: boolean): boolean {
     const was = this.permissions.get(ip);
     this.permissions.set(ip, now + PERMISSION_LIFETIME_MS);
+    if (relayOnly) this.relayOnly.add(ip);
+    else this.relayOnly.delete(ip);
     if (was === undefined) {
       this.activePermissions++;
       return true;
@@ -105,6 +125,14 @@ export class Allocation<R extends RelayHandle, S> {
       this.channelsByPeer.set(channel.peerAddress, byPort);
     }
     byPort.set(channel.peerPort, channel);
+  }
+
+  /** Drops an expired permission (the sweep); the caller keeps the gauge. */
+  forget(ip: string): void {
+    this.permissions.delete(ip);
+    this.relayOnly.delete(ip);
+    this.peerIpBytes.delete(ip);
+    this.activePermissions--;
   }
 
   removeChannel(channel: Channel): void {

@@ -29,6 +29,8 @@ export interface Credential {
   username: string;
   /** Key for quotas: the static user name, or `rest:identity`. */
   quotaKey: string;
+  /** The identity part of a TURN REST username (`expiry:identity`); undefined for static users. */
+  restIdentity: string | undefined;
   /** PasswordAlgorithm used to derive `key`. */
   algorithm: number;
   key: Uint8Array;
@@ -171,7 +173,18 @@ export class Authenticator {
         this.#staticKeys.set(k, key);
       }
       if (!verifyIntegrity(msg, key)) return { ok: false, code: 401, reason: AuthFailure.BadIntegrity };
-      return { ok: true, credential: { username, quotaKey: username, algorithm, key, sha256, expiresAt: Infinity } };
+      return {
+        ok: true,
+        credential: {
+          username,
+          quotaKey: username,
+          restIdentity: undefined,
+          algorithm,
+          key,
+          sha256,
+          expiresAt: Infinity,
+        },
+      };
     }
     const rest = this.#o.secrets.length > 0 ? parseRestUsername(username) : undefined;
     if (rest === undefined) return { ok: false, code: 401, reason: AuthFailure.UnknownUser };
@@ -188,6 +201,7 @@ export class Authenticator {
         const credential = {
           username,
           quotaKey: `rest:${rest.identity}`,
+          restIdentity: rest.identity,
           algorithm,
           key,
           sha256,

@@ -6,11 +6,29 @@
 import { CHANNEL_NUMBER_MAX, CHANNEL_NUMBER_MAX_RFC5766 } from '@itda/stun';
 import { TurnError, TurnErrorCode } from './errors.ts';
 
-/** Quotas (RFC 8656 §7.2 step 7: 486 Allocation Quota Reached). */
+/**
+ * Quotas (RFC 8656 §7.2 step 7: 486 Allocation Quota Reached). Allocations waiting for
+ * their relay socket count too. Trade-offs: docs/turn.md, "Quotas".
+ */
 export interface TurnQuotas {
-  /** Allocations one user may hold at once (REST credentials: per identity). 1–100,000. Default 10. */
+  /**
+   * Allocations one user may hold at once: per static user, per TURN REST identity (itda
+   * mints one per participant session). 1–100,000. Default 1,000 — a static account shared
+   * by a 50-person meeting needs up to about 600 (2 peer connections × 3 TURN URLs × 2
+   * network interfaces each); coturn has no per-user limit by default.
+   */
   allocationsPerUser?: number;
-  /** Allocations the server holds at once. 1–1,000,000. Default 10,000. */
+  /**
+   * Allocations one source address may hold at once — an IPv4 address, or an IPv6 /64
+   * (quota.ts) — whoever the user. 1–1,000,000. Default 500: a 50-person meeting behind one
+   * NAT at 10 allocations each, and 1/20 of `allocationsTotal`.
+   */
+  allocationsPerSource?: number;
+  /**
+   * Allocations the server holds at once. 1–1,000,000. Default 10,000. Keep it below the
+   * number of relay ports (`maxPort - minPort + 1`, 16,384 by default), or a full range
+   * answers 508 instead.
+   */
   allocationsTotal?: number;
   /**
    * Relayed bytes per second per allocation, each direction counted separately, with a
@@ -73,6 +91,13 @@ export interface TurnCoreOptions {
    */
   nonceSecret?: Uint8Array;
   /**
+   * Session-bound TURN REST identities (sessions.ts): called with the identity of a REST
+   * username (`expiry:identity`) on every authenticated request; false means the session
+   * it was minted for has ended, and the request gets 401 (also when it throws). Static
+   * users are not asked. Default: every identity is valid until its expiry.
+   */
+  restIdentityActive?: (identity: string) => boolean;
+  /**
    * Wall clock in milliseconds since the epoch (REST expiry, nonce expiry). Default:
    * `Date.now()` at start plus the time the core's Clock has moved since.
    */
@@ -88,6 +113,7 @@ export interface ResolvedCoreOptions {
   allowedPeers: readonly string[];
   deniedPeers: readonly string[];
   allocationsPerUser: number;
+  allocationsPerSource: number;
   allocationsTotal: number;
   bandwidthBps: number;
   permissionsPerAllocation: number;
@@ -101,8 +127,16 @@ export interface ResolvedCoreOptions {
   /** Highest channel number accepted: 0x7FFF with legacyChannelNumbers, else 0x4FFF. */
   maxChannel: number;
   nonceSecret: Uint8Array | undefined;
+  restIdentityActive: ((identity: string) => boolean) | undefined;
   wallClock: (() => number) | undefined;
 }
+
+/** Default `quotas.allocationsPerUser`. */
+export const DEFAULT_ALLOCATIONS_PER_USER = 1000;
+/** Default `quotas.allocationsPerSource`. */
+export const DEFAULT_ALLOCATIONS_PER_SOURCE = 500;
+/** Default `quotas.allocationsTotal`. */
+export const DEFAULT_ALLOCATIONS_TOTAL = 10_000;
 
 function bad(message: string): TurnError {
   return new TurnError(TurnErrorCode.BadOptions, message);
@@ -143,6 +177,9 @@ export function resolveCoreOptions(options: TurnCoreOptions = {}): ResolvedCoreO
   const maxLifetimeSeconds = int('maxLifetimeSeconds', options.maxLifetimeSeconds, 3600, 1, 86_400);
   if (maxLifetimeSeconds < defaultLifetimeSeconds) throw bad('maxLifetimeSeconds must be >= defaultLifetimeSeconds');
   const rate = options.unauthenticatedRate ?? {};
+  if (options.restIdentityActive !== undefined && typeof options.restIdentityActive !== 'function') {
+    throw bad('restIdentityActive must be a function');
+  }
   if (options.nonceSecret !== undefined && options.nonceSecret.length < 16) {
     throw bad('nonceSecret must be at least 16 bytes');
   }
@@ -153,8 +190,21 @@ export function resolveCoreOptions(options: TurnCoreOptions = {}): ResolvedCoreO
     allowLoopbackPeers: options.allowLoopbackPeers === true,
     allowedPeers: [...(options.allowedPeers ?? [])],
     deniedPeers: [...(options.deniedPeers ?? [])],
-    allocationsPerUser: int('quotas.allocationsPerUser', q.allocationsPerUser, 10, 1, 100_000),
-    allocationsTotal: int('quotas.allocationsTotal', q.allocationsTotal, 10_000, 1, 1_000_000),
+    allocationsPerUser: int(
+      'quotas.allocationsPerUser',
+      q.allocationsPerUser,
+      DEFAULT_ALLOCATIONS_PER_USER,
+      1,
+      100_000,
+    ),
+    allocationsPerSource: int(
+      'quotas.allocationsPerSource',
+      q.allocationsPerSource,
+      DEFAULT_ALLOCATIONS_PER_SOURCE,
+      1,
+      1_000_000,
+    ),
+    allocationsTotal: int('quotas.allocationsTotal', q.allocationsTotal, DEFAULT_ALLOCATIONS_TOTAL, 1, 1_000_000),
     bandwidthBps,
     permissionsPerAllocation: int('quotas.permissionsPerAllocation', q.permissionsPerAllocation, 500, 1, 10_000),
     channelsPerAllocation: int('quotas.channelsPerAllocation', q.channelsPerAllocation, 500, 1, 4096),
@@ -166,6 +216,7 @@ export function resolveCoreOptions(options: TurnCoreOptions = {}): ResolvedCoreO
     unauthBurst: int('unauthenticatedRate.burst', rate.burst, 100, 1, 1_000_000),
     maxChannel: options.legacyChannelNumbers === false ? CHANNEL_NUMBER_MAX : CHANNEL_NUMBER_MAX_RFC5766,
     nonceSecret: options.nonceSecret,
+    restIdentityActive: options.restIdentityActive,
     wallClock: options.wallClock,
   };
 }

@@ -29,6 +29,14 @@ function send(c: TestClient, address: string, port: number, data: Uint8Array): v
   );
 }
 
+/** What reached client `c` from peers: ChannelData messages and Data indications. */
+function relayedTo(c: TestClient): Uint8Array[] {
+  return c
+    .received()
+    .map((sent) => sent.bytes)
+    .filter((b) => (b[0] as number) >= 0x40 || decodeMessage(b).method === StunMethod.Data);
+}
+
 test('CreatePermission → Send reaches the peer; the peer answers as a Data indication; permission expires at 300 s', () => {
   const h = harness({ users: { alice: 'secret' } });
   const c = new TestClient(h);
@@ -243,6 +251,75 @@ test('two clients of one server relay to each other even when the relay IP is pr
   assert.equal(h.io.toPeer.length, sent + 1);
   assert.deepEqual(h.io.toPeer.at(-1)?.port, rb.port);
   h.core.close();
+});
+
+test('a permission for a relay IP the policy refuses is relay-only: no other port of it, on any path, either way', () => {
+  const h = harness({ users: { alice: 'secret' } }, { IPv4: '192.168.1.10' });
+  const a = new TestClient(h, '203.0.113.5', 40000);
+  const b = new TestClient(h, '203.0.113.6', 40001);
+  a.creds = alice;
+  b.creds = alice;
+  const ra = a.allocate()?.get(AttrType.XorRelayedAddress);
+  const rb = b.allocate()?.get(AttrType.XorRelayedAddress);
+  assert.ok(ra !== undefined && rb !== undefined);
+  // ChannelBind to a live relay: allowed, and (RFC 8656 §12.2) a permission for its IP — relay-only.
+  const bind = [{ type: AttrType.ChannelNumber, value: 0x4000 } as StunAttribute, peer(rb.address, rb.port)];
+  assert.equal(codeOf(a.request(StunMethod.ChannelBind, bind)), 0);
+  // Send to another port of that IP: dropped as forbidden, nothing goes out.
+  send(a, '192.168.1.10', 5555, Buffer.from('x'));
+  assert.equal(h.io.toPeer.length, 0);
+  assert.equal(h.core.metrics.dropped('forbidden_peer'), 1);
+  // Send to the live relay itself: out.
+  send(a, rb.address, rb.port, Buffer.from('y'));
+  assert.equal(h.io.toPeer.length, 1);
+  const relay = h.io.toPeer[0]?.relay as FakeRelay;
+  // From another port of that IP back to a's relay: dropped; from b's relay: delivered as ChannelData.
+  h.core.handlePeer(relay, Buffer.from('service'), '192.168.1.10', 5555);
+  assert.equal(relayedTo(a).length, 0);
+  assert.equal(h.core.metrics.dropped('forbidden_peer'), 2);
+  h.core.handlePeer(relay, Buffer.from('relay'), rb.address, rb.port);
+  assert.equal(relayedTo(a).length, 1);
+  assert.equal(decodeChannelData(relayedTo(a)[0] ?? new Uint8Array()).channel, 0x4000);
+  // CreatePermission naming the IP with the live relay's port: allowed, relay-only as well.
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer(rb.address, rb.port)])), 0);
+  send(a, '192.168.1.10', 6666, Buffer.from('z'));
+  assert.equal(h.io.toPeer.length, 1);
+  // b's allocation goes: its address is no relay any more — channel, Send and data back all drop.
+  assert.equal(codeOf(b.request(StunMethod.Refresh, [{ type: AttrType.Lifetime, value: 0 } as StunAttribute])), 0);
+  a.raw(encodeChannelData(0x4000, Buffer.from('c')));
+  send(a, rb.address, rb.port, Buffer.from('s'));
+  assert.equal(h.io.toPeer.length, 1);
+  h.core.handlePeer(relay, Buffer.from('squatter'), rb.address, rb.port);
+  assert.equal(relayedTo(a).length, 1);
+  assert.equal(h.core.metrics.dropped('forbidden_peer'), 6);
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer(rb.address, rb.port)])), 403);
+  h.core.close();
+});
+
+test('the relay-only exception: listener addresses and deniedPeers still win; allowLoopbackPeers makes a plain permission', () => {
+  const h = harness({ users: { alice: 'secret' }, deniedPeers: ['192.168.1.10'] }, { IPv4: '192.168.1.10' });
+  const a = new TestClient(h, '203.0.113.5', 40000);
+  const b = new TestClient(h, '203.0.113.6', 40001);
+  a.creds = alice;
+  b.creds = alice;
+  assert.equal(codeOf(a.allocate()), 0);
+  const rb = b.allocate()?.get(AttrType.XorRelayedAddress);
+  assert.ok(rb !== undefined);
+  assert.equal(codeOf(a.request(StunMethod.CreatePermission, [peer(rb.address, rb.port)])), 403);
+  h.core.close();
+  // Open by policy (allowLoopbackPeers, relay on loopback): a plain permission, every port.
+  const o = harness({ users: { alice: 'secret' }, allowLoopbackPeers: true }, { IPv4: '127.0.0.1' });
+  const x = new TestClient(o, '203.0.113.5', 40000);
+  const y = new TestClient(o, '203.0.113.6', 40001);
+  x.creds = alice;
+  y.creds = alice;
+  assert.equal(codeOf(x.allocate()), 0);
+  const ry = y.allocate()?.get(AttrType.XorRelayedAddress);
+  assert.ok(ry !== undefined);
+  assert.equal(codeOf(x.request(StunMethod.CreatePermission, [peer(ry.address, ry.port)])), 0);
+  send(x, '127.0.0.1', 5555, Buffer.from('x'));
+  assert.equal(o.io.toPeer.length, 1);
+  o.core.close();
 });
 
 test('RFC 5766 channel numbers (0x5000–0x7FFF, as coturn clients bind) work by default over UDP and TCP; 0x8000 is 400', () => {

@@ -17,11 +17,15 @@ import { type ResolvedCoreOptions, resolveCoreOptions, type TurnCoreOptions } fr
 import { encodeDataIndicationHead } from './data-indication.ts';
 import type { ClientRef, ClientTransport, Endpoint, RelayHandle, StreamClient, TurnIo, UdpClient } from './io.ts';
 import { DropReason, TurnMetrics } from './metrics.ts';
+import { canonicalIp, isLiveRelayed } from './own-relays.ts';
 import { PeerPolicy } from './peer-policy.ts';
 import { handleChannelBind, handleCreatePermission, handleSend } from './permission.ts';
+import { QUOTA_LOG_INTERVAL_MS } from './quota.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
 import { requestInfo, sendError } from './respond.ts';
+import { allocationsOfRestIdentity } from './sessions.ts';
 import { type CoreState, type Rfc5780Group, StreamConn } from './state.ts';
+import { ThrottledLog } from './throttled-log.ts';
 
 /** How often expired allocations, permissions, channels and reservations are freed. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -44,6 +48,14 @@ export interface TurnCoreInit<R extends RelayHandle, S> {
   relayAddresses: { IPv4?: string; IPv6?: string };
 }
 
+/** The advertised relay IPs in canonical text, as peer addresses are compared with them (own-relays.ts). */
+function canonicalRelayAddresses(a: { IPv4?: string; IPv6?: string }): { IPv4?: string; IPv6?: string } {
+  const out: { IPv4?: string; IPv6?: string } = {};
+  if (a.IPv4 !== undefined) out.IPv4 = canonicalIp(a.IPv4);
+  if (a.IPv6 !== undefined) out.IPv6 = canonicalIp(a.IPv6);
+  return out;
+}
+
 function isResolved(o: TurnCoreOptions | ResolvedCoreOptions): o is ResolvedCoreOptions {
   return o.users instanceof Map;
 }
@@ -63,21 +75,27 @@ export class TurnCore<R extends RelayHandle, S> {
     const startWall = Date.now();
     const startClock = clock.now();
     const wallNow = o.wallClock ?? ((): number => startWall + (clock.now() - startClock));
+    const log = init.logger ?? silentLogger;
     this.#st = {
       o,
       io: init.io,
       clock,
-      log: init.logger ?? silentLogger,
+      log,
       metrics: new TurnMetrics(),
       auth: new Authenticator(o),
       policy: new PeerPolicy(o),
       limiter: new SourceRateLimiter(o.unauthPerSecond, o.unauthBurst),
       wallNow,
-      relayAddresses: { ...init.relayAddresses },
+      relayAddresses: canonicalRelayAddresses(init.relayAddresses),
       udpAllocations: new Map(),
       byRelay: new Map(),
+      relayed: new Map(),
       pending: new Map(),
       perUser: new Map(),
+      byUser: new Map(),
+      perSource: new Map(),
+      quotaLog: new ThrottledLog(log, 'allocation quota reached', QUOTA_LOG_INTERVAL_MS),
+      peerLog: new ThrottledLog(log, 'peer refused', QUOTA_LOG_INTERVAL_MS),
       reservations: new Map(),
       rfc5780: { group: undefined, roles: new Map() },
       nextId: 1,
@@ -109,6 +127,18 @@ export class TurnCore<R extends RelayHandle, S> {
   /** Denies `ip:port` as a peer (the server's public address on a wildcard listener, …). */
   addOwnAddress(ip: string, port: number): void {
     this.#st.policy.addOwnAddress(ip, port);
+  }
+
+  /**
+   * The session of TURN REST identity `identity` has ended: deletes every allocation made
+   * with it (relays closed). New requests with it are refused only if the
+   * `restIdentityActive` option says so (sessions.ts). Returns how many were deleted.
+   */
+  releaseRestIdentity(identity: string): number {
+    const all = allocationsOfRestIdentity(this.#st, identity);
+    for (const a of all) deleteAllocation(this.#st, a);
+    if (all.length > 0) this.#st.log.debug('allocations released', { count: all.length });
+    return all.length;
   }
 
   /** RFC 5780: the four UDP endpoints `[ip][port]` (0 primary, 1 alternate). */
@@ -245,6 +275,11 @@ export class TurnCore<R extends RelayHandle, S> {
       st.metrics.drop(DropReason.NoPermission);
       return;
     }
+    // A relay-only permission (own-relays.ts) lets in only this server's live relays.
+    if (a.relayOnly.size !== 0 && a.relayOnly.has(address) && !isLiveRelayed(st, address, port, now)) {
+      st.metrics.drop(DropReason.ForbiddenPeer);
+      return;
+    }
     const length = data.length;
     if (a.fromPeer !== undefined && !a.fromPeer.take(length, now)) {
       st.metrics.drop(DropReason.Bandwidth);
@@ -307,6 +342,10 @@ export class TurnCore<R extends RelayHandle, S> {
     const channel = a.channels.get(number);
     if (channel === undefined || channel.expiresAt <= now) {
       st.metrics.drop(DropReason.NoChannel);
+      return;
+    }
+    if (channel.relayOnly && !isLiveRelayed(st, channel.peerAddress, channel.peerPort, now)) {
+      st.metrics.drop(DropReason.ForbiddenPeer);
       return;
     }
     if (a.toPeer !== undefined && !a.toPeer.take(length, now)) {
@@ -375,9 +414,7 @@ export class TurnCore<R extends RelayHandle, S> {
       }
       for (const [ip, t] of a.permissions) {
         if (t <= now) {
-          a.permissions.delete(ip);
-          a.peerIpBytes.delete(ip);
-          a.activePermissions--;
+          a.forget(ip);
           st.metrics.permissions--;
         }
       }

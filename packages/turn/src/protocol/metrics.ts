@@ -43,6 +43,8 @@ export const AuthFailure = {
   StaleNonce: 'stale_nonce',
   /** The username is not the one that created the allocation (441). */
   WrongCredentials: 'wrong_credentials',
+  /** A session-bound TURN REST identity whose session has ended (`restIdentityActive`). */
+  SessionEnded: 'session_ended',
 } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 

@@ -13,33 +13,10 @@ import {
 import { type Allocation, CHANNEL_COOLDOWN_MS, CHANNEL_LIFETIME_MS, type Channel } from './allocation.ts';
 import type { ClientRef, RelayHandle } from './io.ts';
 import { DropReason } from './metrics.ts';
+import { isLiveRelayed, type PeerAllowed, peerAccess } from './own-relays.ts';
 import { authenticateRequest } from './request-auth.ts';
 import { requestInfo, sendError, sendSuccess } from './respond.ts';
 import { type CoreState, findAllocation } from './state.ts';
-
-/**
- * Why the peer policy refuses `peer`, or undefined when it is allowed.
- *
- * One exception to deny-by-default: a relayed transport address of a live allocation
- * on this same server is always a valid peer. When both ends of a call relay through
- * one server (two browsers with `iceTransportPolicy: 'relay'`), each relay's peer is
- * the other relay; on a server whose relay IP is private (a LAN install) or loopback
- * (tests) the default table would refuse it. Only the exact advertised relay address
- * with a port that holds a live allocation passes — not other ports of that host.
- * The scan over allocations runs only when the address is the relay address itself.
- */
-function peerRefusal<R extends RelayHandle, S>(
-  st: CoreState<R, S>,
-  peer: { family: 'IPv4' | 'IPv6'; address: string; port: number },
-): string | undefined {
-  const why = st.policy.check(peer.address, peer.port);
-  if (why === undefined || why === 'own_address' || why === 'denied_list') return why;
-  if (st.relayAddresses[peer.family] !== peer.address) return why;
-  for (const a of st.byRelay.values()) {
-    if (a.relayed.port === peer.port && a.relayed.address === peer.address) return undefined;
-  }
-  return why;
-}
 
 function liveAllocation<R extends RelayHandle, S>(
   st: CoreState<R, S>,
@@ -52,23 +29,25 @@ function liveAllocation<R extends RelayHandle, S>(
 
 /**
  * The error code for an XOR-PEER-ADDRESS of CreatePermission (RFC 8656 §10.2) or
- * ChannelBind (§12.2), or undefined when the peer is acceptable. Both sections say:
+ * ChannelBind (§12.2), or what kind of permission it may get. Both sections say:
  * - "If an XOR-PEER-ADDRESS attribute contains an address of an address family that is
  *   not the same as that of a relayed transport address for the allocation, the server
  *   MUST generate an error response with the 443 (Peer Address Family Mismatch)."
  * - "The server MAY impose restrictions on the IP address [and port values] allowed in
  *   the XOR-PEER-ADDRESS attribute; if a value is not allowed, the server rejects the
- *   request with a 403 (Forbidden) error." (§21.3: itda denies by default, peerRefusal.)
+ *   request with a 403 (Forbidden) error." (itda denies by default, peer-policy.ts; the
+ *   server's own live relayed addresses pass as relay-only, own-relays.ts.)
  */
-function peerErrorCode<R extends RelayHandle, S>(
+function checkPeer<R extends RelayHandle, S>(
   st: CoreState<R, S>,
   allocation: Allocation<R, S>,
   peer: { family: 'IPv4' | 'IPv6'; address: string; port: number },
-): number | undefined {
+  now: number,
+): 443 | 403 | PeerAllowed {
   if (peer.family !== allocation.relayed.family) return 443;
-  const why = peerRefusal(st, peer);
-  if (why === undefined) return undefined;
-  st.log.info('peer refused', { peer: peer.address, reason: why });
+  const access = peerAccess(st, peer.address, peer.port, now);
+  if (access.ok) return access;
+  st.peerLog.info(now, { peer: peer.address, reason: access.reason });
   return 403;
 }
 
@@ -122,12 +101,14 @@ export function handleCreatePermission<R extends RelayHandle, S>(
     fail(400);
     return;
   }
+  const relayOnly: boolean[] = [];
   for (const peer of peers) {
-    const code = peerErrorCode(st, allocation, peer);
-    if (code !== undefined) {
-      fail(code);
+    const checked = checkPeer(st, allocation, peer, now);
+    if (typeof checked === 'number') {
+      fail(checked);
       return;
     }
+    relayOnly.push(checked.relayOnly);
   }
   let added = 0;
   for (const peer of peers) if (!allocation.permissions.has(peer.address)) added++;
@@ -138,7 +119,11 @@ export function handleCreatePermission<R extends RelayHandle, S>(
   // "If the message is valid and the server is capable of carrying out the request, then
   //  the server installs or refreshes a permission for the IP address contained in each
   //  XOR-PEER-ADDRESS attribute [...]. The port portion of each attribute is ignored."
-  for (const peer of peers) if (allocation.permit(peer.address, now)) st.metrics.permissions++;
+  // A peer admitted only as this server's own relay gets a relay-only permission: its IP's
+  // other ports stay closed in both directions (own-relays.ts).
+  peers.forEach((peer, i) => {
+    if (allocation.permit(peer.address, now, relayOnly[i] === true)) st.metrics.permissions++;
+  });
   sendSuccess(st, client, req, [], { credential });
 }
 
@@ -183,9 +168,9 @@ export function handleChannelBind<R extends RelayHandle, S>(
     fail(400);
     return;
   }
-  const peerCode = peerErrorCode(st, allocation, peer);
-  if (peerCode !== undefined) {
-    fail(peerCode);
+  const checked = checkPeer(st, allocation, peer, now);
+  if (typeof checked === 'number') {
+    fail(checked);
     return;
   }
   // "If the request is valid, but the server is unable to fulfill the request due to some
@@ -214,10 +199,11 @@ export function handleChannelBind<R extends RelayHandle, S>(
       peerPort: peer.port,
       expiresAt: now + CHANNEL_LIFETIME_MS,
       active: true,
+      relayOnly: checked.relayOnly,
     });
     st.metrics.channels++;
   }
-  if (allocation.permit(peer.address, now)) st.metrics.permissions++;
+  if (allocation.permit(peer.address, now, checked.relayOnly)) st.metrics.permissions++;
   sendSuccess(st, client, req, [] as StunAttribute[], { credential });
 }
 
@@ -260,12 +246,20 @@ export function handleSend<R extends RelayHandle, S>(
     st.metrics.drop(DropReason.Ignored);
     return;
   }
-  if (
-    !allocation.hasPermission(peer.address, now) ||
-    (st.policy.isOwnPort(peer.port) && st.policy.check(peer.address, peer.port) !== undefined)
-  ) {
+  if (!allocation.hasPermission(peer.address, now)) {
     const forbidden = st.policy.check(peer.address, peer.port) !== undefined;
     st.metrics.drop(forbidden ? DropReason.ForbiddenPeer : DropReason.NoPermission);
+    return;
+  }
+  // The permission is for the IP (RFC 8656 §9), but a listener port of the server is never
+  // a peer, and a relay-only IP reaches only the server's live relayed addresses on it.
+  if (
+    (st.policy.isOwnPort(peer.port) && st.policy.check(peer.address, peer.port) !== undefined) ||
+    (allocation.relayOnly.size !== 0 &&
+      allocation.relayOnly.has(peer.address) &&
+      !isLiveRelayed(st, peer.address, peer.port, now))
+  ) {
+    st.metrics.drop(DropReason.ForbiddenPeer);
     return;
   }
   if (allocation.toPeer !== undefined && !allocation.toPeer.take(data.length, now)) {

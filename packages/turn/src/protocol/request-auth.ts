@@ -14,6 +14,23 @@ import { type RequestInfo, sendError } from './respond.ts';
 import type { CoreState } from './state.ts';
 
 /**
+ * False when `credential` is a TURN REST identity whose session has ended (the
+ * `restIdentityActive` option says so, sessions.ts): the username is no longer valid, so
+ * it is refused like an expired one — RFC 8489 §9.2.4: "If the value of the USERNAME or
+ * USERHASH attribute is not valid, the server MUST generate an error response with an
+ * error code of 401 (Unauthenticated)." A callback that throws counts as "ended".
+ */
+export function restIdentityActive<R extends RelayHandle, S>(st: CoreState<R, S>, credential: Credential): boolean {
+  const check = st.o.restIdentityActive;
+  if (check === undefined || credential.restIdentity === undefined) return true;
+  try {
+    return check(credential.restIdentity) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Authenticates `msg`; on failure sends the error answer and returns undefined.
  * `extraUnknown` lists attributes the handler treats as unknown (DONT-FRAGMENT).
  */
@@ -32,6 +49,11 @@ export function authenticateRequest<R extends RelayHandle, S>(
     return undefined;
   }
   const credential = result.credential;
+  if (!restIdentityActive(st, credential)) {
+    st.metrics.authFailure(AuthFailure.SessionEnded);
+    sendError(st, client, req, 401, { challenge: true });
+    return undefined;
+  }
   const unknown = extraUnknown.length === 0 ? msg.unknownRequired : [...msg.unknownRequired, ...extraUnknown];
   if (unknown.length > 0) {
     sendError(st, client, req, 420, { unknown, credential });

@@ -11,6 +11,7 @@ import type { ClientRef, Endpoint, RelayHandle, StreamClient, TurnIo } from './i
 import type { TurnMetrics } from './metrics.ts';
 import type { PeerPolicy } from './peer-policy.ts';
 import type { SourceRateLimiter } from './rate-limit.ts';
+import type { ThrottledLog } from './throttled-log.ts';
 
 /** A TCP/TLS client connection as the core tracks it. */
 export class StreamConn<S> implements StreamClient<S> {
@@ -44,6 +45,8 @@ export interface PendingAllocate<S> {
   readonly transactionHex: string;
   readonly hadFingerprint: boolean;
   readonly credential: Credential;
+  /** The client's source key for the per-source quota (quota.ts). */
+  readonly sourceKey: string;
   readonly lifetimeMs: number;
   readonly family: IpFamily;
   /** ADDITIONAL-ADDRESS-FAMILY asked for IPv6, which is not offered: answer ADDRESS-ERROR-CODE 440. */
@@ -75,9 +78,22 @@ export interface CoreState<R extends RelayHandle, S> {
   /** UDP allocations: endpoint id → client port → client IP → allocation. */
   readonly udpAllocations: Map<number, Map<number, Map<string, Allocation<R, S>>>>;
   readonly byRelay: Map<R, Allocation<R, S>>;
+  /**
+   * The server's own relayed transport addresses: advertised relay IP (canonical text) →
+   * port → allocation. Peers on these addresses pass the peer policy (own-relays.ts).
+   */
+  readonly relayed: Map<string, Map<number, Allocation<R, S>>>;
   readonly pending: Map<number, PendingAllocate<S>>;
   /** Allocations (and pending ones) per quota key. */
   readonly perUser: Map<string, number>;
+  /** Allocations (not pending ones) per quota key (sessions.ts). */
+  readonly byUser: Map<string, Set<Allocation<R, S>>>;
+  /** Allocations (and pending ones) per source address (IPv4 address or IPv6 /64, quota.ts). */
+  readonly perSource: Map<string, number>;
+  /** `allocation quota reached` (info), at most once per `QUOTA_LOG_INTERVAL_MS`. */
+  readonly quotaLog: ThrottledLog;
+  /** `peer refused` (info, 403 by the peer policy), at most once per `QUOTA_LOG_INTERVAL_MS`. */
+  readonly peerLog: ThrottledLog;
   /** RESERVATION-TOKEN (hex) → reserved relay. */
   readonly reservations: Map<string, Reservation<R>>;
   /** Endpoint id → [ipIndex, portIndex] in the RFC 5780 group. */
