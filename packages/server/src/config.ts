@@ -15,6 +15,7 @@ import {
   SFU_SERVE_SETTINGS,
   validateEmbeddedSfu,
 } from './sfu-settings.ts';
+import { DEFAULT_TCP_LIMITS_CONFIG, TCP_LIMIT_SETTINGS, type TcpLimitsConfig } from './tcp-limits.ts';
 import {
   DEFAULT_EMBEDDED_TURN_CONFIG,
   type EmbeddedTurnConfig,
@@ -23,7 +24,7 @@ import {
 } from './turn-settings.ts';
 
 /** The `itda serve` settings; the TURN ones (`turn…`, `realm`, `relayIp`, …) are in EmbeddedTurnConfig. */
-export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig {
+export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, TcpLimitsConfig {
   /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
   port: number;
   /** Address to listen on. Default `0.0.0.0`. */
@@ -82,6 +83,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxBodyBytes: 16 * 1024,
   ...DEFAULT_EMBEDDED_TURN_CONFIG,
   ...DEFAULT_EMBEDDED_SFU_CONFIG,
+  ...DEFAULT_TCP_LIMITS_CONFIG,
 };
 
 /** How a setting's text (flag, env) or JSON value (file) is read. */
@@ -309,6 +311,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   ...TURN_SERVE_SETTINGS,
   ...SFU_SERVE_SETTINGS,
+  ...TCP_LIMIT_SETTINGS,
 ];
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];

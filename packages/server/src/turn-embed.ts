@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { ItdaError, isItdaError, type Logger } from '@itda/common';
-import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
+import { type SharedConnectionBudget, selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { IceServersProvider } from '@itda/signal';
 import {
   type BoundAddress,
@@ -28,6 +28,7 @@ import {
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
 import { bracketHost, turnIceServersProvider } from './ice-servers.ts';
+import { tcpGuardLimits } from './tcp-limits.ts';
 import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */
@@ -169,7 +170,7 @@ export function remoteTurnProvider(config: ServerConfig): IceServersProvider | u
  */
 export async function startEmbeddedTurn(
   config: ServerConfig,
-  options: { log: Logger; ephemeralPorts?: boolean },
+  options: { log: Logger; ephemeralPorts?: boolean; tcpSharedBudget?: SharedConnectionBudget | undefined },
 ): Promise<EmbeddedTurn> {
   const log = options.log;
   const host = turnListenHost(config.host);
@@ -201,6 +202,8 @@ export async function startEmbeddedTurn(
     minPort: config.minPort,
     maxPort: config.maxPort,
     allowLoopbackPeers: config.allowLoopbackPeers,
+    tcpLimits: tcpGuardLimits(config),
+    tcpSharedBudget: options.tcpSharedBudget,
     logger: log,
   });
   const addresses = server.addresses;
