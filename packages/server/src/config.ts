@@ -48,6 +48,10 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, Tcp
   /** Messages per second per connection (token bucket refill). */
   rate: number;
   rateBurst: number;
+  /** A room's `data` relay budget, payload characters per second (docs/signaling.md). Default 1 MiB/s. */
+  roomDataBytesPerSecond: number;
+  /** Its size, payload characters. Default 2 MiB. */
+  roomDataBurstBytes: number;
   resumeGraceMs: number;
   emptyRoomGraceMs: number;
   heartbeatIntervalMs: number;
@@ -74,6 +78,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
   rate: DEFAULT_LIMITS.ratePerSecond,
   rateBurst: DEFAULT_LIMITS.rateBurst,
+  roomDataBytesPerSecond: 1024 * 1024,
+  roomDataBurstBytes: 2 * 1024 * 1024,
   resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
   emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
@@ -240,6 +246,26 @@ export const SETTINGS: readonly Setting[] = [
     help: 'messages a connection may send at once (bucket size)',
     min: 1,
     max: 1_000_000,
+  },
+  {
+    key: 'roomDataBytesPerSecond',
+    flag: 'room-data-rate',
+    env: ['ITDA_ROOM_DATA_RATE'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'data relay budget of a room, payload characters per second (what one member can be sent)',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+  },
+  {
+    key: 'roomDataBurstBytes',
+    flag: 'room-data-burst',
+    env: ['ITDA_ROOM_DATA_BURST'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'size of a room’s data relay budget, payload characters',
+    min: 49_152,
+    max: 1024 * 1024 * 1024,
   },
   {
     key: 'resumeGraceMs',

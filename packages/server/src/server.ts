@@ -105,6 +105,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     maxMessageBytes: config.maxMessageBytes,
     ratePerSecond: config.rate,
     rateBurst: config.rateBurst,
+    roomDataBytesPerSecond: config.roomDataBytesPerSecond,
+    roomDataBurstBytes: config.roomDataBurstBytes,
     resumeGraceMs: config.resumeGraceMs,
     emptyRoomGraceMs: config.emptyRoomGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
