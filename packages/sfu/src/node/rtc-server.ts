@@ -137,6 +137,8 @@ export class RtcServer implements TransportFactory {
   readonly #tcp: Server | undefined;
   readonly #tcpConnections = new Map<string, TcpSocket>();
   readonly #tcpGuard: StreamGuard | undefined;
+  /** ICE-TCP tuples that have passed a valid connectivity check (the guard's `established`). */
+  readonly #tcpVerified = new Set<string>();
   readonly #demux = new IceDemux<WebRtcTransport>();
   readonly #transports = new Set<WebRtcTransport>();
   readonly #clock: Clock;
@@ -363,7 +365,10 @@ export class RtcServer implements TransportFactory {
     const response = transport.receiveStun(decoded, tuple);
     if (response === null) return;
     // A success response (class bits 0b10 → type 0x0101) means the check was valid.
-    if (response[0] === 0x01 && response[1] === 0x01) this.#demux.bindTuple(tuple.key, transport);
+    if (response[0] === 0x01 && response[1] === 0x01) {
+      this.#demux.bindTuple(tuple.key, transport);
+      if (tuple.protocol === 'tcp') this.#tcpVerified.add(tuple.key);
+    }
     this.#send(response, tuple);
   }
 
@@ -380,7 +385,7 @@ export class RtcServer implements TransportFactory {
     // deadline is closed, and so is one that goes idle (consent checks, RFC 7675 §5.1,
     // keep a live one busy every few seconds).
     const admitted = this.#tcpGuard?.admit(socket, {
-      established: () => this.#demux.ownerForTuple(key) !== undefined,
+      established: () => this.#tcpVerified.has(key),
     });
     if (admitted === false) return;
     this.#tcpConnections.set(key, socket);
@@ -396,6 +401,7 @@ export class RtcServer implements TransportFactory {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.#tcpConnections.delete(key);
+      this.#tcpVerified.delete(key);
       this.#demux.unbindTuple(key);
     });
   }
@@ -423,6 +429,7 @@ export class RtcServer implements TransportFactory {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const s of this.#tcpConnections.values()) s.destroy();
     this.#tcpConnections.clear();
+    this.#tcpVerified.clear();
     await Promise.all([
       this.#workers?.close(),
       closeUdp(this.#udp),
