@@ -20,6 +20,14 @@ before(async () => {
 
 after(async () => {
   await h.close();
+  // Leak check: no socket is left (handles finish closing within a few turns).
+  let left: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP/.test(r));
+    if (left.length === 0) break;
+  }
+  assert.deepEqual(left, []);
 });
 
 function within<T>(p: Promise<T>, what: string): Promise<T> {

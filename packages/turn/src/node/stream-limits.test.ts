@@ -39,6 +39,14 @@ before(async () => {
 after(async () => {
   for (const s of clients) s.destroy();
   await server.close();
+  // Leak check: no TCP or TLS handle is left (handles finish closing within a few turns).
+  let left: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP|TLS|Timeout/.test(r));
+    if (left.length === 0) break;
+  }
+  assert.deepEqual(left, []);
 });
 
 function within<T>(p: Promise<T>, what: string): Promise<T> {
