@@ -15,6 +15,7 @@ import {
   SFU_SERVE_SETTINGS,
   validateEmbeddedSfu,
 } from './sfu-settings.ts';
+import { DEFAULT_TCP_LIMITS_CONFIG, TCP_LIMIT_SETTINGS, type TcpLimitsConfig } from './tcp-limits.ts';
 import {
   DEFAULT_EMBEDDED_TURN_CONFIG,
   type EmbeddedTurnConfig,
@@ -23,7 +24,7 @@ import {
 } from './turn-settings.ts';
 
 /** The `itda serve` settings; the TURN ones (`turn…`, `realm`, `relayIp`, …) are in EmbeddedTurnConfig. */
-export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig {
+export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, TcpLimitsConfig {
   /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
   port: number;
   /** Address to listen on. Default `0.0.0.0`. */
@@ -47,6 +48,10 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig {
   /** Messages per second per connection (token bucket refill). */
   rate: number;
   rateBurst: number;
+  /** A room's `data` relay budget, payload characters per second (docs/signaling.md). Default 1 MiB/s. */
+  roomDataBytesPerSecond: number;
+  /** Its size, payload characters. Default 2 MiB. */
+  roomDataBurstBytes: number;
   resumeGraceMs: number;
   emptyRoomGraceMs: number;
   heartbeatIntervalMs: number;
@@ -73,6 +78,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
   rate: DEFAULT_LIMITS.ratePerSecond,
   rateBurst: DEFAULT_LIMITS.rateBurst,
+  roomDataBytesPerSecond: 1024 * 1024,
+  roomDataBurstBytes: 2 * 1024 * 1024,
   resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
   emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
@@ -82,6 +89,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxBodyBytes: 16 * 1024,
   ...DEFAULT_EMBEDDED_TURN_CONFIG,
   ...DEFAULT_EMBEDDED_SFU_CONFIG,
+  ...DEFAULT_TCP_LIMITS_CONFIG,
 };
 
 /** How a setting's text (flag, env) or JSON value (file) is read. */
@@ -240,6 +248,26 @@ export const SETTINGS: readonly Setting[] = [
     max: 1_000_000,
   },
   {
+    key: 'roomDataBytesPerSecond',
+    flag: 'room-data-rate',
+    env: ['ITDA_ROOM_DATA_RATE'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'data relay budget of a room, payload characters per second (what one member can be sent)',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+  },
+  {
+    key: 'roomDataBurstBytes',
+    flag: 'room-data-burst',
+    env: ['ITDA_ROOM_DATA_BURST'],
+    kind: 'int',
+    arg: '<n>',
+    help: 'size of a room’s data relay budget, payload characters',
+    min: 49_152,
+    max: 1024 * 1024 * 1024,
+  },
+  {
     key: 'resumeGraceMs',
     flag: 'resume-grace',
     env: ['ITDA_RESUME_GRACE'],
@@ -309,6 +337,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   ...TURN_SERVE_SETTINGS,
   ...SFU_SERVE_SETTINGS,
+  ...TCP_LIMIT_SETTINGS,
 ];
 
 const LOG_LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error'];

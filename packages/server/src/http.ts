@@ -28,6 +28,8 @@ export interface HttpContext {
   sfu?: Pick<EmbeddedSfu, 'health' | 'metricsText'> | undefined;
   /** WHIP/WHEP (`/whip/…`, `/whep/…`; whip.ts). */
   whip?: WhipEndpoint | undefined;
+  /** `itda_tcp_*`: the media TCP listeners' caps and timeouts (tcp-limits.ts). */
+  tcpMetricsText?: (() => string) | undefined;
 }
 
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -65,7 +67,8 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         renderMetrics(ctx.signal, ctx.counters, ctx.startedAt) +
         (ctx.turn?.metricsText() ?? '') +
         (ctx.sfu?.metricsText() ?? '') +
-        (ctx.whip?.metricsText() ?? '');
+        (ctx.whip?.metricsText() ?? '') +
+        (ctx.tcpMetricsText?.() ?? '');
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
       res.end(method === 'HEAD' ? undefined : text);
       return;

@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Clock, createLogger, ItdaError, type Logger, type LogSink } from '@itda/common';
+import { openFileLimit } from '@itda/common/node';
 import { createTokenVerifier, type IceServersProvider } from '@itda/signal';
 import { SignalServer } from '@itda/signal/node';
 import { apiAccess } from './api.ts';
@@ -21,6 +22,7 @@ import { createRequestHandler } from './http.ts';
 import { HttpCounters } from './prometheus.ts';
 import { type EmbeddedSfu, startEmbeddedSfu } from './sfu-embed.ts';
 import { StaticFiles } from './static-files.ts';
+import { mediaTcpBudget, tcpGuardMetricsText } from './tcp-limits.ts';
 import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn-embed.ts';
 import { WhipEndpoint } from './whip.ts';
 
@@ -79,17 +81,22 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   // embedded TURN server asks the signaling core (created below) whether it still exists,
   // and frees the session's allocations when it ends.
   let sessions: SignalServer | undefined;
+  // One budget for ICE-TCP and TURN TCP/TLS: what they leave of the open-file limit is HTTP's.
+  const tcpSharedBudget =
+    config.turn || config.sfu ? mediaTcpBudget(config, log.child('tcp'), openFileLimit()) : undefined;
   const turn = config.turn
     ? await startEmbeddedTurn(config, {
         log: log.child('turn'),
         ephemeralPorts: config.port === 0 && partial.turnPort === undefined && partial.turnTlsPort === undefined,
         sessionActive: (id) => sessions?.core.hasSession(id) === true,
+        tcpSharedBudget,
       })
     : undefined;
   const sfu = config.sfu
     ? await startEmbeddedSfu(config, {
         log: log.child('sfu'),
         ephemeralPorts: config.port === 0 && partial.rtcPort === undefined,
+        tcpSharedBudget,
       }).catch(async (err: unknown) => {
         await turn?.close();
         throw err;
@@ -103,6 +110,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     maxMessageBytes: config.maxMessageBytes,
     ratePerSecond: config.rate,
     rateBurst: config.rateBurst,
+    roomDataBytesPerSecond: config.roomDataBytesPerSecond,
+    roomDataBurstBytes: config.roomDataBurstBytes,
     resumeGraceMs: config.resumeGraceMs,
     emptyRoomGraceMs: config.emptyRoomGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -138,6 +147,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       turn,
       sfu,
       whip,
+      tcpMetricsText: () =>
+        tcpGuardMetricsText([
+          ...(sfu?.rtc.tcpGuard === undefined ? [] : [sfu.rtc.tcpGuard]),
+          ...(turn?.server.streamGuards ?? []),
+        ]),
     }),
   );
   http.on('upgrade', (req, socket, head) => {

@@ -4,8 +4,10 @@
  * rooms in `sfu` mode. Also its `/healthz` section and `itda_sfu_*` metrics.
  */
 import { ItdaError, type Logger, systemClock } from '@itda/common';
+import type { SharedConnectionBudget } from '@itda/common/node';
 import { RtcServer, SfuService } from '@itda/sfu';
 import type { ServerConfig } from './config.ts';
+import { tcpGuardLimits } from './tcp-limits.ts';
 
 /** What `/healthz` shows of the SFU. */
 export interface SfuHealth {
@@ -28,7 +30,7 @@ export interface EmbeddedSfu {
 
 export async function startEmbeddedSfu(
   config: ServerConfig,
-  options: { log: Logger; ephemeralPorts: boolean },
+  options: { log: Logger; ephemeralPorts: boolean; tcpSharedBudget?: SharedConnectionBudget | undefined },
 ): Promise<EmbeddedSfu> {
   let rtc: RtcServer;
   try {
@@ -39,6 +41,8 @@ export async function startEmbeddedSfu(
       ...(config.rtcAnnounce === undefined ? {} : { announcedAddresses: config.rtcAnnounce }),
       consentTimeoutMs: config.rtcConsentTimeoutMs,
       mediaWorkers: config.mediaWorkers,
+      tcpLimits: tcpGuardLimits(config),
+      ...(options.tcpSharedBudget === undefined ? {} : { tcpSharedBudget: options.tcpSharedBudget }),
       logger: options.log,
     });
   } catch (err) {

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { ItdaError, isItdaError, type Logger } from '@itda/common';
-import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
+import { type SharedConnectionBudget, selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { IceServersProvider } from '@itda/signal';
 import {
   type BoundAddress,
@@ -28,6 +28,7 @@ import {
 import type { ServerConfig } from './config.ts';
 import { configError } from './config-error.ts';
 import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
+import { tcpGuardLimits } from './tcp-limits.ts';
 import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */
@@ -183,6 +184,7 @@ export async function startEmbeddedTurn(
      * Default: always true (credentials live until their expiry).
      */
     sessionActive?: (participantId: string) => boolean;
+    tcpSharedBudget?: SharedConnectionBudget | undefined;
   },
 ): Promise<EmbeddedTurn> {
   const { log, sessionActive } = options;
@@ -223,6 +225,8 @@ export async function startEmbeddedTurn(
     ...(sessionActive === undefined
       ? {}
       : { restIdentityActive: (id: string) => !isSessionIdentity(id) || sessionActive(id) }),
+    tcpLimits: tcpGuardLimits(config),
+    tcpSharedBudget: options.tcpSharedBudget,
     logger: log,
   });
   const addresses = server.addresses;

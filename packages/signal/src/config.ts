@@ -66,6 +66,19 @@ export interface SignalConfig {
   /** `data` relay budget size, payload characters. Default 1 MiB (`DEFAULT_LIMITS.dataBurstBytes`); at least 48 KiB. */
   dataBurstBytes: number;
   /**
+   * `data` relay budget of a room, which all its members' `data` draws from (a broadcast
+   * once): so also the most any one member is sent. Refill in payload characters per
+   * second. Default 1 MiB/s: four senders at the full per-connection rate.
+   * 1 KiB/s – 1 GiB/s.
+   */
+  roomDataBytesPerSecond: number;
+  /**
+   * The room budget's size, payload characters. Default 2 MiB: two full per-connection
+   * bursts at once, well under the 8 MiB a connection may have queued before it is cut.
+   * 48 KiB – 1 GiB.
+   */
+  roomDataBurstBytes: number;
+  /**
    * A connection that has had this many × `rateBurst` messages dropped since it was last
    * quiet is closed with `CloseCode.RateLimitExceeded`. Default 5.
    */
@@ -100,6 +113,8 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   rateBurst: DEFAULT_LIMITS.rateBurst,
   dataBytesPerSecond: DEFAULT_LIMITS.dataBytesPerSecond,
   dataBurstBytes: DEFAULT_LIMITS.dataBurstBytes,
+  roomDataBytesPerSecond: 1024 * 1024,
+  roomDataBurstBytes: 2 * 1024 * 1024,
   floodCloseFactor: 5,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
   heartbeatTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
@@ -120,6 +135,8 @@ const RANGES: Record<string, [min: number, max: number]> = {
   sfuRoomCapacity: [1, 1000],
   dataBytesPerSecond: [1024, 1024 * 1024 * 1024],
   dataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
+  roomDataBytesPerSecond: [1024, 1024 * 1024 * 1024],
+  roomDataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
   maxMessageBytes: [1024, 16 * 1024 * 1024],
   ratePerSecond: [0.1, 100_000],
   rateBurst: [1, 1_000_000],

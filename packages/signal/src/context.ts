@@ -16,8 +16,12 @@ import type { RoomRegistry } from './registry.ts';
  * adapter in `node/`) turns these calls into socket operations.
  */
 export interface SignalOutput {
-  /** Sends one message on a connection. */
-  send(connId: string, message: ServerMessage): void;
+  /**
+   * Sends one message on a connection. `droppable` (relayed `data`): the adapter may drop
+   * it instead of queueing when the connection is backed up (a reader that does not keep
+   * up), so that it never has to cut the connection for `data` alone.
+   */
+  send(connId: string, message: ServerMessage, droppable?: boolean): void;
   /** Closes a connection with a WebSocket close code (RFC 6455 §7.4) and a short reason. */
   close(connId: string, code: number, reason: string): void;
 }
@@ -61,8 +65,8 @@ export interface CoreContext {
   readonly connections: Map<string, Connection>;
   /** A random base64url string from `bytes` random bytes. */
   randomId(bytes: number): string;
-  /** Sends to a participant if it is connected; drops otherwise. */
-  sendTo(participant: Participant, message: ServerMessage): void;
+  /** Sends to a participant if it is connected; drops otherwise. `droppable`: see `SignalOutput.send`. */
+  sendTo(participant: Participant, message: ServerMessage, droppable?: boolean): void;
   closeConnection(conn: Connection, code: number, reason: string, after: AfterClose): void;
   /** Takes a participant out of its room and tells the others (`participant-left`). */
   removeParticipant(participant: Participant, reason: LeaveReason): void;

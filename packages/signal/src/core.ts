@@ -21,6 +21,7 @@ import {
 } from '@itda/protocol';
 import { resolveSignalConfig, type SignalConfig } from './config.ts';
 import type { AfterClose, Connection, ConnectionInfo, CoreContext, SignalOutput } from './context.ts';
+import { refuseRoomBusy, takeDataBudget } from './data-budget.ts';
 import { SignalError } from './errors.ts';
 import { type ExternalHooks, type ExternalParticipantOptions, joinExternal } from './external.ts';
 import { handleJoin, handleLeave, handleRelay, handleResume, handleUpdate } from './handlers.ts';
@@ -130,10 +131,10 @@ export class SignalCore {
       participants,
       connections,
       randomId,
-      sendTo: (p, message) => {
+      sendTo: (p, message, droppable) => {
         const external = this.#externals.get(p.id);
         if (external !== undefined) external.deliver?.(message);
-        else if (p.connId !== null) output.send(p.connId, message);
+        else if (p.connId !== null) output.send(p.connId, message, droppable);
       },
       closeConnection: (conn, code, reason, after) => this.#closeConnection(conn, code, reason, after),
       removeParticipant: (p, reason) => this.#removeParticipant(p, reason),
@@ -368,14 +369,14 @@ export class SignalCore {
       case 'quality':
         handleSfuMessage(ctx, conn, message);
         return;
-      case 'data':
-        // Its own budget in payload characters, on top of the message rate (docs/signaling.md).
-        if (!conn.dataBucket.take(message.payload.length)) {
-          this.#overLimit(conn, 'data');
-          return;
-        }
-        handleData(ctx, conn, message);
+      case 'data': {
+        // Its own and its room's budget in payload characters, on top of the message rate.
+        const short = takeDataBudget(ctx, conn, message.payload.length);
+        if (short === 'sender') this.#overLimit(conn, 'data');
+        else if (short === 'room') refuseRoomBusy(ctx, conn);
+        else handleData(ctx, conn, message);
         return;
+      }
     }
   }
 

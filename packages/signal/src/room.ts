@@ -1,6 +1,7 @@
 /** A room: its mode, capacity and participants (including those in resume grace). */
 import type { ParticipantInfo, RoomMode } from '@itda/protocol';
 import type { Participant } from './participant.ts';
+import type { TokenBucket } from './rate-limiter.ts';
 
 /** `api`: created by `POST /api/rooms`, lives until deleted. `join`: created by a join, closed when empty. */
 export type RoomOrigin = 'api' | 'join';
@@ -23,6 +24,8 @@ export class Room {
   readonly origin: RoomOrigin;
   readonly createdAt: number;
   readonly participants = new Map<string, Participant>();
+  /** The room's `data` relay budget (data-budget.ts), made on the first `data`. */
+  dataBudget: TokenBucket | undefined;
 
   constructor(init: { name: string; mode: RoomMode; capacity: number; origin: RoomOrigin; createdAt: number }) {
     this.name = init.name;

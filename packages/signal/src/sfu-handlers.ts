@@ -80,8 +80,9 @@ export function handleSfuMessage(
 
 /**
  * `data`: relayed as `{type:'data', from, payload}` to `to`, or without `to` to every
- * other participant of the room. Recipients in resume grace miss it. The byte budget
- * is checked by the core before this runs.
+ * other participant of the room. Recipients in resume grace miss it, and so do those
+ * whose connection is backed up (it is sent droppable). The budgets are checked by the
+ * core before this runs (data-budget.ts).
  */
 export function handleData(ctx: CoreContext, conn: Connection, msg: DataMessage): void {
   const sender = requireJoined(conn, 'data');
@@ -92,11 +93,11 @@ export function handleData(ctx: CoreContext, conn: Connection, msg: DataMessage)
     if (target === undefined) {
       throw refuse(ErrorCode.UnknownParticipant, `no participant "${msg.to.slice(0, 64)}" in this room`, 'data');
     }
-    ctx.sendTo(target, relayed);
+    ctx.sendTo(target, relayed, true);
     return;
   }
   if (room === undefined) return;
-  for (const other of room.others(sender.id)) ctx.sendTo(other, relayed);
+  for (const other of room.others(sender.id)) ctx.sendTo(other, relayed, true);
 }
 
 /** After `joined` in an `sfu` room: the participant joins the media session. */

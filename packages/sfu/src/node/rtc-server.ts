@@ -14,6 +14,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
+import { type SharedConnectionBudget, StreamGuard, type StreamGuardLimits } from '@itda/common/node';
 import { decodeMessage, StunClass, StunMethod } from '@itda/stun';
 import { createDtlsCertificate, type DtlsCertificate } from '../dtls/index.ts';
 import { createIceCredentials, frameTcp, IceDemux, TcpFrameDecoder, tupleKey } from '../ice/index.ts';
@@ -41,6 +42,14 @@ export interface RtcServerOptions {
   udpBufferBytes?: number;
   /** Most bytes queued on one ICE-TCP connection before packets are dropped. Default 1 MiB. */
   tcpMaxQueuedBytes?: number;
+  /**
+   * Limits of the ICE-TCP port (`StreamGuard`, docs/sfu.md): connections in all and per
+   * source (default 10,000 and 128), a deadline for the first valid connectivity check
+   * (default 10 s) and an idle timeout (default 60 s). Out of range: RangeError.
+   */
+  tcpLimits?: StreamGuardLimits;
+  /** A connection budget shared with the process's other TCP listeners (the descriptor reserve). */
+  tcpSharedBudget?: SharedConnectionBudget;
   /**
    * Media worker threads that encrypt and send forwarded RTP (docs/sfu/workers.md), 0 … 64.
    * Default 0: everything on the calling thread. With workers the UDP port is bound with
@@ -127,6 +136,9 @@ export class RtcServer implements TransportFactory {
   readonly #udp: Socket;
   readonly #tcp: Server | undefined;
   readonly #tcpConnections = new Map<string, TcpSocket>();
+  readonly #tcpGuard: StreamGuard | undefined;
+  /** ICE-TCP tuples that have passed a valid connectivity check (the guard's `established`). */
+  readonly #tcpVerified = new Set<string>();
   readonly #demux = new IceDemux<WebRtcTransport>();
   readonly #transports = new Set<WebRtcTransport>();
   readonly #clock: Clock;
@@ -139,10 +151,17 @@ export class RtcServer implements TransportFactory {
   #ids = 0;
   #closed = false;
 
-  private constructor(options: RtcServerOptions, udp: Socket, tcp: Server | undefined, certificate: DtlsCertificate) {
+  private constructor(
+    options: RtcServerOptions,
+    udp: Socket,
+    tcp: Server | undefined,
+    certificate: DtlsCertificate,
+    guard: StreamGuard | undefined,
+  ) {
     this.#options = options;
     this.#udp = udp;
     this.#tcp = tcp;
+    this.#tcpGuard = guard;
     this.certificate = certificate;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? silentLogger;
@@ -156,6 +175,15 @@ export class RtcServer implements TransportFactory {
     if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
       throw new RangeError(`mediaWorkers must be an integer in 0..64, got ${workers}`);
     }
+    const guard =
+      options.tcpPort === false
+        ? undefined
+        : new StreamGuard({
+            name: 'ice_tcp',
+            ...options.tcpLimits,
+            shared: options.tcpSharedBudget,
+            logger: options.logger,
+          });
     const wantedPort = options.udpPort ?? 7882;
     const udp =
       workers > 0 ? await bindSharedUdp(family, host, wantedPort) : await bindUdp(family, host, wantedPort, false);
@@ -179,7 +207,7 @@ export class RtcServer implements TransportFactory {
       }
       tcp = server;
     }
-    const rtc = new RtcServer(options, udp, tcp, createDtlsCertificate());
+    const rtc = new RtcServer(options, udp, tcp, createDtlsCertificate(), guard);
     if (workers > 0) {
       try {
         // A specific address: the workers bind the wildcard, a group of their own, so every
@@ -245,6 +273,11 @@ export class RtcServer implements TransportFactory {
   /** Media worker counters; undefined without workers. */
   workerStats(): MediaWorkerStats | undefined {
     return this.#workers?.stats();
+  }
+
+  /** The ICE-TCP port's limits and counters (refused, timed out); undefined without ICE-TCP. */
+  get tcpGuard(): StreamGuard | undefined {
+    return this.#tcpGuard;
   }
 
   /** Transports alive in this server. */
@@ -332,7 +365,10 @@ export class RtcServer implements TransportFactory {
     const response = transport.receiveStun(decoded, tuple);
     if (response === null) return;
     // A success response (class bits 0b10 → type 0x0101) means the check was valid.
-    if (response[0] === 0x01 && response[1] === 0x01) this.#demux.bindTuple(tuple.key, transport);
+    if (response[0] === 0x01 && response[1] === 0x01) {
+      this.#demux.bindTuple(tuple.key, transport);
+      if (tuple.protocol === 'tcp') this.#tcpVerified.add(tuple.key);
+    }
     this.#send(response, tuple);
   }
 
@@ -344,6 +380,14 @@ export class RtcServer implements TransportFactory {
       return;
     }
     const key = tupleKey('tcp', address, port);
+    // A connection to a passive candidate (RFC 6544) starts with the peer's connectivity
+    // checks (RFC 8445 §7.3); one whose tuple no valid check has bound by the handshake
+    // deadline is closed, and so is one that goes idle (consent checks, RFC 7675 §5.1,
+    // keep a live one busy every few seconds).
+    const admitted = this.#tcpGuard?.admit(socket, {
+      established: () => this.#tcpVerified.has(key),
+    });
+    if (admitted === false) return;
     this.#tcpConnections.set(key, socket);
     const decoder = new TcpFrameDecoder();
     socket.on('data', (chunk: Buffer) => {
@@ -357,6 +401,7 @@ export class RtcServer implements TransportFactory {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.#tcpConnections.delete(key);
+      this.#tcpVerified.delete(key);
       this.#demux.unbindTuple(key);
     });
   }
@@ -384,6 +429,7 @@ export class RtcServer implements TransportFactory {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     for (const s of this.#tcpConnections.values()) s.destroy();
     this.#tcpConnections.clear();
+    this.#tcpVerified.clear();
     await Promise.all([
       this.#workers?.close(),
       closeUdp(this.#udp),

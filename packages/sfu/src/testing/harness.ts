@@ -6,6 +6,7 @@
  */
 import type { Clock, Logger } from '@itda/common';
 import { systemClock } from '@itda/common';
+import type { StreamGuardLimits } from '@itda/common/node';
 import type { DtlsCertificate } from '../dtls/index.ts';
 import { RtcServer } from '../node/index.ts';
 import type { TrackSource, WebRtcTransport } from '../router/index.ts';
@@ -22,6 +23,8 @@ export interface SfuHarnessOptions {
   mediaWorkers?: number;
   /** RtcServer bind address: 127.0.0.1 (default) or a wildcard (`0.0.0.0`), still announcing 127.0.0.1. */
   host?: '127.0.0.1' | '0.0.0.0';
+  /** The ICE-TCP port's limits (RtcServer `tcpLimits`). Default: RtcServer's. */
+  tcpLimits?: StreamGuardLimits;
   logger?: Logger;
 }
 
@@ -88,6 +91,7 @@ export class SfuHarness {
       clock,
       ...(options.consentTimeoutMs === undefined ? {} : { consentTimeoutMs: options.consentTimeoutMs }),
       ...(options.mediaWorkers === undefined ? {} : { mediaWorkers: options.mediaWorkers }),
+      ...(options.tcpLimits === undefined ? {} : { tcpLimits: options.tcpLimits }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     const tracker = new TransportTracker(server);

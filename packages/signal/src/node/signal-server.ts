@@ -6,13 +6,17 @@
  * - Hard frame limit `maxPayload` = 4 × `maxMessageBytes`: ws closes such a connection at
  *   once with 1009 (RFC 6455 §7.4.1). Between the two limits the core answers
  *   `message_too_large` and drops the message.
- * - A connection whose send buffer grows past `maxBufferedBytes` (a reader that does not
- *   read) is cut, so one slow client cannot make the server hold unbounded memory.
+ * - Relayed `data` (droppable) is not queued on a connection that already has
+ *   `maxBufferedDataBytes` waiting: it is dropped for that reader, counted (`data_dropped`)
+ *   and logged at most once per `DROP_LOG_INTERVAL_MS` with a count. Everything else is
+ *   queued; a connection whose send buffer grows past `maxBufferedBytes` (a reader that
+ *   does not read) is cut, so one slow client cannot make the server hold unbounded
+ *   memory — but `data` alone can no longer get it there.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type Logger, silentLogger } from '@itda/common';
-import { encodeMessage, SIGNAL_PATH } from '@itda/protocol';
+import { encodeMessage, type ServerMessage, SIGNAL_PATH } from '@itda/protocol';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { SignalOutput } from '../context.ts';
 import { SignalCore, type SignalCoreOptions } from '../core.ts';
@@ -22,9 +26,18 @@ export interface SignalServerOptions extends Omit<SignalCoreOptions, 'output'> {
   path?: string;
   /** Outgoing bytes buffered for one connection before it is cut. Default 8 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Outgoing bytes buffered for one connection past which relayed `data` to it is dropped
+   * instead of queued. Default 2 MiB (leaving 6 MiB of the default `maxBufferedBytes` for
+   * signaling); 64 KiB up to `maxBufferedBytes`. Out of range: RangeError.
+   */
+  maxBufferedDataBytes?: number;
   /** How long `close()` waits for close handshakes before terminating sockets, ms. Default 1000. */
   closeTimeoutMs?: number;
 }
+
+/** At most one `data_dropped` log line this often, ms. */
+export const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class SignalServer {
   readonly core: SignalCore;
@@ -33,19 +46,38 @@ export class SignalServer {
   readonly #sockets = new Map<string, WebSocket>();
   readonly #log: Logger;
   readonly #maxBuffered: number;
+  readonly #maxBufferedData: number;
+  #dropsUnlogged = 0;
+  #lastDropLog = Number.NEGATIVE_INFINITY;
   readonly #closeTimeoutMs: number;
   readonly #attached: { server: Server; listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void }[] = [];
   #seq = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: SignalServerOptions = {}) {
-    const { path = SIGNAL_PATH, maxBufferedBytes = 8 * 1024 * 1024, closeTimeoutMs = 1000, ...coreOptions } = options;
+    const {
+      path = SIGNAL_PATH,
+      maxBufferedBytes = 8 * 1024 * 1024,
+      maxBufferedDataBytes = Math.min(2 * 1024 * 1024, maxBufferedBytes),
+      closeTimeoutMs = 1000,
+      ...coreOptions
+    } = options;
+    if (
+      !Number.isInteger(maxBufferedDataBytes) ||
+      maxBufferedDataBytes < 65_536 ||
+      maxBufferedDataBytes > maxBufferedBytes
+    ) {
+      throw new RangeError(
+        `maxBufferedDataBytes must be an integer from 65536 to maxBufferedBytes (${maxBufferedBytes}), got ${maxBufferedDataBytes}`,
+      );
+    }
     this.path = path;
     this.#log = (options.logger ?? silentLogger).child('ws');
     this.#maxBuffered = maxBufferedBytes;
+    this.#maxBufferedData = maxBufferedDataBytes;
     this.#closeTimeoutMs = closeTimeoutMs;
     const output: SignalOutput = {
-      send: (connId, message) => this.#send(connId, encodeMessage(message)),
+      send: (connId, message, droppable) => this.#send(connId, message, droppable === true),
       close: (connId, code, reason) => this.#sockets.get(connId)?.close(code, reason),
     };
     this.core = new SignalCore({ ...coreOptions, output });
@@ -154,9 +186,14 @@ export class SignalServer {
     this.core.open(connId, { host: req.headers.host });
   }
 
-  #send(connId: string, text: string): void {
+  #send(connId: string, message: ServerMessage, droppable: boolean): void {
     const ws = this.#sockets.get(connId);
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    if (droppable && ws.bufferedAmount > this.#maxBufferedData) {
+      this.#dropped(connId, ws.bufferedAmount);
+      return;
+    }
+    const text = encodeMessage(message);
     if (ws.bufferedAmount > this.#maxBuffered) {
       this.core.metrics.countError('slow_consumer');
       this.#log.warn('slow consumer cut', { connId, code: 'slow_consumer', buffered: ws.bufferedAmount });
@@ -164,5 +201,21 @@ export class SignalServer {
       return;
     }
     ws.send(text);
+  }
+
+  /** Relayed `data` dropped for a backed-up reader: counted; one log line per interval, with the count. */
+  #dropped(connId: string, buffered: number): void {
+    this.core.metrics.countError('data_dropped');
+    this.#dropsUnlogged++;
+    const now = Date.now();
+    if (now - this.#lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    this.#lastDropLog = now;
+    this.#log.warn('data dropped for a slow reader', {
+      code: 'data_dropped',
+      connId,
+      buffered,
+      count: this.#dropsUnlogged,
+    });
+    this.#dropsUnlogged = 0;
   }
 }

@@ -4,6 +4,7 @@
  * each field and in docs/turn.md.
  */
 import type { Clock, Logger } from '@itda/common';
+import type { SharedConnectionBudget, StreamGuardLimits } from '@itda/common/node';
 import type { TurnCoreOptions } from '../protocol/config.ts';
 
 /** A plain UDP or TCP listener. */
@@ -88,6 +89,15 @@ export interface TurnServerOptions extends TurnCoreOptions {
    * 64 KiB). 0 or 65,536–268,435,456.
    */
   relayBufferBytes?: number;
+  /**
+   * Limits of each TCP and TLS listener (`StreamGuard`, docs/turn.md): connections in all
+   * (default 10,000) and per source address or IPv6 /64 (default 128); a deadline by which
+   * a connection must hold an allocation, TLS handshake included (default 10 s); and an
+   * idle timeout for connections without one (default 60 s). Out of range: turn_bad_options.
+   */
+  tcpLimits?: StreamGuardLimits;
+  /** A connection budget shared with the process's other TCP listeners (the descriptor reserve). */
+  tcpSharedBudget?: SharedConnectionBudget;
   /** Named logger. Default: silent. */
   logger?: Logger;
   /** Clock for lifetimes and rate limits. Default `systemClock`. */

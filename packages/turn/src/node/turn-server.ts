@@ -7,19 +7,19 @@ import type { Socket as DgramSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
+import { StreamGuard } from '@itda/common/node';
 import { resolveCoreOptions } from '../protocol/config.ts';
 import { TurnCore } from '../protocol/core.ts';
 import { TurnError, TurnErrorCode } from '../protocol/errors.ts';
 import type { ClientRef, Endpoint, RelayRequest, StreamClient, TurnIo } from '../protocol/io.ts';
 import { DropReason, type TurnMetrics, type TurnMetricsSnapshot } from '../protocol/metrics.ts';
+import type { StreamConn } from '../protocol/state.ts';
 import type { BoundAddress, ListenOptions, TurnServerOptions } from './options.ts';
 import { bindRelaySockets, bindUdp, NodeRelay } from './relay.ts';
 import { familyOf, type ResolvedServerOptions, resolveServerOptions } from './validate.ts';
 
 /** Bytes queued on a TCP/TLS client beyond which relayed packets to it are dropped. */
 const MAX_STREAM_BACKLOG = 1 << 20;
-/** TCP/TLS connections accepted per listener at once. */
-const MAX_CONNECTIONS = 10_000;
 
 function pem(v: string | Uint8Array | undefined): string | Buffer {
   return typeof v === 'string' ? v : Buffer.from(v ?? new Uint8Array(0));
@@ -59,6 +59,9 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   readonly #udp = new Map<number, DgramSocket>();
   readonly #servers: Server[] = [];
   readonly #sockets = new Set<Socket>();
+  /** Stream clients by `endpointId ip port`, for the guards' questions about raw sockets. */
+  readonly #streamClients = new Map<string, StreamClient<Socket>>();
+  readonly #guards: StreamGuard[] = [];
   readonly #relays = new Set<NodeRelay>();
   readonly #binding = new Set<Promise<void>>();
   #addresses: BoundAddress[] = [];
@@ -123,6 +126,11 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     return this.#core.metrics.snapshot();
   }
 
+  /** The TCP and TLS listeners' limits and counters (refused, timed out), in the order of `listen`. */
+  get streamGuards(): readonly StreamGuard[] {
+    return this.#guards;
+  }
+
   /** The live metrics object (counters are read without copying). */
   get liveMetrics(): TurnMetrics {
     return this.#core.metrics;
@@ -147,6 +155,7 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#relays.clear();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+    this.#streamClients.clear();
     const closing: Promise<void>[] = [];
     for (const u of this.#udp.values()) closing.push(new Promise((resolve) => u.close(() => resolve())));
     this.#udp.clear();
@@ -241,7 +250,6 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     const family = familyOf(l.host);
     const tls = l.transport === 'tls';
     const server = tls ? createTlsServer({ cert: pem(l.cert), key: pem(l.key) }) : createTcpServer();
-    server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: l.host, port: l.port, exclusive: true }, () => {
@@ -255,11 +263,32 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     const endpoint = this.#core.addEndpoint({ transport: l.transport, address: l.host, port, family });
     this.#addresses.push({ transport: l.transport, host: l.host, port, family });
     server.on('error', (err) => this.#log.warn('listener error', { err, transport: l.transport, port }));
+    const guard = new StreamGuard({
+      name: `turn_${l.transport}`,
+      ...this.#o.tcpLimits,
+      shared: this.#o.tcpSharedBudget,
+      logger: this.#log,
+    });
+    this.#guards.push(guard);
+    // First, before TLS wraps the socket: refused connections cost no handshake. A TURN
+    // connection proves itself by holding an allocation (made by Allocate, RFC 8656 §7.2;
+    // coturn's max-allocate-timeout is the same idea), which also lets it idle: the client
+    // must refresh it within its lifetime or lose it (RFC 8656 §8).
+    server.prependListener('connection', (raw: Socket) => {
+      const key = `${endpoint.id} ${plainIp(raw.remoteAddress)} ${raw.remotePort}`;
+      const allocated = (): boolean =>
+        (this.#streamClients.get(key) as StreamConn<Socket> | undefined)?.allocation !== undefined;
+      if (!guard.admit(raw, { established: allocated, keepIdle: allocated })) return;
+      // Until TLS is done only the raw socket exists: close() must find it too.
+      this.#sockets.add(raw);
+      raw.once('close', () => this.#sockets.delete(raw));
+    });
     if (tls) server.on('tlsClientError', () => this.#core.metrics.drop(DropReason.BadStream));
     server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.#accept(endpoint, socket, tls));
   }
 
   #accept(endpoint: Endpoint, socket: Socket, tls: boolean): void {
+    if (socket.destroyed) return; // refused by the guard
     if (this.#state === 'closed') {
       socket.destroy();
       return;
@@ -268,11 +297,16 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     if (tls) oneRecordPerWrite(socket);
     this.#sockets.add(socket);
     const core = this.#core;
-    const client = core.streamOpened(endpoint, plainIp(socket.remoteAddress), socket.remotePort ?? 0, socket);
+    const ip = plainIp(socket.remoteAddress);
+    const port = socket.remotePort ?? 0;
+    const client = core.streamOpened(endpoint, ip, port, socket);
+    const key = `${endpoint.id} ${ip} ${port}`;
+    this.#streamClients.set(key, client);
     socket.on('data', (chunk: Buffer) => core.handleStreamData(client, chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.#sockets.delete(socket);
+      if (this.#streamClients.get(key) === client) this.#streamClients.delete(key);
       core.streamClosed(client);
     });
   }

@@ -1,6 +1,7 @@
 /**
  * Checks `TurnServerOptions` once, before anything is bound (STYLE.md §6).
  */
+import { resolveStreamGuardLimits, type SharedConnectionBudget, type StreamGuardLimits } from '@itda/common/node';
 import { parseIp } from '@itda/stun';
 import { TurnError, TurnErrorCode } from '../protocol/errors.ts';
 import type { ListenOptions, TurnServerOptions } from './options.ts';
@@ -16,6 +17,9 @@ export interface ResolvedServerOptions {
   rfc5780: { alternateIp: string; alternatePort: number } | undefined;
   udpBufferBytes: number;
   relayBufferBytes: number;
+  /** Limits of each TCP/TLS listener, defaults filled in. */
+  tcpLimits: Required<{ [K in keyof StreamGuardLimits]: number }>;
+  tcpSharedBudget: SharedConnectionBudget | undefined;
 }
 
 /** Default `udpBufferBytes`: 2 MiB, as coturn asks for its UDP listeners. */
@@ -108,5 +112,23 @@ export function resolveServerOptions(o: TurnServerOptions): ResolvedServerOption
   }
   const udpBufferBytes = checkBufferBytes('udpBufferBytes', o.udpBufferBytes ?? DEFAULT_UDP_BUFFER_BYTES);
   const relayBufferBytes = checkBufferBytes('relayBufferBytes', o.relayBufferBytes ?? 0);
-  return { listen, relayIp, relayIpv6, externalIp, minPort, maxPort, rfc5780, udpBufferBytes, relayBufferBytes };
+  let tcpLimits: ResolvedServerOptions['tcpLimits'];
+  try {
+    tcpLimits = resolveStreamGuardLimits(o.tcpLimits ?? {});
+  } catch (err) {
+    throw bad(`tcpLimits: ${(err as Error).message}`);
+  }
+  return {
+    listen,
+    relayIp,
+    relayIpv6,
+    externalIp,
+    minPort,
+    maxPort,
+    rfc5780,
+    udpBufferBytes,
+    relayBufferBytes,
+    tcpLimits,
+    tcpSharedBudget: o.tcpSharedBudget,
+  };
 }
