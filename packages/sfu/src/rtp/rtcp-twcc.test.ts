@@ -78,7 +78,14 @@ test('objects made are bounded by bytes: every received packet costs a delta byt
 });
 
 test('writer refuses received packets out of order or outside the range (rtcp_bad_value)', () => {
-  const base = { type: 'twcc', senderSsrc: 1, mediaSsrc: 2, baseSequence: 10, referenceTime: 0, feedbackCount: 0 } as const;
+  const base = {
+    type: 'twcc',
+    senderSsrc: 1,
+    mediaSsrc: 2,
+    baseSequence: 10,
+    referenceTime: 0,
+    feedbackCount: 0,
+  } as const;
   const p = (sequence: number): TwccPacket => ({ sequence, status: 1, deltaUs: 250 });
   expectCode(() => encodeRtcp([{ ...base, statusCount: 2, received: [p(12)] }]), 'rtcp_bad_value');
   expectCode(() => encodeRtcp([{ ...base, statusCount: 3, received: [p(11), p(10)] }]), 'rtcp_bad_value');
