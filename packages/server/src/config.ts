@@ -47,6 +47,10 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig {
   /** Messages per second per connection (token bucket refill). */
   rate: number;
   rateBurst: number;
+  /** Bytes per second of SDP-carrying messages per connection (SDP budget refill). Default 256 KiB. */
+  sdpRate: number;
+  /** SDP budget size, bytes. Unset: 1 MiB, or 3 × `maxMessageBytes` when larger. */
+  sdpBurst: number | undefined;
   resumeGraceMs: number;
   emptyRoomGraceMs: number;
   heartbeatIntervalMs: number;
@@ -73,6 +77,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
   rate: DEFAULT_LIMITS.ratePerSecond,
   rateBurst: DEFAULT_LIMITS.rateBurst,
+  sdpRate: DEFAULT_LIMITS.sdpBytesPerSecond,
+  sdpBurst: undefined,
   resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
   emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
@@ -238,6 +244,28 @@ export const SETTINGS: readonly Setting[] = [
     help: 'messages a connection may send at once (bucket size)',
     min: 1,
     max: 1_000_000,
+  },
+  {
+    key: 'sdpRate',
+    flag: 'sdp-rate',
+    env: ['ITDA_SDP_RATE'],
+    kind: 'int',
+    arg: '<bytes>',
+    help: 'bytes per second of SDP (publish, subscribed, offer, answer) per connection, on top of --rate',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+  },
+  {
+    key: 'sdpBurst',
+    flag: 'sdp-burst',
+    env: ['ITDA_SDP_BURST'],
+    kind: 'int',
+    arg: '<bytes>',
+    help: 'SDP bytes a connection may send at once; at least 3 × --max-message-bytes',
+    shownDefault: '1048576, or 3 × --max-message-bytes when larger',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    optional: true,
   },
   {
     key: 'resumeGraceMs',
@@ -422,6 +450,12 @@ export function validateServerConfig(config: ServerConfig): ServerConfig {
       {
         key: 'roomMode',
       },
+    );
+  }
+  if (config.sdpBurst !== undefined && config.sdpBurst < 3 * config.maxMessageBytes) {
+    throw configError(
+      'sdpBurst (--sdp-burst, ITDA_SDP_BURST) must be at least 3 × maxMessageBytes (--max-message-bytes): the largest publish must fit',
+      { key: 'sdpBurst' },
     );
   }
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {

@@ -98,6 +98,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     maxMessageBytes: config.maxMessageBytes,
     ratePerSecond: config.rate,
     rateBurst: config.rateBurst,
+    sdpBytesPerSecond: config.sdpRate,
+    ...(config.sdpBurst === undefined ? {} : { sdpBurstBytes: config.sdpBurst }),
     resumeGraceMs: config.resumeGraceMs,
     emptyRoomGraceMs: config.emptyRoomGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
