@@ -210,7 +210,7 @@ export class SfuService {
     const sources = new Map(msg.tracks.map((t) => [t.mid, t.source]));
     const live = new Set<string>();
     const created: Producer[] = [];
-    const rejected: { mid: string; code: string }[] = [];
+    const rejected: { mid: string; err: unknown }[] = [];
     for (const track of result.tracks) {
       live.add(track.mid);
       if (peer.producers.has(track.mid)) continue;
@@ -236,7 +236,7 @@ export class SfuService {
         });
         created.push(producer);
       } catch (err) {
-        rejected.push({ mid: track.mid, code: err instanceof SfuError ? err.code : 'internal' });
+        rejected.push({ mid: track.mid, err });
       }
     }
     if (rejected.length > 0) {
@@ -246,7 +246,7 @@ export class SfuService {
         participant: peer.id,
         count: rejected.length,
         mids: rejected.slice(0, 4).map((r) => r.mid),
-        code: rejected[0]?.code,
+        err: rejected[0]?.err,
       });
     }
     for (const [mid, producer] of [...peer.producers]) {
