@@ -10,3 +10,4 @@ export {
   type LogSink,
   silentLogger,
 } from './logger.ts';
+export { RATE_LIMITED_LOG_DEFAULTS, RateLimitedLog, type RateLimitedLogOptions } from './rate-limited-log.ts';

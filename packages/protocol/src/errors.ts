@@ -42,6 +42,11 @@ export const ErrorCode = {
   SfuUnavailable: 'sfu_unavailable',
   /** `publish` carried an offer the media server cannot use (no usable codec, no BUNDLE, bad SDP, …). */
   SfuBadOffer: 'sfu_bad_offer',
+  /**
+   * `publish` carried an offer with more m-lines than the media server takes (32 by
+   * default: twice the 16 tracks a publish connection holds); refused before parsing.
+   */
+  SfuOfferTooLarge: 'sfu_offer_too_large',
   /** `subscribed` carried an answer the media server cannot apply. */
   SfuBadAnswer: 'sfu_bad_answer',
   /** `subscribed` answered an offer `version` that is not the one outstanding; the newer offer stands. */

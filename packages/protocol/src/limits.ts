@@ -28,6 +28,15 @@ export const DEFAULT_LIMITS = {
   dataBytesPerSecond: 256 * 1024,
   /** `data` budget size (token bucket of payload characters). */
   dataBurstBytes: 1024 * 1024,
+  /**
+   * SDP budget of a connection, on top of the message rate: refill in bytes per second of
+   * the messages that carry SDP (`publish`, `subscribed`, `offer`, `answer`), which cost the
+   * server far more than the others. A client renegotiates a few times a minute; a
+   * subscribe answer in a 50-person room is ~60 KiB.
+   */
+  sdpBytesPerSecond: 256 * 1024,
+  /** SDP budget size (token bucket of bytes): five of the largest `publish` messages (192 KiB). */
+  sdpBurstBytes: 1024 * 1024,
 } as const;
 
 /** Largest `data.payload`, in characters: room for a 16 KiB chunk in base64 with framing. */

@@ -198,6 +198,10 @@ export const Limits = z.object({
   dataBytesPerSecond: z.number().optional(),
   /** Size of the `data` budget, payload characters. */
   dataBurstBytes: z.number().optional(),
+  /** Refill rate of the SDP budget (`publish`, `subscribed`, `offer`, `answer`), bytes per second. */
+  sdpBytesPerSecond: z.number().optional(),
+  /** Size of the SDP budget, bytes. */
+  sdpBurstBytes: z.number().optional(),
 });
 
 export const JoinedMessage = z.object({

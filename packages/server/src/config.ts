@@ -52,6 +52,10 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, Tcp
   roomDataBytesPerSecond: number;
   /** Its size, payload characters. Default 2 MiB. */
   roomDataBurstBytes: number;
+  /** Bytes per second of SDP-carrying messages per connection (SDP budget refill). Default 256 KiB. */
+  sdpRate: number;
+  /** SDP budget size, bytes. Unset: 1 MiB, or 3 × `maxMessageBytes` when larger. */
+  sdpBurst: number | undefined;
   resumeGraceMs: number;
   emptyRoomGraceMs: number;
   heartbeatIntervalMs: number;
@@ -80,6 +84,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   rateBurst: DEFAULT_LIMITS.rateBurst,
   roomDataBytesPerSecond: 1024 * 1024,
   roomDataBurstBytes: 2 * 1024 * 1024,
+  sdpRate: DEFAULT_LIMITS.sdpBytesPerSecond,
+  sdpBurst: undefined,
   resumeGraceMs: DEFAULT_LIMITS.resumeGraceMs,
   emptyRoomGraceMs: DEFAULT_LIMITS.emptyRoomGraceMs,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
@@ -258,6 +264,16 @@ export const SETTINGS: readonly Setting[] = [
     max: 1024 * 1024 * 1024,
   },
   {
+    key: 'sdpRate',
+    flag: 'sdp-rate',
+    env: ['ITDA_SDP_RATE'],
+    kind: 'int',
+    arg: '<bytes>',
+    help: 'bytes per second of SDP (publish, subscribed, offer, answer) per connection, on top of --rate',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+  },
+  {
     key: 'roomDataBurstBytes',
     flag: 'room-data-burst',
     env: ['ITDA_ROOM_DATA_BURST'],
@@ -266,6 +282,18 @@ export const SETTINGS: readonly Setting[] = [
     help: 'size of a room’s data relay budget, payload characters',
     min: 49_152,
     max: 1024 * 1024 * 1024,
+  },
+  {
+    key: 'sdpBurst',
+    flag: 'sdp-burst',
+    env: ['ITDA_SDP_BURST'],
+    kind: 'int',
+    arg: '<bytes>',
+    help: 'SDP bytes a connection may send at once; at least 3 × --max-message-bytes',
+    shownDefault: '1048576, or 3 × --max-message-bytes when larger',
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    optional: true,
   },
   {
     key: 'resumeGraceMs',
@@ -451,6 +479,12 @@ export function validateServerConfig(config: ServerConfig): ServerConfig {
       {
         key: 'roomMode',
       },
+    );
+  }
+  if (config.sdpBurst !== undefined && config.sdpBurst < 3 * config.maxMessageBytes) {
+    throw configError(
+      'sdpBurst (--sdp-burst, ITDA_SDP_BURST) must be at least 3 × maxMessageBytes (--max-message-bytes): the largest publish must fit',
+      { key: 'sdpBurst' },
     );
   }
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {

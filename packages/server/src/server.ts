@@ -112,6 +112,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     rateBurst: config.rateBurst,
     roomDataBytesPerSecond: config.roomDataBytesPerSecond,
     roomDataBurstBytes: config.roomDataBurstBytes,
+    sdpBytesPerSecond: config.sdpRate,
+    ...(config.sdpBurst === undefined ? {} : { sdpBurstBytes: config.sdpBurst }),
     resumeGraceMs: config.resumeGraceMs,
     emptyRoomGraceMs: config.emptyRoomGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,

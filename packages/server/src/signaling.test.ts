@@ -59,6 +59,8 @@ test('join/joined, participant-joined, relay of offer/answer/candidates, leave',
     maxDataPayload: 49152,
     dataBytesPerSecond: 262144,
     dataBurstBytes: 1048576,
+    sdpBytesPerSecond: 262144,
+    sdpBurstBytes: 1048576,
   });
   const b = await connect(server);
   const jb = await b.join('call', 'Bob');

@@ -160,6 +160,7 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   if (answer?.type !== 'published' || transport === undefined) {
     ctx.core.removeExternalParticipant(participantId, 'left');
     const detail = answer?.type === 'error' ? answer : undefined;
+    if (detail?.code === 'sfu_offer_too_large') throw new HttpError(400, detail.code, detail.message);
     if (detail?.code === 'sfu_bad_offer' || detail?.code === undefined) {
       throw new HttpError(400, 'sfu_bad_offer', detail?.message ?? 'the SFU did not accept the offer');
     }

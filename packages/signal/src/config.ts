@@ -79,6 +79,18 @@ export interface SignalConfig {
    */
   roomDataBurstBytes: number;
   /**
+   * Budget of the messages carrying SDP (`publish`, `subscribed`, `offer`, `answer`) per
+   * connection, on top of the message rate: refill in bytes (of the frame) per second.
+   * Default 256 KiB/s (`DEFAULT_LIMITS.sdpBytesPerSecond`); 1 KiB/s – 1 GiB/s.
+   */
+  sdpBytesPerSecond: number;
+  /**
+   * SDP budget size, bytes. Default 1 MiB (`DEFAULT_LIMITS.sdpBurstBytes`), raised to the
+   * largest SDP message (`SDP_MESSAGE_FACTOR` × `maxMessageBytes`) when that is larger; a
+   * value set below it is `invalid_config`. At most 1 GiB.
+   */
+  sdpBurstBytes: number;
+  /**
    * A connection that has had this many × `rateBurst` messages dropped since it was last
    * quiet is closed with `CloseCode.RateLimitExceeded`. Default 5.
    */
@@ -115,6 +127,8 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   dataBurstBytes: DEFAULT_LIMITS.dataBurstBytes,
   roomDataBytesPerSecond: 1024 * 1024,
   roomDataBurstBytes: 2 * 1024 * 1024,
+  sdpBytesPerSecond: DEFAULT_LIMITS.sdpBytesPerSecond,
+  sdpBurstBytes: DEFAULT_LIMITS.sdpBurstBytes,
   floodCloseFactor: 5,
   heartbeatIntervalMs: DEFAULT_LIMITS.heartbeatIntervalMs,
   heartbeatTimeoutMs: DEFAULT_LIMITS.heartbeatTimeoutMs,
@@ -127,6 +141,14 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   verifyToken: undefined,
 };
 
+/**
+ * SFU session descriptions grow with the room (a subscribe answer carries ~600 bytes per
+ * remote track: 100 tracks are about 60 KiB), so `publish` and `subscribed` may be up to
+ * this many × `maxMessageBytes` (192 KiB by default) — still under the WebSocket's hard
+ * frame limit of 4 × `maxMessageBytes`.
+ */
+export const SDP_MESSAGE_FACTOR = 3;
+
 /** Upper bound for any duration setting: one day. */
 const MAX_MS = 86_400_000;
 
@@ -137,6 +159,8 @@ const RANGES: Record<string, [min: number, max: number]> = {
   dataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
   roomDataBytesPerSecond: [1024, 1024 * 1024 * 1024],
   roomDataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
+  sdpBytesPerSecond: [1024, 1024 * 1024 * 1024],
+  sdpBurstBytes: [1024, 1024 * 1024 * 1024],
   maxMessageBytes: [1024, 16 * 1024 * 1024],
   ratePerSecond: [0.1, 100_000],
   rateBurst: [1, 1_000_000],
@@ -183,6 +207,18 @@ export function resolveSignalConfig(partial: Partial<SignalConfig> = {}): Signal
       `defaultRoomMode "${config.defaultRoomMode}" is not supported (${config.supportedModes.join(', ')})`,
       { details: { key: 'defaultRoomMode', value: config.defaultRoomMode } },
     );
+  }
+  // The largest SDP message must fit the SDP budget, or it could never be sent.
+  const largestSdp = SDP_MESSAGE_FACTOR * config.maxMessageBytes;
+  if (config.sdpBurstBytes < largestSdp) {
+    if (partial.sdpBurstBytes !== undefined) {
+      throw new SignalError(
+        SignalErrorCode.InvalidConfig,
+        `sdpBurstBytes must be at least ${SDP_MESSAGE_FACTOR} × maxMessageBytes (${largestSdp})`,
+        { details: { key: 'sdpBurstBytes', value: config.sdpBurstBytes } },
+      );
+    }
+    config.sdpBurstBytes = largestSdp;
   }
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     throw new SignalError(SignalErrorCode.InvalidConfig, 'heartbeatTimeoutMs must be larger than heartbeatIntervalMs');

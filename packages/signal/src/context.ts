@@ -32,6 +32,8 @@ export interface Connection {
   readonly bucket: TokenBucket;
   /** The `data` relay budget, in payload characters. */
   readonly dataBucket: TokenBucket;
+  /** The budget of messages carrying SDP, in bytes of the frame. */
+  readonly sdpBucket: TokenBucket;
   readonly heartbeat: Heartbeat;
   /** The HTTP `Host` header of the request that opened the connection, when known. */
   readonly host: string | undefined;

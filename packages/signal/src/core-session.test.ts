@@ -18,6 +18,8 @@ test('join answers joined and tells the others; leave tells them too', () => {
     maxDataPayload: 49152,
     dataBytesPerSecond: 262144,
     dataBurstBytes: 1048576,
+    sdpBytesPerSecond: 262144,
+    sdpBurstBytes: 1048576,
   });
   assert.equal(a.resumeGraceMs, 15_000);
   assert.match(a.participantId, /^p_/);

@@ -19,7 +19,7 @@ import {
   ProtocolError,
   type ServerMessage,
 } from '@itda/protocol';
-import { resolveSignalConfig, type SignalConfig } from './config.ts';
+import { resolveSignalConfig, SDP_MESSAGE_FACTOR, type SignalConfig } from './config.ts';
 import type { AfterClose, Connection, ConnectionInfo, CoreContext, SignalOutput } from './context.ts';
 import { refuseRoomBusy, takeDataBudget } from './data-budget.ts';
 import { SignalError } from './errors.ts';
@@ -69,19 +69,15 @@ function utf8Length(text: string): number {
   return n;
 }
 
-/**
- * SFU session descriptions grow with the room (a subscribe answer carries ~600 bytes per
- * remote track: 100 tracks are about 60 KiB), so `publish` and `subscribed` may be up to
- * this many × `maxMessageBytes` (192 KiB by default) — still under the WebSocket's hard
- * frame limit of 4 × `maxMessageBytes`.
- */
-export const SDP_MESSAGE_FACTOR = 3;
-const SDP_MESSAGE_START = /^\s*\{\s*"type"\s*:\s*"(?:publish|subscribed)"/;
+const SDP_MESSAGE_START = /^\s*\{\s*"type"\s*:\s*"(publish|subscribed)"/;
 
-/** Whether a frame is a `publish` or `subscribed` message (its `type` first, as JSON.stringify writes it). */
-function isSdpMessage(data: string | Uint8Array): boolean {
+/** Messages that carry SDP and take their frame's bytes from the SDP budget (`sdpBytesPerSecond`). */
+const SDP_TYPES: ReadonlySet<ClientMessage['type']> = new Set(['publish', 'subscribed', 'offer', 'answer']);
+
+/** `publish` or `subscribed` when a frame is one (its `type` first, as JSON.stringify writes it). */
+function sdpMessageType(data: string | Uint8Array): string | undefined {
   const head = typeof data === 'string' ? data.slice(0, 64) : decoder.decode(data.subarray(0, 64));
-  return SDP_MESSAGE_START.test(head);
+  return SDP_MESSAGE_START.exec(head)?.[1];
 }
 
 function randomId(bytes: number): string {
@@ -160,6 +156,7 @@ export class SignalCore {
       id: connId,
       bucket: new TokenBucket(ctx.clock, this.config.ratePerSecond, this.config.rateBurst),
       dataBucket: new TokenBucket(ctx.clock, this.config.dataBytesPerSecond, this.config.dataBurstBytes),
+      sdpBucket: new TokenBucket(ctx.clock, this.config.sdpBytesPerSecond, this.config.sdpBurstBytes),
       heartbeat: new Heartbeat(ctx.clock, this.config.heartbeatTimeoutMs, () => this.#heartbeatTimeout(conn)),
       host: info.host,
       participant: undefined,
@@ -186,9 +183,15 @@ export class SignalCore {
     const bytes = typeof data === 'string' ? utf8Length(data) : data.byteLength;
     if (bytes > this.config.maxMessageBytes) {
       const limit = SDP_MESSAGE_FACTOR * this.config.maxMessageBytes;
-      if (bytes > limit || !isSdpMessage(data)) {
+      const sdpType = bytes > limit ? undefined : sdpMessageType(data);
+      if (sdpType === undefined) {
         const max = bytes > limit ? limit : this.config.maxMessageBytes;
         this.#fail(conn, ErrorCode.MessageTooLarge, `message of ${bytes} bytes is over ${max}`);
+        return;
+      }
+      // Only SDP may be this large: over the SDP budget, drop it before decoding.
+      if (conn.sdpBucket.available < bytes) {
+        this.#overLimit(conn, 'sdp', sdpType);
         return;
       }
     }
@@ -202,6 +205,10 @@ export class SignalCore {
     } catch (err) {
       if (err instanceof ProtocolError) this.#fail(conn, err.code, err.message, err.ref);
       else this.#internal(conn, err, undefined);
+      return;
+    }
+    if (SDP_TYPES.has(message.type) && !conn.sdpBucket.take(bytes)) {
+      this.#overLimit(conn, 'sdp', message.type);
       return;
     }
     this.metrics.countMessage(message.type);
@@ -407,10 +414,12 @@ export class SignalCore {
   }
 
   /**
-   * Over the rate limit (or, with `ref` `data`, over the data budget): drop;
-   * `rate_limited` at most once a second; close a persistent flood.
+   * Over the rate limit, or over the `data` or `sdp` budget (`budget`): drop;
+   * `rate_limited` at most once a second (logged likewise), but to every SDP message
+   * dropped (its sender waits for an answer: with `ref` naming the message, the client
+   * rolls its offer back); close a persistent flood.
    */
-  #overLimit(conn: Connection, ref?: string): void {
+  #overLimit(conn: Connection, budget?: 'data' | 'sdp', ref: string | undefined = budget): void {
     conn.dropped++;
     this.metrics.countError(ErrorCode.RateLimited);
     const limit = this.config.floodCloseFactor * this.config.rateBurst;
@@ -427,21 +436,27 @@ export class SignalCore {
       return;
     }
     const now = this.#ctx.clock.now();
-    if (now - conn.lastRateErrorAt < RATE_ERROR_INTERVAL_MS) return;
-    conn.lastRateErrorAt = now;
-    this.#log.warn('bad input', {
-      code: ErrorCode.RateLimited,
-      connId: conn.id,
-      participantId: conn.participant?.id,
-      room: conn.participant?.room,
-    });
+    const recent = now - conn.lastRateErrorAt < RATE_ERROR_INTERVAL_MS;
+    if (recent && budget !== 'sdp') return;
+    if (!recent) {
+      conn.lastRateErrorAt = now;
+      this.#log.warn('bad input', {
+        code: ErrorCode.RateLimited,
+        connId: conn.id,
+        participantId: conn.participant?.id,
+        room: conn.participant?.room,
+        ...(ref === undefined ? {} : { ref }),
+      });
+    }
     this.#ctx.out.send(conn.id, {
       type: 'error',
       code: ErrorCode.RateLimited,
       message:
-        ref === 'data'
+        budget === 'data'
           ? `data over ${this.config.dataBytesPerSecond} characters/s (burst ${this.config.dataBurstBytes}); dropped`
-          : `over ${this.config.ratePerSecond} messages/s (burst ${this.config.rateBurst}); message dropped`,
+          : budget === 'sdp'
+            ? `SDP over ${this.config.sdpBytesPerSecond} bytes/s (burst ${this.config.sdpBurstBytes}); message dropped`
+            : `over ${this.config.ratePerSecond} messages/s (burst ${this.config.rateBurst}); message dropped`,
       ...(ref === undefined ? {} : { ref }),
     });
   }

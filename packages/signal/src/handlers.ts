@@ -120,6 +120,8 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
       maxDataPayload: MAX_DATA_PAYLOAD,
       dataBytesPerSecond: config.dataBytesPerSecond,
       dataBurstBytes: config.dataBurstBytes,
+      sdpBytesPerSecond: config.sdpBytesPerSecond,
+      sdpBurstBytes: config.sdpBurstBytes,
     },
   });
   const info = participant.info();

@@ -151,19 +151,15 @@ export class TwccRecorder {
       const refUnits = Math.floor((this.#arrival[first % this.#slots] as number) / REFERENCE_UNIT_US);
       let lastUs = refUnits * REFERENCE_UNIT_US;
       const base = u;
-      const packets: TwccPacket[] = [];
-      for (; u <= highest && packets.length < this.#maxStatuses; u++) {
+      const received: TwccPacket[] = [];
+      for (; u <= highest && u - base < this.#maxStatuses; u++) {
         const slot = u % this.#slots;
-        const sequence = u % 0x10000;
-        if (this.#seqOf[slot] !== u) {
-          packets.push({ sequence, status: TwccStatus.NOT_RECEIVED, deltaUs: 0 });
-          continue;
-        }
+        if (this.#seqOf[slot] !== u) continue; // not received
         const units = Math.round(((this.#arrival[slot] as number) - lastUs) / DELTA_UNIT_US);
         if (units < -0x8000 || units > 0x7fff) break; // needs a new reference time
         lastUs += units * DELTA_UNIT_US;
         const status = units >= 0 && units <= 0xff ? TwccStatus.SMALL_DELTA : TwccStatus.LARGE_DELTA;
-        packets.push({ sequence, status, deltaUs: units * DELTA_UNIT_US });
+        received.push({ sequence: u % 0x10000, status, deltaUs: units * DELTA_UNIT_US });
       }
       const wrapped = ((refUnits % REFERENCE_WRAP) + REFERENCE_WRAP) % REFERENCE_WRAP;
       out.push({
@@ -173,7 +169,8 @@ export class TwccRecorder {
         baseSequence: base % 0x10000,
         referenceTime: wrapped >= REFERENCE_WRAP / 2 ? wrapped - REFERENCE_WRAP : wrapped,
         feedbackCount: this.#feedbackCount,
-        packets,
+        statusCount: u - base,
+        received,
       });
       this.#feedbackCount = (this.#feedbackCount + 1) & 0xff;
       this.messages++;

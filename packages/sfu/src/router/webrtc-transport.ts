@@ -14,7 +14,15 @@ import type { DtlsCertificate, DtlsFingerprint, SrtpKeyingMaterial } from '../dt
 import { DtlsSession } from '../dtls/index.ts';
 import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { type IceCredentials, IceLiteAgent } from '../ice/index.ts';
-import { encodeRtcp, isRtcp, parseRtcp, type ReportBlock, type RtcpPacket, RtpPacketView } from '../rtp/index.ts';
+import {
+  encodeRtcp,
+  isRtcp,
+  parseRtcpKinds,
+  type ReportBlock,
+  type RtcpKind,
+  type RtcpPacket,
+  RtpPacketView,
+} from '../rtp/index.ts';
 import { SrtpError, SrtpSession } from '../srtp/index.ts';
 import { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
 import { SfuError, SfuErrorCode } from './errors.ts';
@@ -62,6 +70,15 @@ export type WebRtcTransportEvents = {
 const MAX_EARLY_DTLS = 8;
 const SR_INTERVAL_MS = 1000;
 const TWCC_INTERVAL_MS = 100;
+/**
+ * The incoming RTCP the SFU acts on: a publisher's SR (RFC 3550 §6.4.1; LSR/DLSR of our
+ * receiver reports) and a subscriber's NACK (RFC 4585 §6.2.1), PLI (§6.3.1) and FIR
+ * (RFC 5104 §4.3.1). Everything else — receiver reports, SDES, BYE, REMB, a publisher's
+ * transport-cc (the SFU runs no send-side estimator) — is skipped after its header, so its
+ * cost is the walk over the bytes, whatever it claims (issue 10: forty 8,192-status
+ * transport-cc packets in one datagram).
+ */
+const USED_RTCP: ReadonlySet<RtcpKind> = new Set<RtcpKind>(['sr', 'nack', 'pli', 'fir']);
 
 export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> implements ConsumerTransport {
   readonly id: string;
@@ -74,6 +91,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   readonly #log: Logger;
   readonly #stats: SfuStats;
   readonly #view = new RtpPacketView();
+  /** The used packets of the RTCP datagram being handled (reused). */
+  readonly #rtcpIn: RtcpPacket[] = [];
   /** Each producer layer by its SSRC, and by its RTX SSRC (declared in the SDP or learnt). */
   readonly #layersBySsrc = new Map<number, ProducerLayer>();
   readonly #layersByRtxSsrc = new Map<number, ProducerLayer>();
@@ -321,12 +340,13 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   }
 
   #receiveRtcp(rx: SrtpSession, datagram: Uint8Array, nowMs: number): void {
-    let packets: RtcpPacket[];
+    const packets = this.#rtcpIn;
+    packets.length = 0;
     try {
-      packets = parseRtcp(rx.unprotectRtcp(datagram));
+      parseRtcpKinds(rx.unprotectRtcp(datagram), USED_RTCP, packets);
     } catch (err) {
       this.#stats.drop(err instanceof SrtpError ? err.code : 'rtcp_malformed');
-      return;
+      // The packets before the malformed one were well-formed: act on them.
     }
     for (const p of packets) {
       switch (p.type) {

@@ -39,9 +39,9 @@ const SEEDS: Uint8Array[] = [
       baseSequence: 9,
       referenceTime: 3,
       feedbackCount: 1,
-      packets: [
+      statusCount: 3,
+      received: [
         { sequence: 9, status: 1, deltaUs: 500 },
-        { sequence: 10, status: 0, deltaUs: 0 },
         { sequence: 11, status: 2, deltaUs: -250 },
       ],
     },

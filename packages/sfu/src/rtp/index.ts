@@ -10,6 +10,8 @@ export { SequenceRewriter, seqNewer, TimestampRewriter, tsNewer } from './rewrit
 export {
   encodeRtcp,
   parseRtcp,
+  parseRtcpKinds,
+  type RtcpKind,
   type RtcpPacket,
   rewriteRtcpSsrcs,
   rtcpSize,

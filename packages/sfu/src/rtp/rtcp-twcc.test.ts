@@ -37,14 +37,74 @@ test('transport-cc: a status count the chunks or deltas do not describe is rtcp_
 
 test('transport-cc at the limit: MAX_TRANSPORT_CC_STATUSES lost packets in two run length chunks parse', () => {
   const fb = parseRtcp(twcc(MAX_TRANSPORT_CC_STATUSES, '1fff 0001'))[0] as TransportCc;
-  assert.equal(fb.packets.length, MAX_TRANSPORT_CC_STATUSES);
-  assert.ok(fb.packets.every((p) => p.status === 0));
-  assert.equal(fb.packets.at(-1)?.sequence, MAX_TRANSPORT_CC_STATUSES - 1);
+  assert.equal(fb.statusCount, MAX_TRANSPORT_CC_STATUSES);
+  assert.deepEqual(fb.received, []);
   expectCode(() => parseRtcp(twcc(MAX_TRANSPORT_CC_STATUSES + 1, '1fff 0002')), 'rtcp_over_limit');
 });
 
+/** The issue 10 bomb: forty 24-byte transport-cc packets of 8,192 "not received" statuses each, 960 bytes. */
+function bomb(): Uint8Array {
+  const one = twcc(MAX_TRANSPORT_CC_STATUSES, '1fff 0001');
+  assert.equal(one.length, 24);
+  const out = new Uint8Array(40 * one.length);
+  for (let i = 0; i < 40; i++) out.set(one, i * one.length);
+  return out;
+}
+
+test('hostile transport-cc: 327,680 statuses in 960 bytes parse into no per-status objects', () => {
+  const parsed = parseRtcp(bomb()) as TransportCc[];
+  assert.equal(parsed.length, 40);
+  for (const fb of parsed) {
+    assert.equal(fb.statusCount, MAX_TRANSPORT_CC_STATUSES);
+    assert.equal(fb.received.length, 0);
+  }
+});
+
+test('objects made are bounded by bytes: every received packet costs a delta byte, a lost one nothing', () => {
+  // 8,192 "small delta" statuses in two run length chunks need 8,192 delta bytes.
+  const deltas = '01'.repeat(MAX_TRANSPORT_CC_STATUSES);
+  const bytes = twcc(MAX_TRANSPORT_CC_STATUSES, `3fff 2001 ${deltas}`);
+  const fb = parseRtcp(bytes)[0] as TransportCc;
+  assert.equal(fb.received.length, MAX_TRANSPORT_CC_STATUSES);
+  assert.ok(fb.received.length <= bytes.length);
+  assert.equal(fb.received.at(-1)?.sequence, MAX_TRANSPORT_CC_STATUSES - 1);
+  assert.ok(fb.received.every((p) => p.status === 1 && p.deltaUs === 250));
+  // The reserved two-bit symbol 3 is not received and takes no delta byte.
+  const reserved = parseRtcp(twcc(3, 'f400 04'))[0] as TransportCc;
+  assert.deepEqual(
+    reserved.received.map((p) => [p.sequence, p.status, p.deltaUs]),
+    [[1, 1, 1000]],
+  );
+});
+
+test('writer refuses received packets out of order or outside the range (rtcp_bad_value)', () => {
+  const base = {
+    type: 'twcc',
+    senderSsrc: 1,
+    mediaSsrc: 2,
+    baseSequence: 10,
+    referenceTime: 0,
+    feedbackCount: 0,
+  } as const;
+  const p = (sequence: number): TwccPacket => ({ sequence, status: 1, deltaUs: 250 });
+  expectCode(() => encodeRtcp([{ ...base, statusCount: 2, received: [p(12)] }]), 'rtcp_bad_value');
+  expectCode(() => encodeRtcp([{ ...base, statusCount: 3, received: [p(11), p(10)] }]), 'rtcp_bad_value');
+  expectCode(() => encodeRtcp([{ ...base, statusCount: 3, received: [p(11), p(11)] }]), 'rtcp_bad_value');
+  expectCode(() => encodeRtcp([{ ...base, statusCount: 0, received: [] }]), 'rtcp_bad_value');
+});
+
+/** Feedback describing `packets` (every status; lost ones are left out of `received`). */
 function feedback(packets: TwccPacket[], baseSequence = packets[0]?.sequence ?? 0): TransportCc {
-  return { type: 'twcc', senderSsrc: 1, mediaSsrc: 2, baseSequence, referenceTime: 5, feedbackCount: 9, packets };
+  return {
+    type: 'twcc',
+    senderSsrc: 1,
+    mediaSsrc: 2,
+    baseSequence,
+    referenceTime: 5,
+    feedbackCount: 9,
+    statusCount: packets.length,
+    received: packets.filter((p) => p.status !== 0),
+  };
 }
 
 function seqs(base: number, statuses: number[], delta = 1000): TwccPacket[] {

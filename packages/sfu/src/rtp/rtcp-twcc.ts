@@ -19,7 +19,9 @@
  * packet can announce 65,535 statuses. The parser first walks the chunks without
  * allocating and refuses a status count that the chunks and the receive-delta bytes do
  * not actually describe (`rtcp_bad_length`) or that exceeds `MAX_TRANSPORT_CC_STATUSES`
- * (`rtcp_over_limit`); only then does it build one object per status.
+ * (`rtcp_over_limit`); only then does it build one object per *received* packet, never one
+ * per status: the forty 8,192-status packets of a 960-byte datagram (issue 10) cost a walk
+ * over their 960 bytes, not 327,680 objects.
  */
 import { RtpError } from './errors.ts';
 import { FEEDBACK_HEADER_LENGTH } from './rtcp-feedback.ts';
@@ -31,9 +33,9 @@ export const TwccStatus = { NOT_RECEIVED: 0, SMALL_DELTA: 1, LARGE_DELTA: 2 } as
 
 export interface TwccPacket {
   sequence: number;
-  /** 0 not received, 1 received with a small delta, 2 received with a large or negative delta. */
+  /** 1 received with a small delta, 2 received with a large or negative delta (the symbol it came with). */
   status: number;
-  /** Receive delta to the previous received packet (the first: to the reference time), µs; 0 when not received. */
+  /** Receive delta to the previous received packet (the first: to the reference time), µs. */
   deltaUs: number;
 }
 
@@ -46,13 +48,24 @@ export interface TransportCc {
   referenceTime: number;
   /** Feedback packet count, 0–255, incremented per feedback sent. */
   feedbackCount: number;
-  packets: TwccPacket[];
+  /**
+   * Packet statuses the feedback describes: sequence numbers `baseSequence` to
+   * `baseSequence + statusCount − 1` (mod 2^16), 1–`MAX_TRANSPORT_CC_STATUSES`.
+   */
+  statusCount: number;
+  /**
+   * The received packets among them, in sequence order; every other sequence number of
+   * the range was not received. Each one costs at least one receive-delta byte on the
+   * wire, so parsing makes at most one object per byte (a run of "not received" costs
+   * nothing, however long).
+   */
+  received: TwccPacket[];
 }
 
 /**
  * Largest packet status count this module parses or writes: 8,192 (about one second of
  * packets at 8,000 packets/s, far beyond the ~100 ms a browser's feedback covers; libwebrtc's
- * own limit is 65,535). Bounds the objects one hostile feedback packet can make.
+ * own limit is 65,535).
  */
 export const MAX_TRANSPORT_CC_STATUSES = 8192;
 
@@ -61,7 +74,8 @@ const RUN_LENGTH_MAX = 0x1fff;
 /**
  * Walks the packet chunks of `count` statuses starting at `pos` without allocating: returns
  * the number of chunk bytes, and sets `DELTA_BYTES` to the receive-delta bytes the statuses
- * need. Throws when the chunks run past `end`.
+ * need. Throws when the chunks run past `end`. Work: one step per chunk (2 bytes) plus at
+ * most 14 per vector chunk, so proportional to the packet's bytes.
  */
 function scanChunks(buf: Uint8Array, pos: number, end: number, count: number): number {
   let described = 0;
@@ -98,11 +112,30 @@ function scanChunks(buf: Uint8Array, pos: number, end: number, count: number): n
 
 let DELTA_BYTES = 0;
 
+/** Where `addReceived` reads the next receive delta. */
+let DELTA_POS = 0;
+
+function addReceived(buf: Uint8Array, out: TwccPacket[], sequence: number, status: number): void {
+  let deltaUs: number;
+  if (status === TwccStatus.SMALL_DELTA) {
+    deltaUs = (buf[DELTA_POS] as number) * 250;
+    DELTA_POS += 1;
+  } else {
+    const v = readU16(buf, DELTA_POS);
+    deltaUs = (v & 0x8000 ? v - 0x10000 : v) * 250;
+    DELTA_POS += 2;
+  }
+  out.push({ sequence: sequence & 0xffff, status, deltaUs });
+}
+
 /**
  * Parses transport-cc feedback in `buf[offset, end)`. Throws `RtpError`: `rtcp_too_short`
  * (under 20 bytes), `rtcp_bad_length` (chunks or deltas run past the packet),
- * `rtcp_over_limit` (status count over `MAX_TRANSPORT_CC_STATUSES`). Allocates one object per
- * status only after the whole packet has been checked.
+ * `rtcp_over_limit` (status count over `MAX_TRANSPORT_CC_STATUSES`). Work and allocation are
+ * proportional to the packet's bytes, not to its status count: a run length chunk of
+ * "not received" is skipped in one step, and one object is made per received packet (each
+ * has a delta byte), only after the whole packet has been checked. The reserved two-bit
+ * symbol 3 counts as not received.
  */
 export function parseTransportCc(buf: Uint8Array, offset: number, end: number): TransportCc {
   let pos = offset + FEEDBACK_HEADER_LENGTH;
@@ -123,41 +156,33 @@ export function parseTransportCc(buf: Uint8Array, offset: number, end: number): 
   if (pos + chunkBytes + DELTA_BYTES > end) {
     throw new RtpError('rtcp_bad_length', 'transport-cc receive deltas run past the packet');
   }
-  const packets: TwccPacket[] = [];
-  while (packets.length < count) {
+  const received: TwccPacket[] = [];
+  DELTA_POS = pos + chunkBytes;
+  let index = 0;
+  while (index < count) {
     const chunk = readU16(buf, pos);
     pos += 2;
     if ((chunk & 0x8000) === 0) {
       // Run length chunk: T=0, S (2 bits), run length (13 bits).
       const symbol = (chunk >> 13) & 3;
-      const run = chunk & RUN_LENGTH_MAX;
-      for (let i = 0; i < run && packets.length < count; i++) {
-        packets.push({ sequence: (baseSequence + packets.length) & 0xffff, status: symbol, deltaUs: 0 });
+      const run = Math.min(chunk & RUN_LENGTH_MAX, count - index);
+      if (symbol === TwccStatus.SMALL_DELTA || symbol === TwccStatus.LARGE_DELTA) {
+        for (let i = 0; i < run; i++) addReceived(buf, received, baseSequence + index + i, symbol);
       }
+      index += run;
     } else if ((chunk & 0x4000) === 0) {
       // Status vector chunk, 14 one-bit symbols.
-      for (let i = 13; i >= 0 && packets.length < count; i--) {
-        packets.push({ sequence: (baseSequence + packets.length) & 0xffff, status: (chunk >> i) & 1, deltaUs: 0 });
+      for (let i = 13; i >= 0 && index < count; i--, index++) {
+        if ((chunk >> i) & 1) addReceived(buf, received, baseSequence + index, TwccStatus.SMALL_DELTA);
       }
     } else {
       // Status vector chunk, 7 two-bit symbols.
-      for (let i = 6; i >= 0 && packets.length < count; i--) {
-        packets.push({
-          sequence: (baseSequence + packets.length) & 0xffff,
-          status: (chunk >> (2 * i)) & 3,
-          deltaUs: 0,
-        });
+      for (let i = 6; i >= 0 && index < count; i--, index++) {
+        const symbol = (chunk >> (2 * i)) & 3;
+        if (symbol === TwccStatus.SMALL_DELTA || symbol === TwccStatus.LARGE_DELTA) {
+          addReceived(buf, received, baseSequence + index, symbol);
+        }
       }
-    }
-  }
-  for (const p of packets) {
-    if (p.status === TwccStatus.SMALL_DELTA) {
-      p.deltaUs = (buf[pos] as number) * 250;
-      pos += 1;
-    } else if (p.status === TwccStatus.LARGE_DELTA) {
-      const v = readU16(buf, pos);
-      p.deltaUs = (v & 0x8000 ? v - 0x10000 : v) * 250;
-      pos += 2;
     }
   }
   return {
@@ -167,13 +192,13 @@ export function parseTransportCc(buf: Uint8Array, offset: number, end: number): 
     baseSequence,
     referenceTime,
     feedbackCount,
-    packets,
+    statusCount: count,
+    received,
   };
 }
 
 /** Status symbol for a received packet's delta: small when 0–63.75 ms, large otherwise. */
 function symbolFor(p: TwccPacket): number {
-  if (p.status === TwccStatus.NOT_RECEIVED) return 0;
   const units = Math.round(p.deltaUs / 250);
   if (!(units >= -0x8000 && units <= 0x7fff))
     throw new RtpError('rtcp_bad_value', `transport-cc delta ${p.deltaUs} µs`);
@@ -213,16 +238,22 @@ function nextChunk(symbols: Uint8Array, i: number, n: number): number {
   return k;
 }
 
+/** One symbol per status: 0 where `received` lists no packet. Throws `rtcp_bad_value`. */
 function symbolsOf(p: TransportCc): Uint8Array {
-  const n = p.packets.length;
-  if (n === 0 || n > MAX_TRANSPORT_CC_STATUSES) {
-    throw new RtpError(
-      'rtcp_bad_value',
-      `transport-cc needs 1–${MAX_TRANSPORT_CC_STATUSES} packet statuses, got ${p.packets.length}`,
-    );
+  const n = p.statusCount;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TRANSPORT_CC_STATUSES) {
+    throw new RtpError('rtcp_bad_value', `transport-cc needs 1–${MAX_TRANSPORT_CC_STATUSES} packet statuses, got ${n}`);
   }
   const symbols = new Uint8Array(n);
-  for (let i = 0; i < n; i++) symbols[i] = symbolFor(p.packets[i] as TwccPacket);
+  let last = -1;
+  for (const r of p.received) {
+    const index = (r.sequence - p.baseSequence) & 0xffff;
+    if (index >= n || index <= last) {
+      throw new RtpError('rtcp_bad_value', `transport-cc received sequence ${r.sequence} out of order or range`);
+    }
+    last = index;
+    symbols[index] = symbolFor(r);
+  }
   return symbols;
 }
 
@@ -239,10 +270,10 @@ export function transportCcSize(p: TransportCc): number {
 }
 
 /**
- * Writes transport-cc feedback; the status of each packet is derived from `deltaUs`
- * (received) or kept 0, and the chunks are chosen per `nextChunk` (run length, one-bit or
- * two-bit vectors). Packets must be consecutive from `baseSequence`, 1 to
- * `MAX_TRANSPORT_CC_STATUSES` of them. Padding to 32 bits is zero bytes inside the length
+ * Writes transport-cc feedback; the status of each received packet is derived from its
+ * `deltaUs`, every other status of the range is "not received", and the chunks are chosen
+ * per `nextChunk` (run length, one-bit or two-bit vectors). `statusCount` is 1 to
+ * `MAX_TRANSPORT_CC_STATUSES`; `received` in sequence order within the range. Padding to 32 bits is zero bytes inside the length
  * (libwebrtc does so without the P bit).
  */
 export function writeTransportCc(p: TransportCc, buf: Uint8Array, offset: number): number {
@@ -262,9 +293,9 @@ export function writeTransportCc(p: TransportCc, buf: Uint8Array, offset: number
     writeU16(buf, pos, CHUNK);
     pos += 2;
   }
-  for (let i = 0; i < n; i++) {
-    const s = symbols[i] as number;
-    const units = Math.round((p.packets[i] as TwccPacket).deltaUs / 250);
+  for (const r of p.received) {
+    const s = symbols[(r.sequence - p.baseSequence) & 0xffff] as number;
+    const units = Math.round(r.deltaUs / 250);
     if (s === TwccStatus.SMALL_DELTA) buf[pos++] = units;
     else if (s === TwccStatus.LARGE_DELTA) {
       writeU16(buf, pos, units & 0xffff);

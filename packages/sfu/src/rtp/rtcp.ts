@@ -3,8 +3,8 @@
  * RFC 5104, REMB, transport-cc), and `rewriteRtcpSsrcs`, the in-place SSRC rewriting an
  * SFU does when it forwards a subscriber's feedback to the publisher (RFC 7667 §3.7).
  *
- * Parsing allocates (RTCP is a few packets per second per stream); use `RtcpReader`
- * directly to skip packets without building objects.
+ * Parsing allocates (RTCP is a few packets per second per stream); `parseRtcpKinds`
+ * builds only the kinds a receiver uses, and `RtcpReader` walks packets without objects.
  */
 import { RtpError } from './errors.ts';
 import {
@@ -73,38 +73,86 @@ export type RtcpPacket =
 export function parseRtcp(buf: Uint8Array, offset = 0, length = buf.length - offset): RtcpPacket[] {
   const r = new RtcpReader().reset(buf, offset, length);
   const out: RtcpPacket[] = [];
+  while (r.next()) out.push(parseCurrent(r, buf, kindOf(r, buf)));
+  return out;
+}
+
+/** `RtcpPacket['type']` names. */
+export type RtcpKind = RtcpPacket['type'];
+
+/**
+ * Parses only the packets whose kind is in `want` and skips the others after reading
+ * their 4-byte header, so that what a receiver does not use costs it nothing beyond the
+ * walk over the compound (proportional to its bytes). Framing is checked for every packet
+ * (RFC 3550 §6.4.1, A.2: `rtcp_too_short`, `rtcp_bad_version`, `rtcp_bad_length`,
+ * `rtcp_bad_padding`), the contents only of the wanted ones. Throws `RtpError` on the first
+ * malformed packet; `out` then holds the wanted packets before it. Not reentrant (one
+ * reader for all calls).
+ */
+export function parseRtcpKinds(
+  buf: Uint8Array,
+  want: ReadonlySet<RtcpKind>,
+  out: RtcpPacket[] = [],
+  offset = 0,
+  length = buf.length - offset,
+): RtcpPacket[] {
+  const r = SELECT_READER.reset(buf, offset, length);
   while (r.next()) {
-    const start = r.offset;
-    const end = r.offset + r.contentLength;
-    switch (r.type) {
-      case RtcpType.SR:
-        out.push(parseSenderReport(buf, start, end, r.count));
-        break;
-      case RtcpType.RR:
-        out.push(parseReceiverReport(buf, start, end, r.count));
-        break;
-      case RtcpType.SDES:
-        out.push(parseSourceDescription(buf, start, end, r.count));
-        break;
-      case RtcpType.BYE:
-        out.push(parseBye(buf, start, end, r.count));
-        break;
-      case RtcpType.RTPFB:
-        if (r.count === RtcpFmt.NACK) out.push(parseNack(buf, start, end));
-        else if (r.count === RtcpFmt.TWCC) out.push(parseTransportCc(buf, start, end));
-        else out.push(unknown(r, buf));
-        break;
-      case RtcpType.PSFB:
-        if (r.count === RtcpFmt.PLI) out.push(parsePli(buf, start, end));
-        else if (r.count === RtcpFmt.FIR) out.push(parseFir(buf, start, end));
-        else if (r.count === RtcpFmt.AFB && isRemb(buf, start, end)) out.push(parseRemb(buf, start, end));
-        else out.push(unknown(r, buf));
-        break;
-      default:
-        out.push(unknown(r, buf));
-    }
+    const kind = kindOf(r, buf);
+    if (want.has(kind)) out.push(parseCurrent(r, buf, kind));
   }
   return out;
+}
+
+const SELECT_READER = new RtcpReader();
+
+/** The kind of the reader's current packet, from its header (and REMB's identifier). */
+function kindOf(r: RtcpReader, buf: Uint8Array): RtcpKind {
+  switch (r.type) {
+    case RtcpType.SR:
+      return 'sr';
+    case RtcpType.RR:
+      return 'rr';
+    case RtcpType.SDES:
+      return 'sdes';
+    case RtcpType.BYE:
+      return 'bye';
+    case RtcpType.RTPFB:
+      return r.count === RtcpFmt.NACK ? 'nack' : r.count === RtcpFmt.TWCC ? 'twcc' : 'unknown';
+    case RtcpType.PSFB:
+      if (r.count === RtcpFmt.PLI) return 'pli';
+      if (r.count === RtcpFmt.FIR) return 'fir';
+      return r.count === RtcpFmt.AFB && isRemb(buf, r.offset, r.offset + r.contentLength) ? 'remb' : 'unknown';
+    default:
+      return 'unknown';
+  }
+}
+
+function parseCurrent(r: RtcpReader, buf: Uint8Array, kind: RtcpKind): RtcpPacket {
+  const start = r.offset;
+  const end = r.offset + r.contentLength;
+  switch (kind) {
+    case 'sr':
+      return parseSenderReport(buf, start, end, r.count);
+    case 'rr':
+      return parseReceiverReport(buf, start, end, r.count);
+    case 'sdes':
+      return parseSourceDescription(buf, start, end, r.count);
+    case 'bye':
+      return parseBye(buf, start, end, r.count);
+    case 'nack':
+      return parseNack(buf, start, end);
+    case 'twcc':
+      return parseTransportCc(buf, start, end);
+    case 'pli':
+      return parsePli(buf, start, end);
+    case 'fir':
+      return parseFir(buf, start, end);
+    case 'remb':
+      return parseRemb(buf, start, end);
+    case 'unknown':
+      return unknown(r, buf);
+  }
 }
 
 function unknown(r: RtcpReader, buf: Uint8Array): UnknownRtcp {

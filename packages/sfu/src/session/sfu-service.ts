@@ -14,7 +14,7 @@
  * It shapes itself after `@itda/signal`'s `SfuBackend`, so the server passes an
  * `SfuService` to the signaling core as is.
  */
-import { type Clock, type Logger, silentLogger } from '@itda/common';
+import { type Clock, type Logger, RateLimitedLog, silentLogger } from '@itda/common';
 import { createIceCredentials } from '../ice/index.ts';
 import {
   type Producer,
@@ -36,6 +36,7 @@ import {
   type SubscribeSlot,
 } from '../sdp/index.ts';
 import { SfuPeer } from './peer.ts';
+import { countMediaSections, publishMediaSectionsOption } from './publish-limits.ts';
 import type {
   PublishRequest,
   QualityRequest,
@@ -51,6 +52,18 @@ export interface SfuServiceOptions {
   transports: TransportFactory;
   clock: Clock;
   logger?: Logger;
+  /**
+   * Most m-lines in a `publish` offer; more is refused with `sfu_offer_too_large` before
+   * the SDP is parsed. Default 32 (`DEFAULT_MAX_PUBLISH_MEDIA_SECTIONS`: twice the 16
+   * producers a transport holds), 1–256.
+   */
+  maxPublishMediaSections?: number;
+  /**
+   * Window of the rate-limited log lines about what a participant sent (a rejected
+   * producer, bad SDP): at most one line per participant and kind per window, with the
+   * count held back. Default 10,000 ms (`RateLimitedLog`), 1 ms – 1 hour.
+   */
+  logWindowMs?: number;
 }
 
 /** Header extensions passed downstream (ids as the publisher negotiated them). */
@@ -81,11 +94,20 @@ export class SfuService {
   readonly #rooms = new Map<string, SfuRoom>();
   readonly #options: SfuServiceOptions;
   readonly #log: Logger;
+  /** Lines about what participants send, one per participant and kind per window. */
+  readonly #inputLog: RateLimitedLog;
+  readonly #maxPublishMedia: number;
   #ids = 0;
 
   constructor(options: SfuServiceOptions) {
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
+    this.#maxPublishMedia = publishMediaSectionsOption(options.maxPublishMediaSections);
+    this.#inputLog = new RateLimitedLog({
+      logger: this.#log,
+      clock: options.clock,
+      ...(options.logWindowMs === undefined ? {} : { windowMs: options.logWindowMs }),
+    });
   }
 
   /** Rooms with media state, for metrics and tests. */
@@ -146,9 +168,16 @@ export class SfuService {
       peer.send({ type: 'error', code: 'forbidden', message: 'this participant may not publish', ref: 'publish' });
       return;
     }
+    // Before any parsing (issue 10): an offer of more m-lines than a transport could ever
+    // use costs one scan of its text, not a parse, an answer and a producer attempt per line.
+    const max = this.#maxPublishMedia;
+    if (countMediaSections(msg.sdp, max) > max) {
+      this.#refuse(peer, 'sfu_offer_too_large', 'publish', `the offer has more than ${max} m-lines`);
+      return;
+    }
     let offer: SessionDescription;
     try {
-      offer = parseSdp(msg.sdp);
+      offer = parseSdp(msg.sdp, { maxMediaSections: max });
     } catch (err) {
       this.#badSdp(peer, 'sfu_bad_offer', 'publish', err);
       return;
@@ -181,6 +210,7 @@ export class SfuService {
     const sources = new Map(msg.tracks.map((t) => [t.mid, t.source]));
     const live = new Set<string>();
     const created: Producer[] = [];
+    const rejected: { mid: string; err: unknown }[] = [];
     for (const track of result.tracks) {
       live.add(track.mid);
       if (peer.producers.has(track.mid)) continue;
@@ -206,8 +236,18 @@ export class SfuService {
         });
         created.push(producer);
       } catch (err) {
-        this.#log.warn('producer rejected', { room: roomName, participant: peer.id, mid: track.mid, err });
+        rejected.push({ mid: track.mid, err });
       }
+    }
+    if (rejected.length > 0) {
+      // One line per offer (and per participant and window), not one per m-line.
+      this.#inputLog.warn(`producer rejected:${roomName}:${peer.id}`, 'producer rejected', {
+        room: roomName,
+        participant: peer.id,
+        count: rejected.length,
+        mids: rejected.slice(0, 4).map((r) => r.mid),
+        err: rejected[0]?.err,
+      });
     }
     for (const [mid, producer] of [...peer.producers]) {
       if (!live.has(mid)) producer.close();
@@ -333,9 +373,10 @@ export class SfuService {
     room.peers.clear();
   }
 
-  /** Closes every room. */
+  /** Closes every room, and writes the counts of log lines held back. */
   close(): void {
     for (const name of [...this.#rooms.keys()]) this.closeRoom(name);
+    this.#inputLog.flush();
   }
 
   // ---- internals ----
@@ -503,7 +544,18 @@ export class SfuService {
   #badSdp(peer: SfuPeer, code: string, ref: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     const detail = (err as { code?: unknown }).code;
-    this.#log.info('bad sdp', { participant: peer.id, code, detail });
+    this.#inputLog.info(`bad sdp:${peer.info.room}:${peer.id}`, 'bad sdp', { participant: peer.id, code, detail });
+    peer.send({ type: 'error', code, message, ref });
+  }
+
+  /** Refuses a request past a limit: `error` to the participant, a rate-limited warn line. */
+  #refuse(peer: SfuPeer, code: string, ref: string, message: string): void {
+    this.#inputLog.warn(`${code}:${peer.info.room}:${peer.id}`, 'request refused', {
+      room: peer.info.room,
+      participant: peer.id,
+      code,
+      detail: message,
+    });
     peer.send({ type: 'error', code, message, ref });
   }
 }
