@@ -186,18 +186,32 @@ function cameraOf(page: Page, name: string): Promise<{ id: string; width: number
   }, name);
 }
 
-/** Waits until `page` decodes `name`'s camera at `width` pixels, frames still coming. */
-async function decodesAt(page: Page, name: string, width: number, what: string): Promise<void> {
+/**
+ * Waits until `page` decodes `name`'s camera at `width` pixels, frames still coming. On a
+ * timeout the error names the last reading and what `serverState` says then (the SFU's
+ * side: the consumer's layer and rank, the producer's ranking), not the first reading.
+ */
+async function decodesAt(
+  page: Page,
+  name: string,
+  width: number,
+  what: string,
+  serverState: () => unknown = () => undefined,
+): Promise<void> {
   let last = await cameraOf(page, name);
-  await waitFor(
-    async () => {
-      const now = await cameraOf(page, name);
-      const moving = now !== undefined && last !== undefined && now.frames > last.frames;
-      last = now;
-      return moving && now?.width === width ? true : undefined;
-    },
-    { timeoutMs: 40_000, intervalMs: 500, what: `${what} (last: ${JSON.stringify(last)})` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        const now = await cameraOf(page, name);
+        const moving = now !== undefined && last !== undefined && now.frames > last.frames;
+        last = now;
+        return moving && now?.width === width ? true : undefined;
+      },
+      { timeoutMs: 40_000, intervalMs: 500, what },
+    );
+  } catch (err) {
+    throw new Error(`${String(err)}; last reading ${JSON.stringify(last)}; SFU ${JSON.stringify(serverState())}`);
+  }
 }
 
 test('web app: the SDK publishes simulcast (?simulcast=1); each tile gets the layer its size needs, and setVideoQuality overrides it', async () => {
@@ -220,11 +234,23 @@ test('web app: the SDK publishes simulcast (?simulcast=1); each tile gets the la
     ['q', 'h', 'f'],
   );
   // The app asked for the quality Ada's tile needs at Bea (width in device pixels → layer).
+  // What the SFU forwards to Bea, for a failure message.
+  const sfuSide = () => {
+    const consumer = [...(h.server.sfu?.service.routerFor(room)?.transports.values() ?? [])]
+      .flatMap((t) => [...t.consumers.values()])
+      .find((c) => c.producer === producer);
+    return {
+      layer: consumer?.layer,
+      preferredRank: consumer?.preferredRank,
+      target: consumer === undefined ? undefined : producer.targetLayer(consumer.preferredRank),
+      layerSwitches: consumer?.layerSwitches,
+    };
+  };
   const tileWidth = (await bea.page.evaluate(
     `document.querySelector('[data-participant-id="${seen}"]').getBoundingClientRect().width * devicePixelRatio`,
   )) as number;
   const auto = tileWidth >= 640 ? 1280 : tileWidth >= 320 ? 640 : 320;
-  await decodesAt(bea.page, 'Ada', auto, `the layer for Ada's ${Math.round(tileWidth)} px tile at Bea`);
+  await decodesAt(bea.page, 'Ada', auto, `the layer for Ada's ${Math.round(tileWidth)} px tile at Bea`, sfuSide);
   const setQuality = (quality: string): Promise<unknown> =>
     bea.page.evaluate(
       ([id, q]) =>
@@ -234,7 +260,7 @@ test('web app: the SDK publishes simulcast (?simulcast=1); each tile gets the la
       [seen, quality],
     );
   await setQuality('low');
-  await decodesAt(bea.page, 'Ada', 320, "Ada's lowest layer (320 px) at Bea");
+  await decodesAt(bea.page, 'Ada', 320, "Ada's lowest layer (320 px) at Bea", sfuSide);
   await setQuality('high');
-  await decodesAt(bea.page, 'Ada', 1280, "Ada's full layer (1280 px) at Bea");
+  await decodesAt(bea.page, 'Ada', 1280, "Ada's full layer (1280 px) at Bea", sfuSide);
 });
