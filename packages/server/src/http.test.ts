@@ -96,7 +96,10 @@ test('static: paths cannot escape the web dir', async () => {
   }
 });
 
-test('security headers: every answer carries the CSP, nosniff, Referrer-Policy, COOP and X-Frame-Options', async () => {
+test('security headers: every answer carries the CSP, nosniff, Referrer-Policy, COOP and X-Frame-Options', async (t) => {
+  // A server of its own: the shared one's request counters are asserted by /metrics below.
+  const own = await startServer({ port: 0, host: '127.0.0.1', webDir, logLevel: 'warn' });
+  t.after(() => own.close());
   for (const [method, path] of [
     ['GET', '/'],
     ['GET', '/r/my-room'],
@@ -110,7 +113,7 @@ test('security headers: every answer carries the CSP, nosniff, Referrer-Policy, 
     ['GET', '/api/rooms'],
     ['GET', '/ws'],
   ] as const) {
-    const res = await fetch(`${server.url}${path}`, { method });
+    const res = await fetch(`${own.url}${path}`, { method });
     await res.arrayBuffer();
     const where = `${method} ${path} (${res.status})`;
     const csp = res.headers.get('content-security-policy') ?? '';
