@@ -5,6 +5,8 @@
  * discriminated by `type`. Documented in docs/signaling.md.
  */
 import { z } from 'zod';
+// First, before any schema is built: no `new Function` in browsers (strict CSP).
+import './zod-mode.ts';
 import { displayNameProblem } from './display-name.ts';
 import { MAX_DATA_PAYLOAD, MAX_SDP_LENGTH, MAX_SFU_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
 import { PROTOCOL_VERSION } from './version.ts';
