@@ -268,8 +268,12 @@ test('resume after the grace period fails with resume_failed; the other saw part
 });
 
 test('heartbeat: a silent connection is closed with 4002, then its participant times out', async () => {
-  const s = await start({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 200, resumeGraceMs: 100 });
-  const a = await connect(s);
+  // a pings every 50 ms against a 2 s timeout: 40 pings of margin, so a busy machine (a
+  // stalled event loop) cannot time a out too; b stays silent and is closed after 2 s.
+  // a waits up to 10 s for participant-left (2 s timeout + 100 ms grace, with room).
+  const s = await start({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 2000, resumeGraceMs: 100 });
+  const a = await TestClient.connect(s.wsUrl, { timeoutMs: 10_000 });
+  clients.push(a);
   const b = await connect(s);
   await a.join('hb', 'A');
   const jb = await b.join('hb', 'B');
