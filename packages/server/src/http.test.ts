@@ -126,7 +126,7 @@ test('security headers: every answer carries the CSP, nosniff, Referrer-Policy, 
     assert.equal(directives.get('default-src'), "'self'", where);
     assert.equal(directives.get('script-src'), "'self'", where);
     assert.equal(directives.get('style-src'), "'self'", where);
-    assert.equal(directives.get('connect-src'), "'self'", where);
+    assert.equal(directives.get('connect-src'), "'self' blob:", where);
     assert.equal(directives.get('object-src'), "'none'", where);
     assert.equal(directives.get('base-uri'), "'none'", where);
     assert.equal(directives.get('frame-ancestors'), "'none'", where);

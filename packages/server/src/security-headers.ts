@@ -1,13 +1,17 @@
 /**
  * Headers every HTTP answer carries, the web app's above all. The app shows other
  * participants' content (names, chat, files as same-origin `blob:` links), so its origin
- * allows nothing it does not need: scripts, styles, fonts and connections (the signaling
- * WebSocket, `/api`) from itself only, images from itself plus `data:` (the favicon) and
- * `blob:`, media from itself plus `blob:`, no plugins, no inline script or style, no
- * `<base>`, and framing only by `frameAncestors`. A document made from a `blob:` URL
- * takes the policies of the document that created the URL (HTML's "policy container";
- * web-platform-tests content-security-policy/inheritance), so a received HTML file
- * opened from the chat could not run script even if it rendered.
+ * allows nothing it does not need: scripts, styles and fonts from itself only;
+ * connections to itself (the signaling WebSocket, `/api`) and to `blob:` (reading a
+ * received file's bytes back, as the e2e tests do; a `blob:` URL only ever holds what this
+ * origin already has); images from itself plus `data:` (the favicon) and `blob:`; media
+ * from itself plus `blob:`; no plugins, no inline script or style, no `<base>`, framing
+ * only by `frameAncestors`. A document the app opens from a `blob:` URL (a link, or
+ * `window.open`) takes the policies of the app's page (HTML's "policy container";
+ * web-platform-tests content-security-policy/inheritance), so a received HTML file opened
+ * from the chat could not run script even if it rendered. (A `blob:` URL pasted into the
+ * address bar has no initiator and inherits nothing in Chromium: that is why received
+ * files are `application/octet-stream` in the first place, client/src/file-transfer.ts.)
  *
  * - `Content-Security-Policy` (W3C CSP Level 3). Its `frame-ancestors` supersedes
  *   `X-Frame-Options` (RFC 7034), which is sent too (`DENY`) when nobody may frame the app.
@@ -48,7 +52,7 @@ export function contentSecurityPolicy(frameAncestors: readonly string[] = []): s
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
     "font-src 'self'",
-    "connect-src 'self'",
+    "connect-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
