@@ -130,12 +130,24 @@ export async function sendFile(ch: ChannelLike, file: OutgoingFile, options: Sen
   if (size === 0) options.onProgress?.(0);
 }
 
+/**
+ * The type of every received Blob. A received file is content from another participant:
+ * typed with the sender's mime (`text/html`, `image/svg+xml`), a `blob:` URL of it opened
+ * in a tab would render it as a document in the app's own origin, where its scripts
+ * could read the app's storage. As `application/octet-stream` the browser only ever
+ * downloads it: the HTML navigation algorithm hands a response of a type it does not
+ * render to the download manager ("handle as a download"), never to a document.
+ */
+export const RECEIVED_BLOB_TYPE = 'application/octet-stream';
+
 /** A file that arrived whole and verified. */
 export interface ReceivedFile {
   id: string;
   name: string;
   size: number;
+  /** The type the sender announced: for display only, never the Blob's type. */
   mime: string;
+  /** The bytes, typed `application/octet-stream` (RECEIVED_BLOB_TYPE) whatever `mime` says. */
   blob: Blob;
 }
 
@@ -202,7 +214,7 @@ export class FileReceiver {
         details: { id },
       });
     }
-    const blob = new Blob(c.chunks, { type: mime });
+    const blob = new Blob(c.chunks, { type: RECEIVED_BLOB_TYPE });
     if (frame.sha256 !== undefined) {
       const actual = await sha256Hex(await blob.arrayBuffer());
       if (actual !== undefined && actual !== frame.sha256) {

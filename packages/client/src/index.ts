@@ -6,7 +6,14 @@ export type { VideoQuality } from '@itda/protocol';
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
 export { codecPreferences, isVideoCodec, VIDEO_CODECS, type VideoCodec } from './codec-preference.ts';
 export { ClientError, ClientErrorCode } from './errors.ts';
-export { type ChannelLike, FileReceiver, type ReceivedFile, sendFile, sha256Hex } from './file-transfer.ts';
+export {
+  type ChannelLike,
+  FileReceiver,
+  RECEIVED_BLOB_TYPE,
+  type ReceivedFile,
+  sendFile,
+  sha256Hex,
+} from './file-transfer.ts';
 export { LocalMedia, simulcastEncodings } from './local-media.ts';
 export { type RemoteLink, RemoteParticipant } from './participant.ts';
 export { type ChannelFileProgress, PeerChannel, type PeerChannelEvents } from './peer-channel.ts';

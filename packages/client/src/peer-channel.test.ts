@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ClientError } from './errors.ts';
 import { ClientErrorCode } from './errors.ts';
 import type { ChannelLike } from './file-transfer.ts';
-import { FileReceiver, sha256Hex } from './file-transfer.ts';
+import { FileReceiver, RECEIVED_BLOB_TYPE, sha256Hex } from './file-transfer.ts';
 import { type ChannelFileProgress, PeerChannel } from './peer-channel.ts';
 import { encodePeerFrame } from './peer-protocol.ts';
 
@@ -108,6 +108,19 @@ test('a file is chunked with backpressure, reassembled, verified, and progress r
   const last = (dir: string) => progress.filter((p) => p.direction === dir).at(-1);
   assert.equal(last('send')?.transferred, size);
   assert.equal(last('receive')?.transferred, size);
+});
+
+test('a received file is typed application/octet-stream whatever mime its sender claims', async () => {
+  const { a, b, ab } = pair();
+  const received = b.next('fileReceived');
+  const html = '<script>localStorage.setItem("pwned", "1")</script>';
+  const sent = a.sendFile({ id: 'f1', name: 'meeting-notes.html', mime: 'text/html', blob: new Blob([html]) });
+  await pump(ab, sent);
+  ab.deliver();
+  const [file] = await received;
+  assert.equal(file.mime, 'text/html', 'the claim is kept for display');
+  assert.equal(file.blob.type, RECEIVED_BLOB_TYPE);
+  assert.equal(await file.blob.text(), html);
 });
 
 test('two queued files go one after the other', async () => {

@@ -76,7 +76,9 @@ export interface FileReceivedEvent {
   from: string;
   name: string;
   size: number;
+  /** The type the sender announced: for display only (anyone can claim `text/html`). */
   mime: string;
+  /** The bytes, always typed `application/octet-stream` so that a `blob:` URL of them downloads and never renders. */
   blob: Blob;
 }
 

@@ -69,7 +69,7 @@ async function sfuRoom(localStream: MediaStream | null = null) {
     resumeToken: 'tok',
     participants: [info('p_bob', 'Bob')],
     iceServers: [],
-    grants: { canPublish: true, canSubscribe: true },
+    grants: { canPublish: true, canSubscribe: true, canRename: true },
     heartbeat: { intervalMs: 5000, timeoutMs: 15000 },
     resumeGraceMs: 15000,
     limits: { maxMessageBytes: 65536, ratePerSecond: 50, rateBurst: 200, roomCapacity: 50 },

@@ -25,6 +25,7 @@ import type {
   SubscribeTrack,
   VideoQuality,
 } from '@itda/protocol';
+import { displayNameProblem, ErrorCode } from '@itda/protocol';
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { randomId } from './ids.ts';
 import { LocalMedia } from './local-media.ts';
@@ -51,7 +52,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   };
   /** Room name once joined. */
   name = '';
-  grants: Grants = { canPublish: true, canSubscribe: true };
+  grants: Grants = { canPublish: true, canSubscribe: true, canRename: true };
   readonly #o: RoomOptions;
   #mode: RoomMode = 'p2p';
   /** p2p rooms: the link to each remote participant. */
@@ -208,8 +209,16 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#signaling?.send({ type: 'quality', participantId, quality });
   }
 
-  /** Changes the display name; announced to the others. */
+  /**
+   * Changes the display name; announced to the others. Throws `bad_message` for a name
+   * that breaks the display-name rule of @itda/protocol, and `forbidden` when the room
+   * token set the name and does not grant renaming (`grants.canRename`).
+   */
   setName(name: string): void {
+    const problem = displayNameProblem(name);
+    if (problem !== undefined) throw new ClientError(ErrorCode.BadMessage, problem);
+    if (!this.grants.canRename) throw new ClientError(ErrorCode.Forbidden, 'the room token does not grant renaming');
+    name = name.trim();
     this.localParticipant.name = name;
     this.#signaling?.send({ type: 'update', name });
   }

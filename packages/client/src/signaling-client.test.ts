@@ -66,7 +66,7 @@ function joined(id: string, token = `tok-${id}`): ServerMessage {
     resumeToken: token,
     participants: [],
     iceServers: [],
-    grants: { canPublish: true, canSubscribe: true },
+    grants: { canPublish: true, canSubscribe: true, canRename: true },
     heartbeat: { intervalMs: 5000, timeoutMs: 15000 },
     resumeGraceMs: 15000,
     limits: { maxMessageBytes: 65536, ratePerSecond: 50, rateBurst: 200, roomCapacity: 4 },

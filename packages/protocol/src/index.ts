@@ -1,4 +1,5 @@
 export { decodeClientMessage, decodeServerMessage, encodeMessage, ProtocolError } from './decode.ts';
+export { clampDisplayName, displayNameProblem, normalizeDisplayName } from './display-name.ts';
 export { CloseCode, ERROR_CODES, ErrorCode } from './errors.ts';
 export {
   DEFAULT_LIMITS,

@@ -5,12 +5,21 @@
  * discriminated by `type`. Documented in docs/signaling.md.
  */
 import { z } from 'zod';
-import { MAX_DATA_PAYLOAD, MAX_NAME_LENGTH, MAX_SDP_LENGTH, MAX_SFU_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
+// First, before any schema is built: no `new Function` in browsers (strict CSP).
+import './zod-mode.ts';
+import { displayNameProblem } from './display-name.ts';
+import { MAX_DATA_PAYLOAD, MAX_SDP_LENGTH, MAX_SFU_SDP_LENGTH, ROOM_NAME_PATTERN } from './limits.ts';
 import { PROTOCOL_VERSION } from './version.ts';
 
 export const RoomName = z.string().regex(ROOM_NAME_PATTERN, 'room names are 1–64 of A–Z a–z 0–9 . _ ~ -');
 export const ParticipantId = z.string().min(1).max(64);
-export const DisplayName = z.string().trim().min(1).max(MAX_NAME_LENGTH);
+/** A display name by the one rule of display-name.ts (trimmed, 1–64, visible, no control characters). */
+export const DisplayName = z.string().transform((raw, ctx) => {
+  const problem = displayNameProblem(raw);
+  if (problem === undefined) return raw.trim();
+  ctx.issues.push({ code: 'custom', message: problem, input: raw });
+  return z.NEVER;
+});
 export const RoomMode = z.enum(['p2p', 'sfu', 'auto']);
 export type RoomMode = z.infer<typeof RoomMode>;
 
@@ -26,6 +35,12 @@ export type MediaState = z.infer<typeof MediaState>;
 export const Grants = z.object({
   canPublish: z.boolean(),
   canSubscribe: z.boolean(),
+  /**
+   * May change the display name with `update {name}`. A name from the room token is
+   * authoritative: false unless the token's `grants.canRename` is true. Without a token
+   * name (or without a token), true.
+   */
+  canRename: z.boolean(),
 });
 export type Grants = z.infer<typeof Grants>;
 

@@ -56,7 +56,7 @@ test('`itda token` prints a token that verifies, with grants from the flags', as
   assert.equal(claims.identity, 'ada');
   assert.equal(claims.room, 'demo');
   assert.equal(claims.name, 'Ada');
-  assert.deepEqual(claims.grants, { canPublish: false, canSubscribe: true });
+  assert.deepEqual(claims.grants, { canPublish: false, canSubscribe: true, canRename: false });
   assert.equal(claims.expiresAt - claims.issuedAt, 1800);
 });
 
@@ -73,6 +73,15 @@ test('`itda token` takes the secret from ITDA_JWT_SECRET and explains missing ar
   const d = io();
   assert.deepEqual(await runCli(['token', '--help'], d.io), { code: 0 });
   assert.match(d.out.join(''), /--no-subscribe/);
+  const e = io();
+  assert.deepEqual(await runCli(['token', '--room', 'r', '--identity', 'x', '--name', '    ', '--secret', 's'], e.io), {
+    code: 2,
+  });
+  assert.match(e.err.join(''), /--name: a name needs a visible character|--name: a name must not be empty/);
+  const f = io();
+  const renamable = ['token', '--room', 'r', '--identity', 'x', '--name', 'Ada', '--rename', '--secret', 's'];
+  assert.deepEqual(await runCli(renamable, f.io), { code: 0 });
+  assert.equal(createTokenVerifier({ secrets: ['s'] })(f.out.join('').trim()).grants.canRename, true);
 });
 
 test('unknown flags and bad settings exit with code 2 and a clear message', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { createLogger, isItdaError } from '@itda/common';
-import { ROOM_NAME_PATTERN } from '@itda/protocol';
+import { displayNameProblem, ROOM_NAME_PATTERN } from '@itda/protocol';
 import { signRoomToken } from '@itda/signal';
 import { SETTINGS } from './config.ts';
 import { parseDuration } from './duration.ts';
@@ -54,6 +54,7 @@ const TOKEN_OPTIONS: ParseArgsOptionsConfig = {
   ttl: { type: 'string', default: '1h' },
   publish: { type: 'boolean', default: true },
   subscribe: { type: 'boolean', default: true },
+  rename: { type: 'boolean' },
   secret: { type: 'string' },
   'jwt-secret': { type: 'string', multiple: true },
   config: { type: 'string' },
@@ -85,6 +86,8 @@ function runToken(args: string[], io: CliIo): CliResult {
     throw usage('--room is required: 1–64 of A–Z a–z 0–9 . _ ~ -');
   }
   if (typeof identity !== 'string' || identity.length === 0) throw usage('--identity is required');
+  const nameProblem = typeof name === 'string' ? displayNameProblem(name) : undefined;
+  if (nameProblem !== undefined) throw usage(`--name: ${nameProblem}`);
   const ttlMs = typeof ttl === 'string' ? parseDuration(ttl, 's') : undefined;
   if (ttlMs === undefined || ttlMs < 1000) throw usage('--ttl must be a duration of at least 1s, like 30m or 1h');
   const secret = tokenSecret(flags, io.env);
@@ -96,7 +99,11 @@ function runToken(args: string[], io: CliIo): CliResult {
     identity,
     ...(typeof name === 'string' ? { name } : {}),
     ttlSeconds: Math.floor(ttlMs / 1000),
-    grants: { canPublish: flags.publish !== false, canSubscribe: flags.subscribe !== false },
+    grants: {
+      canPublish: flags.publish !== false,
+      canSubscribe: flags.subscribe !== false,
+      ...(typeof flags.rename === 'boolean' ? { canRename: flags.rename } : {}),
+    },
   });
   io.stdout(`${token}\n`);
   return { code: 0 };

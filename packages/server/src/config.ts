@@ -9,6 +9,7 @@ import type { LogLevel } from '@itda/common';
 import { DEFAULT_LIMITS, type IceServer } from '@itda/protocol';
 import { configError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
+import { validateFrameAncestors } from './security-headers.ts';
 import {
   DEFAULT_EMBEDDED_SFU_CONFIG,
   type EmbeddedSfuConfig,
@@ -65,6 +66,12 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, Tcp
   webDir: string;
   /** Largest HTTP request body, bytes. Default 16 KiB. */
   maxBodyBytes: number;
+  /**
+   * Who may show the web app in a frame: CSP `frame-ancestors` sources, each `'self'` or
+   * an origin like `https://intranet.example.com` (security-headers.ts). Default none:
+   * `frame-ancestors 'none'` and `X-Frame-Options: DENY`.
+   */
+  frameAncestors: string[];
 }
 
 export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
@@ -93,6 +100,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   iceServers: [],
   webDir: DEFAULT_WEB_DIR,
   maxBodyBytes: 16 * 1024,
+  frameAncestors: [],
   ...DEFAULT_EMBEDDED_TURN_CONFIG,
   ...DEFAULT_EMBEDDED_SFU_CONFIG,
   ...DEFAULT_TCP_LIMITS_CONFIG,
@@ -363,6 +371,15 @@ export const SETTINGS: readonly Setting[] = [
     min: 256,
     max: 16 * 1024 * 1024,
   },
+  {
+    key: 'frameAncestors',
+    flag: 'frame-ancestor',
+    env: ['ITDA_FRAME_ANCESTORS'],
+    kind: 'list',
+    arg: '<origin>',
+    help: "origin that may frame the web app (CSP frame-ancestors), or 'self'; repeatable (env: comma-separated)",
+    shownDefault: 'none',
+  },
   ...TURN_SERVE_SETTINGS,
   ...SFU_SERVE_SETTINGS,
   ...TCP_LIMIT_SETTINGS,
@@ -473,6 +490,7 @@ export function validateServerConfig(config: ServerConfig): ServerConfig {
   validateSettings(SETTINGS, config);
   validateEmbeddedTurn(config);
   validateEmbeddedSfu(config);
+  validateFrameAncestors(config.frameAncestors);
   if (config.roomMode !== undefined && config.roomMode !== 'p2p' && config.roomMode !== 'sfu') {
     throw configError(
       `roomMode (--room-mode, ITDA_ROOM_MODE): must be p2p or sfu, got ${JSON.stringify(config.roomMode)}`,

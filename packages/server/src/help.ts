@@ -69,6 +69,9 @@ Options:
   --room <name>        the room the token admits to (required)
   --identity <id>      the participant's identity, the token's "sub" (required)
   --name <text>        display name to show instead of the one the client sends
+                       (1–64 visible characters); the participant cannot change it
+  --rename             may change the display name even so (grants.canRename);
+                       --no-rename: not even without --name
   --ttl <dur>          lifetime, default 1h (a bare number is seconds)
   --no-publish         the participant may not send audio/video
   --no-subscribe       the participant may not receive media

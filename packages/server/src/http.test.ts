@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { isItdaError } from '@itda/common';
 import { CloseCode } from '@itda/protocol';
 import { TestClient } from '@itda/signal/node';
 import { type ItdaServer, startServer } from './server.ts';
@@ -92,6 +93,76 @@ test('static: paths cannot escape the web dir', async () => {
       req.end();
     });
     assert.ok(status === 404 || status === 400, `${path}: ${status}`);
+  }
+});
+
+test('security headers: every answer carries the CSP, nosniff, Referrer-Policy, COOP and X-Frame-Options', async (t) => {
+  // A server of its own: the shared one's request counters are asserted by /metrics below.
+  const own = await startServer({ port: 0, host: '127.0.0.1', webDir, logLevel: 'warn' });
+  t.after(() => own.close());
+  for (const [method, path] of [
+    ['GET', '/'],
+    ['GET', '/r/my-room'],
+    ['GET', '/lab'],
+    ['GET', '/assets/index-AbCd1234.js'],
+    ['GET', '/favicon.svg'],
+    ['GET', '/nope.js'],
+    ['POST', '/'],
+    ['GET', '/healthz'],
+    ['GET', '/metrics'],
+    ['GET', '/api/rooms'],
+    ['GET', '/ws'],
+  ] as const) {
+    const res = await fetch(`${own.url}${path}`, { method });
+    await res.arrayBuffer();
+    const where = `${method} ${path} (${res.status})`;
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const directives = new Map(
+      csp.split(';').map((d): [string, string] => {
+        const [name = '', ...values] = d.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
+    assert.equal(directives.get('default-src'), "'self'", where);
+    assert.equal(directives.get('script-src'), "'self'", where);
+    assert.equal(directives.get('style-src'), "'self'", where);
+    assert.equal(directives.get('connect-src'), "'self' blob:", where);
+    assert.equal(directives.get('object-src'), "'none'", where);
+    assert.equal(directives.get('base-uri'), "'none'", where);
+    assert.equal(directives.get('frame-ancestors'), "'none'", where);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/, where);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', where);
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer', where);
+    assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin', where);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY', where);
+  }
+});
+
+test('security headers: --frame-ancestor names who may frame the app; a source that could inject a directive is refused at start', async () => {
+  const framed = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    webDir,
+    logLevel: 'warn',
+    frameAncestors: ["'self'", 'https://intranet.example.com', 'https://*.example.org:8443'],
+  });
+  try {
+    const res = await fetch(`${framed.url}/r/room`);
+    await res.text();
+    assert.match(
+      res.headers.get('content-security-policy') ?? '',
+      /(^|; )frame-ancestors 'self' https:\/\/intranet\.example\.com https:\/\/\*\.example\.org:8443($|;)/,
+    );
+    assert.equal(res.headers.get('x-frame-options'), null, 'X-Frame-Options cannot name origins');
+  } finally {
+    await framed.close();
+  }
+  for (const bad of ["https://a.example; script-src 'unsafe-inline'", 'https://a.example,https://b', '*', 'self', '']) {
+    await assert.rejects(
+      startServer({ port: 0, host: '127.0.0.1', webDir, logLevel: 'warn', frameAncestors: [bad] }),
+      (err: unknown) => isItdaError(err, 'invalid_config') && /frameAncestors/.test(String(err)),
+      JSON.stringify(bad),
+    );
   }
 });
 

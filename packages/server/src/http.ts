@@ -1,6 +1,7 @@
 /**
  * The HTTP request handler: `/healthz`, `/metrics`, `/api/...`, and the web app's static
- * files. Every answer is counted in `itda_http_requests_total{route,status}`.
+ * files. Every answer is counted in `itda_http_requests_total{route,status}` and carries
+ * the security headers (security-headers.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@itda/common';
@@ -19,6 +20,8 @@ export interface HttpContext {
   counters: HttpCounters;
   access: ApiAccess;
   maxBodyBytes: number;
+  /** Headers set on every answer (security-headers.ts: CSP, nosniff, Referrer-Policy, …). */
+  securityHeaders: Readonly<Record<string, string>>;
   /** ms since the epoch */
   startedAt: number;
   log: Logger;
@@ -36,6 +39,7 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
   return (req, res) => {
     let route = 'other';
     res.once('finish', () => ctx.counters.count(route, res.statusCode));
+    for (const [name, value] of Object.entries(ctx.securityHeaders)) res.setHeader(name, value);
     const method = req.method ?? 'GET';
     let pathname: string;
     try {

@@ -20,6 +20,7 @@ import { apiAccess } from './api.ts';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config.ts';
 import { createRequestHandler } from './http.ts';
 import { HttpCounters } from './prometheus.ts';
+import { securityHeaders } from './security-headers.ts';
 import { type EmbeddedSfu, startEmbeddedSfu } from './sfu-embed.ts';
 import { StaticFiles } from './static-files.ts';
 import { mediaTcpBudget, tcpGuardMetricsText } from './tcp-limits.ts';
@@ -144,6 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       counters,
       access,
       maxBodyBytes: config.maxBodyBytes,
+      securityHeaders: securityHeaders(config.frameAncestors),
       startedAt,
       log: httpLog,
       turn,

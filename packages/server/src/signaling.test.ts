@@ -4,6 +4,7 @@
  * tokens, heartbeat and resume.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { CloseCode, ErrorCode } from '@itda/protocol';
 import { signRoomToken } from '@itda/signal';
@@ -168,7 +169,7 @@ test('tokens: required when open rooms are off; bad, expired, wrong room; identi
   const joined = await c.join('locked', 'x', {
     token: token('locked', { name: 'Ada', grants: { canPublish: false } }),
   });
-  assert.deepEqual(joined.grants, { canPublish: false, canSubscribe: true });
+  assert.deepEqual(joined.grants, { canPublish: false, canSubscribe: true, canRename: false });
   const d = await connect(s);
   const jd = await d.join('locked', 'Dee', { token: token('locked', { identity: 'dee' }, 'old-secret') });
   assert.deepEqual(
@@ -177,6 +178,58 @@ test('tokens: required when open rooms are off; bad, expired, wrong room; identi
   );
   c.send({ type: 'offer', to: jd.participantId, sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\n' });
   assert.equal((await c.next('error')).code, ErrorCode.Forbidden);
+});
+
+test('names: a token name cannot be changed by update {name} without canRename; crit tokens and bad names are refused', async () => {
+  const s = await start({ openRooms: false, jwtSecrets: ['k'] });
+  const token = (extra: Partial<Parameters<typeof signRoomToken>[1]> = {}) =>
+    signRoomToken('k', { room: 'names', identity: 'ada', name: 'Ada', ...extra });
+  const ada = await connect(s);
+  const bob = await connect(s);
+  const ja = await ada.join('names', 'Ada', { token: token() });
+  assert.equal(ja.grants.canRename, false);
+  const jb = await bob.join('names', 'Bob', {
+    token: token({ identity: 'bob', name: 'Bob', grants: { canRename: true } }),
+  });
+  assert.equal(jb.grants.canRename, true);
+  await ada.next('participant-joined');
+
+  // The review's attack: a token names you Ada, update {name: "CEO"} renamed you for everyone.
+  ada.send({ type: 'update', name: 'CEO' });
+  const refused = await ada.next('error');
+  assert.deepEqual([refused.code, refused.ref], [ErrorCode.Forbidden, 'update']);
+  // Messages arrive in order: the next update Bob sees is this media change, still named Ada.
+  ada.send({ type: 'update', media: { audio: true, video: false, screenStreamId: null } });
+  const seen = await bob.next('participant-updated');
+  assert.deepEqual([seen.participant.name, seen.participant.media.audio], ['Ada', true]);
+  // With the grant, renaming works.
+  bob.send({ type: 'update', name: 'Robert' });
+  assert.equal((await ada.next('participant-updated')).participant.name, 'Robert');
+
+  // RFC 7515 §4.1.11: a critical extension this server does not understand voids the token.
+  const [h = '', p = ''] = token().split('.');
+  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', crit: ['exp'], exp: 0 })).toString('base64url');
+  const critToken = `${header}.${p}.${createHmac('sha256', 'k').update(`${header}.${p}`).digest('base64url')}`;
+  assert.notEqual(h, header);
+  const eve = await connect(s);
+  eve.send({ type: 'join', v: 1, room: 'names', name: 'Eve', token: critToken });
+  assert.equal((await eve.next('error')).code, ErrorCode.InvalidToken);
+  // Four spaces or zero-width characters are no name, whichever way they come.
+  eve.send({ type: 'join', v: 1, room: 'names', name: '    ', token: token({ identity: 'eve', name: undefined }) });
+  assert.equal((await eve.next('error')).code, ErrorCode.BadMessage);
+  eve.send({
+    type: 'join',
+    v: 1,
+    room: 'names',
+    name: '\u200b\u200b',
+    token: token({ identity: 'eve', name: undefined }),
+  });
+  assert.equal((await eve.next('error')).code, ErrorCode.BadMessage);
+  const jeve = await eve.join('names', '  Eve  ', { token: token({ identity: 'eve', name: undefined }) });
+  assert.equal(jeve.grants.canRename, true);
+  assert.equal((await ada.next('participant-joined')).participant.name, 'Eve');
+  eve.send({ type: 'update', name: '    ' });
+  assert.equal((await eve.next('error')).code, ErrorCode.BadMessage);
 });
 
 test('resume after dropConnection keeps the participant id, without left/joined for the other', async () => {
@@ -217,8 +270,12 @@ test('resume after the grace period fails with resume_failed; the other saw part
 });
 
 test('heartbeat: a silent connection is closed with 4002, then its participant times out', async () => {
-  const s = await start({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 200, resumeGraceMs: 100 });
-  const a = await connect(s);
+  // a pings every 50 ms against a 2 s timeout: 40 pings of margin, so a busy machine (a
+  // stalled event loop) cannot time a out too; b stays silent and is closed after 2 s.
+  // a waits up to 10 s for participant-left (2 s timeout + 100 ms grace, with room).
+  const s = await start({ heartbeatIntervalMs: 50, heartbeatTimeoutMs: 2000, resumeGraceMs: 100 });
+  const a = await TestClient.connect(s.wsUrl, { timeoutMs: 10_000 });
+  clients.push(a);
   const b = await connect(s);
   await a.join('hb', 'A');
   const jb = await b.join('hb', 'B');

@@ -135,7 +135,7 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
     participantId = ctx.core.addExternalParticipant(req.room, {
       name: req.name,
       identity: req.identity,
-      grants: { canPublish: true, canSubscribe: false },
+      grants: { canPublish: true, canSubscribe: false, canRename: false },
       media,
       create: req.create,
       requireMode: 'sfu',

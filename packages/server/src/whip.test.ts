@@ -330,9 +330,46 @@ test('tokens: 401 without or with a bad token, 403 for another room or without t
     const info = s.signal.core.getRoom('secure');
     assert.equal(info?.participants[0]?.name, 'Cam 1');
     assert.equal(info?.participants[0]?.identity, 'obs');
+
+    // The token names the publisher: ?name= may not change it without canRename.
+    const renamed = await http(s, 'POST', '/whip/secure?name=CEO', whipOffer('rEnA'), {
+      ...sdp,
+      authorization: `Bearer ${token('secure')}`,
+    });
+    assert.deepEqual([renamed.status, renamed.json.error.code], [403, 'forbidden']);
+    const granted = signRoomToken(secret, {
+      room: 'secure',
+      identity: 'obs2',
+      name: 'Cam 2',
+      grants: { canRename: true },
+    });
+    const stage = await http(s, 'POST', '/whip/secure?name=Stage', whipOffer('sTaG'), {
+      ...sdp,
+      authorization: `Bearer ${granted}`,
+    });
+    assert.equal(stage.status, 201, stage.text);
+    assert.deepEqual(
+      s.signal.core.getRoom('secure')?.participants.map((p) => p.name),
+      ['Cam 1', 'Stage'],
+    );
   } finally {
     await s.close();
   }
+});
+
+test('?name= follows the display-name rule of join: spaces, invisible or overlong names are 400 bad_name', async () => {
+  for (const name of ['%20%20%20%20', '', '%E2%80%8B%E2%80%8B', 'A%00B', 'x'.repeat(65)]) {
+    const reply = await http(server, 'POST', `/whip/names?name=${name}`, whipOffer(), sdp);
+    assert.deepEqual([reply.status, reply.json?.error.code], [400, 'bad_name'], name);
+  }
+  assert.equal(server.signal.core.getRoom('names'), undefined, 'no participant came and went');
+  const ok = await http(server, 'POST', '/whip/names?name=%20Stage%20camera%20', whipOffer(), sdp);
+  assert.equal(ok.status, 201, ok.text);
+  assert.deepEqual(
+    server.signal.core.getRoom('names')?.participants.map((p) => p.name),
+    ['Stage camera'],
+  );
+  assert.equal((await http(server, 'DELETE', ok.headers.get('location') ?? '')).status, 200);
 });
 
 test('without the SFU: 503 sfu_unavailable', async () => {

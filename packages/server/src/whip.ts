@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from '@itda/common';
-import { MAX_NAME_LENGTH, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
+import { displayNameProblem, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
 import { QUALITY_RANK, type SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
 import { HttpError, readBody, sendJson } from './http-util.ts';
@@ -61,6 +61,24 @@ function decode(segment: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A WHIP publisher's display name: `?name=`, else the token's `name`, else `WHIP`. The
+ * display-name rule of @itda/protocol applies as to `join` (400 `bad_name`: `?name=%20`
+ * made a participant named spaces, which `join` itself refuses), and a token's name is
+ * authoritative as in signaling: another `?name=` needs the token's `canRename` (403
+ * `forbidden`).
+ */
+function publisherName(query: string | null, claims: RoomTokenClaims | undefined): string {
+  if (query === null) return claims?.name ?? 'WHIP';
+  const problem = displayNameProblem(query);
+  if (problem !== undefined) throw new HttpError(400, 'bad_name', `?name=: ${problem}`);
+  const name = query.trim();
+  if (claims !== undefined && name !== claims.name && !claims.grants.canRename) {
+    throw new HttpError(403, 'forbidden', 'the token does not grant canRename: ?name= may not change its name');
+  }
+  return name;
 }
 
 export class WhipEndpoint {
@@ -180,12 +198,12 @@ export class WhipEndpoint {
     const sfu = this.#options.sfu;
     if (sfu === undefined || this.#closed) throw new HttpError(503, 'sfu_unavailable', 'this server runs no SFU');
     const claims = this.#authorize(req, room, kind === 'whip' ? 'canPublish' : 'canSubscribe');
+    const name = kind === 'whip' ? publisherName(url.searchParams.get('name'), claims) : undefined;
     const offer = (await readBody(req, this.#options.maxBodyBytes ?? WHIP_MAX_BODY_BYTES)).toString('utf8');
     const core = this.#options.core;
     const ctx = this.#context(sfu.service);
     let resource: WhipResource;
-    if (kind === 'whip') {
-      const name = (url.searchParams.get('name') ?? claims?.name ?? 'WHIP').slice(0, MAX_NAME_LENGTH) || 'WHIP';
+    if (name !== undefined) {
       resource = createPublisher(ctx, {
         room,
         offer,

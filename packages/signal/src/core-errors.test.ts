@@ -131,7 +131,7 @@ test('tokens: required when open rooms are off; invalid, expired, wrong room and
   const a = join('c1', 'r', 'ignored', { token: token('r', { name: 'Ada' }) });
   assert.equal(a.grants.canPublish, true);
   const viewer = join('c2', 'r', 'Viewer', { token: token('r', { canPublish: false }) });
-  assert.deepEqual(viewer.grants, { canPublish: false, canSubscribe: true });
+  assert.deepEqual(viewer.grants, { canPublish: false, canSubscribe: true, canRename: true });
   assert.deepEqual(
     viewer.participants.map((p) => [p.name, p.identity]),
     [['Ada', 'ada']],

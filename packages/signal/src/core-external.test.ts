@@ -11,7 +11,7 @@ test('an external participant joins through the join path: participant-joined, t
   const removed: string[] = [];
   const info = h.core.addExternalParticipant('r', {
     name: 'OBS',
-    grants: { canPublish: true, canSubscribe: false },
+    grants: { canPublish: true, canSubscribe: false, canRename: false },
     requireMode: 'sfu',
     deliver: (m) => delivered.push(m),
     onRemoved: (reason) => removed.push(reason),

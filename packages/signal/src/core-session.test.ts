@@ -9,7 +9,7 @@ test('join answers joined and tells the others; leave tells them too', () => {
   assert.equal(a.v, PROTOCOL_VERSION);
   assert.equal(a.mode, 'p2p');
   assert.deepEqual(a.participants, []);
-  assert.deepEqual(a.grants, { canPublish: true, canSubscribe: true });
+  assert.deepEqual(a.grants, { canPublish: true, canSubscribe: true, canRename: true });
   assert.deepEqual(a.limits, {
     maxMessageBytes: 65536,
     ratePerSecond: 50,

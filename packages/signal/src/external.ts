@@ -6,7 +6,14 @@
  * capacity, `participant-joined`, `SfuBackend.addParticipant`); what the core would send
  * to the participant goes to its `deliver` callback instead.
  */
-import { ErrorCode, type Grants, type LeaveReason, type MediaState, type ServerMessage } from '@itda/protocol';
+import {
+  displayNameProblem,
+  ErrorCode,
+  type Grants,
+  type LeaveReason,
+  type MediaState,
+  type ServerMessage,
+} from '@itda/protocol';
 import type { CoreContext } from './context.ts';
 import { SignalError } from './errors.ts';
 import { NO_MEDIA, Participant } from './participant.ts';
@@ -14,11 +21,11 @@ import { sfuJoined } from './sfu-handlers.ts';
 
 /** What the owner of an external participant (e.g. the WHIP endpoint) gives the core. */
 export interface ExternalParticipantOptions {
-  /** Display name shown to the others (1…64 characters is what clients expect). */
+  /** Display name shown to the others: the display-name rule of @itda/protocol (else `bad_message`), trimmed. */
   name: string;
   /** Identity from a token, or null. Default null. */
   identity?: string | null;
-  /** Default: publish and subscribe. */
+  /** Default: publish and subscribe; no renaming (it has no `update` to send). */
   grants?: Grants;
   /** Default: nothing on. */
   media?: MediaState;
@@ -50,9 +57,9 @@ export interface ExternalHooks {
 export const EXTERNAL_CONN_PREFIX = 'external:';
 
 /**
- * Joins an external participant to `roomName`. Throws `SignalError`: `room_not_found`,
- * `not_sfu_room` / `not_p2p_room` (see `requireMode`), `room_full`, `unsupported_mode`.
- * Nothing changes when it throws.
+ * Joins an external participant to `roomName`. Throws `SignalError`: `bad_message` (the
+ * name breaks the display-name rule), `room_not_found`, `not_sfu_room` / `not_p2p_room`
+ * (see `requireMode`), `room_full`, `unsupported_mode`. Nothing changes when it throws.
  */
 export function joinExternal(
   ctx: CoreContext,
@@ -60,6 +67,8 @@ export function joinExternal(
   roomName: string,
   options: ExternalParticipantOptions,
 ): Participant {
+  const nameProblem = displayNameProblem(options.name);
+  if (nameProblem !== undefined) throw new SignalError(ErrorCode.BadMessage, `name: ${nameProblem}`);
   let room = ctx.rooms.get(roomName);
   const mode = room?.mode ?? ctx.config.defaultRoomMode ?? 'p2p';
   if (options.requireMode !== undefined && mode !== options.requireMode) {
@@ -78,9 +87,9 @@ export function joinExternal(
   const participant = new Participant({
     id,
     room: room.name,
-    name: options.name,
+    name: options.name.trim(),
     identity: options.identity ?? null,
-    grants: options.grants ?? { canPublish: true, canSubscribe: true },
+    grants: options.grants ?? { canPublish: true, canSubscribe: true, canRename: false },
     media: options.media ?? NO_MEDIA,
     joinedAt: ctx.wallClock(),
     resumeToken: ctx.randomId(24),

@@ -86,7 +86,7 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
     room: room.name,
     name: claims?.name ?? msg.name,
     identity,
-    grants: claims?.grants ?? { canPublish: true, canSubscribe: true },
+    grants: claims?.grants ?? { canPublish: true, canSubscribe: true, canRename: true },
     media: msg.media ?? NO_MEDIA,
     joinedAt: ctx.wallClock(),
     resumeToken: ctx.randomId(24),
@@ -215,9 +215,16 @@ export function handleRelay(
   }
 }
 
-/** `update`: new display name and/or media state, announced as `participant-updated`. */
+/**
+ * `update`: new display name and/or media state, announced as `participant-updated`.
+ * A new name needs the `canRename` grant (a name from the room token is authoritative):
+ * without it the whole update is refused with `forbidden`, nothing changes.
+ */
 export function handleUpdate(ctx: CoreContext, conn: Connection, msg: UpdateMessage): void {
   const participant = requireJoined(conn, 'update');
+  if (msg.name !== undefined && msg.name !== participant.name && !participant.grants.canRename) {
+    throw refuse(ErrorCode.Forbidden, 'the room token does not grant renaming (canRename)', 'update');
+  }
   if (msg.name !== undefined) participant.name = msg.name;
   if (msg.media !== undefined) participant.media = msg.media;
   const room = ctx.rooms.get(participant.room);

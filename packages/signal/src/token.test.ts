@@ -36,7 +36,7 @@ test('a signed token verifies and carries identity, room, name and grants', () =
   assert.equal(claims.identity, 'ada');
   assert.equal(claims.room, 'r1');
   assert.equal(claims.name, 'Ada');
-  assert.deepEqual(claims.grants, { canPublish: false, canSubscribe: true });
+  assert.deepEqual(claims.grants, { canPublish: false, canSubscribe: true, canRename: false });
   assert.equal(claims.expiresAt, NOW / 1000 + 3600);
 });
 
@@ -107,6 +107,52 @@ test('rotation: verify with any configured secret, sign with the first', () => {
   );
   assert.equal(
     codeOf(() => createTokenVerifier({ secrets: [] })),
+    'invalid_config',
+  );
+});
+
+test('a crit header is refused: this verifier understands no extension (RFC 7515 §4.1.11)', () => {
+  const verify = createTokenVerifier({ secrets: ['k'], now });
+  const claims = { sub: 'a', room: 'r', iat: NOW / 1000, exp: NOW / 1000 + 60 };
+  assert.ok(verify(forge({ alg: 'HS256', typ: 'JWT' }, claims, 'k')));
+  for (const crit of [['exp'], ['b64'], ['http://example.com/ext'], [], 'exp', null]) {
+    const token = forge({ alg: 'HS256', typ: 'JWT', crit, b64: true, exp: 1 }, claims, 'k');
+    assert.equal(
+      codeOf(() => verify(token)),
+      ErrorCode.InvalidToken,
+      JSON.stringify(crit),
+    );
+  }
+});
+
+test('a token name follows the display-name rule; a token name is not renamable unless granted', () => {
+  const verify = createTokenVerifier({ secrets: ['k'], now });
+  const claims = { sub: 'a', room: 'r', iat: NOW / 1000, exp: NOW / 1000 + 60 };
+  for (const name of ['    ', '\u200b\u200b', 'x'.repeat(65), 'CEO\u0000', 7, '']) {
+    assert.equal(
+      codeOf(() => verify(forge({ alg: 'HS256' }, { ...claims, name }, 'k'))),
+      ErrorCode.InvalidToken,
+      JSON.stringify(name),
+    );
+  }
+  assert.equal(verify(forge({ alg: 'HS256' }, { ...claims, name: '  Ada ' }, 'k')).name, 'Ada');
+  const grantsOf = (extra: Record<string, unknown>) =>
+    verify(forge({ alg: 'HS256' }, { ...claims, ...extra }, 'k')).grants;
+  assert.equal(grantsOf({}).canRename, true, 'no name in the token: the joiner names itself');
+  assert.equal(grantsOf({ name: 'Ada' }).canRename, false, 'the token names it: authoritative');
+  assert.equal(grantsOf({ name: 'Ada', grants: { canRename: true } }).canRename, true);
+  assert.equal(grantsOf({ grants: { canRename: false } }).canRename, false);
+  assert.equal(
+    codeOf(() => grantsOf({ grants: { canRename: 'yes' } })),
+    ErrorCode.InvalidToken,
+  );
+  const signed = (options: Partial<Parameters<typeof signRoomToken>[1]>) =>
+    verify(signRoomToken('k', { room: 'r', identity: 'a', now, ...options }));
+  assert.equal(signed({ name: 'Ada' }).grants.canRename, false);
+  assert.equal(signed({ name: 'Ada', grants: { canRename: true } }).grants.canRename, true);
+  assert.equal(signed({}).grants.canRename, true);
+  assert.equal(
+    codeOf(() => signRoomToken('k', { room: 'r', identity: 'a', name: '    ' })),
     'invalid_config',
   );
 });

@@ -2,13 +2,16 @@
  * Room tokens: JSON Web Tokens (RFC 7519) signed with HMAC-SHA256 — JWS "HS256"
  * (RFC 7515, RFC 7518 §3.2) — with node:crypto, no library.
  *
- * Claims: `{ sub: identity, room, name?, grants?: { canPublish, canSubscribe }, iat, exp, nbf? }`.
+ * Claims: `{ sub: identity, room, name?, grants?: { canPublish, canSubscribe, canRename }, iat, exp, nbf? }`.
  * `exp` is required (a room token that never expires is refused). Missing `grants`, or a
- * missing field in it, means allowed. Several secrets may be configured for rotation:
- * tokens verify with any of them and are signed with the first.
+ * missing field in it, means allowed — except `canRename` when the token names the
+ * participant: a token's `name` is authoritative (it follows the display-name rule of
+ * @itda/protocol) and `update {name}` may change it only with `canRename: true`.
+ * Several secrets may be configured for rotation: tokens verify with any of them and are
+ * signed with the first.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ErrorCode, type Grants, ROOM_NAME_PATTERN } from '@itda/protocol';
+import { displayNameProblem, ErrorCode, type Grants, ROOM_NAME_PATTERN } from '@itda/protocol';
 import { SignalError } from './errors.ts';
 
 /** The verified content of a room token. */
@@ -16,7 +19,7 @@ export interface RoomTokenClaims {
   /** `sub`: the participant's identity. */
   identity: string;
   room: string;
-  /** Display name to use instead of the one in `join`. */
+  /** Display name to use instead of the one in `join` (trimmed; the display-name rule). */
   name: string | undefined;
   grants: Grants;
   /** Seconds since the epoch. */
@@ -31,10 +34,14 @@ export type TokenVerifier = (token: string) => RoomTokenClaims;
 export interface SignTokenOptions {
   room: string;
   identity: string;
+  /** The participant's display name (the display-name rule of @itda/protocol; else `invalid_config`). */
   name?: string;
   /** Lifetime in seconds. Default 3600. */
   ttlSeconds?: number;
-  /** Default: both true. */
+  /**
+   * Default: `canPublish` and `canSubscribe` true; `canRename` left out of the token, which
+   * means false when `name` is given, true otherwise.
+   */
   grants?: Partial<Grants>;
   /** Seconds from now before which the token is not valid (sets `nbf`). Default: no `nbf`. */
   notBeforeSeconds?: number;
@@ -55,12 +62,19 @@ function hmac(secret: string, data: string): Buffer {
 /** Mints a room token signed with `secret` (HS256). */
 export function signRoomToken(secret: string, options: SignTokenOptions): string {
   if (secret.length === 0) throw new SignalError('invalid_config', 'token secret is empty');
+  const problem = options.name === undefined ? undefined : displayNameProblem(options.name);
+  if (problem !== undefined) throw new SignalError('invalid_config', `token name: ${problem}`);
   const iat = Math.floor((options.now ?? Date.now)() / 1000);
+  const rename = options.grants?.canRename;
   const claims: Record<string, unknown> = {
     sub: options.identity,
     room: options.room,
-    ...(options.name === undefined ? {} : { name: options.name }),
-    grants: { canPublish: options.grants?.canPublish ?? true, canSubscribe: options.grants?.canSubscribe ?? true },
+    ...(options.name === undefined ? {} : { name: options.name.trim() }),
+    grants: {
+      canPublish: options.grants?.canPublish ?? true,
+      canSubscribe: options.grants?.canSubscribe ?? true,
+      ...(rename === undefined ? {} : { canRename: rename }),
+    },
     iat,
     exp: iat + (options.ttlSeconds ?? 3600),
     ...(options.notBeforeSeconds === undefined ? {} : { nbf: iat + options.notBeforeSeconds }),
@@ -93,16 +107,18 @@ function decodeJsonPart(part: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function optionalBoolean(value: unknown, field: string): boolean {
-  if (value === undefined) return true;
+function optionalBoolean(value: unknown, field: string, absent = true): boolean {
+  if (value === undefined) return absent;
   if (typeof value !== 'boolean') throw invalid(`token grant ${field} is not a boolean`);
   return value;
 }
 
 /**
  * Makes a verifier for HS256 room tokens. Checks, in order: shape, header (`alg` must be
- * HS256 — `none` and every other algorithm are refused, RFC 8725 §3.1), signature
- * (constant-time, against every secret), claim types, then `nbf`/`exp` (RFC 7519 §4.1.4–5).
+ * HS256 — `none` and every other algorithm are refused, RFC 8725 §3.1; no `crit`, as this
+ * verifier understands no extension, RFC 7515 §4.1.11), signature (constant-time, against
+ * every secret), claim types and the display-name rule for `name`, then `nbf`/`exp`
+ * (RFC 7519 §4.1.4–5).
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const secrets = options.secrets.filter((s) => s.length > 0);
@@ -118,6 +134,10 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     const header = decodeJsonPart(h, 'header');
     if (header.alg !== 'HS256') throw invalid(`token algorithm must be HS256`);
     if (header.typ !== undefined && header.typ !== 'JWT') throw invalid('token typ must be JWT');
+    // RFC 7515 §4.1.11: "If any of the listed extension Header Parameters are not
+    // understood and supported by the recipient, then the JWS is invalid." This verifier
+    // supports none, and an empty list is not allowed either: any `crit` is refused.
+    if (header.crit !== undefined) throw invalid('token header crit names extensions this server does not support');
     if (!/^[A-Za-z0-9_-]+$/.test(s)) throw invalid('token signature is not base64url');
     const signature = Buffer.from(s, 'base64url');
     const signingInput = `${h}.${p}`;
@@ -133,8 +153,10 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     const { sub, room, name, grants, iat, exp, nbf } = claims;
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) throw invalid('token sub must be a string');
     if (typeof room !== 'string' || !ROOM_NAME_PATTERN.test(room)) throw invalid('token room is not a room name');
-    if (name !== undefined && (typeof name !== 'string' || name.trim().length === 0)) {
-      throw invalid('token name must be a non-empty string');
+    if (name !== undefined) {
+      if (typeof name !== 'string') throw invalid('token name must be a string');
+      const problem = displayNameProblem(name);
+      if (problem !== undefined) throw invalid(`token name: ${problem}`);
     }
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('token exp is required');
     if (iat !== undefined && typeof iat !== 'number') throw invalid('token iat must be a number');
@@ -150,10 +172,11 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     return {
       identity: sub,
       room,
-      name: typeof name === 'string' ? name.trim().slice(0, 64) : undefined,
+      name: typeof name === 'string' ? name.trim() : undefined,
       grants: {
         canPublish: optionalBoolean(g.canPublish, 'canPublish'),
         canSubscribe: optionalBoolean(g.canSubscribe, 'canSubscribe'),
+        canRename: optionalBoolean(g.canRename, 'canRename', name === undefined),
       },
       issuedAt: typeof iat === 'number' ? iat : 0,
       expiresAt: exp,

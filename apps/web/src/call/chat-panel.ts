@@ -2,7 +2,15 @@
  * The chat panel: a log (`role="log"`, named `Chat`), an input named `Message`
  * (Enter sends), a file input named `Send file`; transfers show a `<progress>` and a
  * received file becomes an `<a download>` link in the log.
+ *
+ * A received file is another participant's content: its link is a `blob:` URL of this
+ * origin, so it must never render here (a `text/html` file opened in a new tab would run
+ * its scripts with the app's storage). The link's Blob is always
+ * `application/octet-stream` (the browser downloads it, even in a new tab) and carries
+ * `download`; the server's Content-Security-Policy, which `blob:` documents inherit,
+ * blocks scripts there as a second wall (docs/server.md, "Security headers").
  */
+import { RECEIVED_BLOB_TYPE } from '@itda/client';
 import { h, icon } from '../dom.ts';
 import { icons } from '../icons.ts';
 
@@ -155,11 +163,18 @@ export class ChatPanel {
     t.status.textContent = direction === 'send' ? (pct >= 100 ? 'Sent' : `Sending… ${pct}%`) : `Receiving… ${pct}%`;
   }
 
-  /** Replaces the transfer row with a download link. */
+  /** Replaces the transfer row with a download link (the bytes typed `application/octet-stream`, whatever `blob.type` says). */
   received(id: string, who: string, name: string, size: number, blob: Blob): void {
-    const url = URL.createObjectURL(blob);
+    // slice() with a type re-labels without copying the bytes.
+    const bytes = blob.type === RECEIVED_BLOB_TYPE ? blob : blob.slice(0, blob.size, RECEIVED_BLOB_TYPE);
+    const url = URL.createObjectURL(bytes);
     this.#urls.push(url);
-    const link = h('a', { href: url, download: name, class: 'download' }, icon(icons.file), h('span', {}, name));
+    const link = h(
+      'a',
+      { href: url, download: name, type: RECEIVED_BLOB_TYPE, rel: 'noopener noreferrer', class: 'download' },
+      icon(icons.file),
+      h('span', {}, name),
+    );
     const row = h(
       'div',
       { class: 'msg file' },

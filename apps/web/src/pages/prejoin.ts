@@ -2,7 +2,7 @@
  * `/r/<room>` before joining: camera preview, microphone level, device selection,
  * display name, and the `Join` button.
  */
-import { MAX_NAME_LENGTH } from '@itda/protocol';
+import { clampDisplayName, displayNameProblem, MAX_NAME_LENGTH } from '@itda/protocol';
 import { h, logo } from '../dom.ts';
 import { getLocalMedia, getTrack, listDevices, stopStream } from '../media/devices.ts';
 import { startLevelMeter } from '../media/level-meter.ts';
@@ -167,8 +167,8 @@ export function prejoinScreen(roomInput: string): Screen {
     }
 
     function proceed(): void {
-      const name = nameInput.value.trim().slice(0, MAX_NAME_LENGTH);
-      if (name === '') {
+      const name = clampDisplayName(nameInput.value);
+      if (displayNameProblem(name) !== undefined) {
         nameInput.setAttribute('aria-invalid', 'true');
         nameInput.focus();
         return;
