@@ -1,0 +1,74 @@
+/**
+ * The itda server under attack: bench/sfu's `ItdaTarget` (its own process, so its CPU and
+ * RSS are its own) with what the attacks need on — TURN over UDP and TCP, ICE-TCP, the
+ * CLI's default log level with every record written and counted — and its addresses read
+ * from its own `/healthz`.
+ *
+ * Relay ports: 20000–20985, 986 ports — what the review's server had free when 99
+ * join/leave cycles of 10 allocations filled its range (issue 10, hole 5). Below the
+ * namespace's ephemeral range (32768–60999), so no client socket takes one.
+ */
+import { ItdaTarget } from '../sfu/itda.ts';
+
+export const BYSTANDER_ROOM = 'bystander';
+export const RELAY_PORTS = { min: 20000, max: 20985 } as const;
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where the attacks reach the server. */
+export interface ServerInfo {
+  pid: number;
+  url: string;
+  wsUrl: string;
+  rtcUdpPort: number;
+  rtcTcpPort: number | undefined;
+  turnUdp: HostPort | undefined;
+  turnTcp: HostPort | undefined;
+  relayIp: string | undefined;
+}
+
+interface Healthz {
+  turn?: { listeners?: { transport: string; host: string; port: number }[]; relayIp?: string };
+  sfu?: { udpPort?: number; tcpPort?: number };
+}
+
+export function abuseTarget(): ItdaTarget {
+  return new ItdaTarget(undefined, 'itda', '127.0.0.1', {
+    room: BYSTANDER_ROOM,
+    countLog: true,
+    server: {
+      logLevel: 'info',
+      turn: true,
+      turnTls: false,
+      rtcTcp: true,
+      minPort: RELAY_PORTS.min,
+      maxPort: RELAY_PORTS.max,
+    },
+  });
+}
+
+/** The started target's addresses, from its `/healthz`. */
+export async function serverInfo(target: ItdaTarget): Promise<ServerInfo> {
+  const res = await fetch(`${target.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+  const h = (await res.json()) as Healthz;
+  const listener = (transport: string): HostPort | undefined => {
+    const l = h.turn?.listeners?.find((x) => x.transport === transport);
+    return l === undefined ? undefined : { host: l.host, port: l.port };
+  };
+  const udp = h.sfu?.udpPort;
+  if (udp === undefined) throw new Error('/healthz shows no SFU UDP port');
+  const url = new URL(target.url);
+  return {
+    pid: target.pid,
+    url: target.url,
+    wsUrl: `ws://${url.host}/ws`,
+    rtcUdpPort: udp,
+    rtcTcpPort: h.sfu?.tcpPort,
+    turnUdp: listener('udp'),
+    turnTcp: listener('tcp'),
+    relayIp: h.turn?.relayIp,
+  };
+}
