@@ -1,9 +1,10 @@
 /**
  * Can a newcomer still use the server while an attack holds it? Near the end of each attack
- * window: `GET /healthz` and a signaling `join` into a room of its own, each bounded, each
- * timed. (Issue 10, hole 4: with its descriptors exhausted the server reset `/healthz` and
+ * window: `GET /healthz` and a signaling `join` into a room of its own (from the newcomer's
+ * address, server.ts), each bounded, each timed. (Issue 10, hole 4: with its descriptors exhausted the server reset `/healthz` and
  * refused WebSocket joins.)
  */
+import { NEWCOMER_ADDRESS } from './server.ts';
 import { SignalClient } from './signal-client.ts';
 
 export interface ProbeResult {
@@ -29,7 +30,8 @@ export async function probe(url: string, wsUrl: string, timeoutMs = 3000): Promi
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     }),
     timed(async () => {
-      const c = await SignalClient.join(wsUrl, `probe-${Date.now().toString(36)}`, 'newcomer', timeoutMs);
+      const room = `probe-${Date.now().toString(36)}`;
+      const c = await SignalClient.join(wsUrl, room, 'newcomer', timeoutMs, NEWCOMER_ADDRESS);
       await c.leave(1000);
     }),
   ]);

@@ -11,6 +11,15 @@
 import { ItdaTarget } from '../sfu/itda.ts';
 
 export const BYSTANDER_ROOM = 'bystander';
+
+/**
+ * Source addresses (all of 127.0.0.0/8 is local on loopback): attackers connect from
+ * ATTACKER, a newcomer (the probes, attack 5's newcomer, attack 7's two members) from
+ * NEWCOMER, the bystander from 127.0.0.1 — so that a per-source limit of the server counts
+ * the attacker alone, as it would across the Internet.
+ */
+export const ATTACKER_ADDRESS = '127.0.0.3';
+export const NEWCOMER_ADDRESS = '127.0.0.2';
 export const RELAY_PORTS = { min: 20000, max: 20985 } as const;
 
 export interface HostPort {

@@ -39,10 +39,13 @@ export class SignalClient {
     ws.on('message', (data: Buffer, isBinary) => this.#onMessage(data, isBinary));
   }
 
-  /** Opens the socket; rejects on error or after `timeoutMs`. */
-  static connect(wsUrl: string, timeoutMs = 5000): Promise<SignalClient> {
+  /** Opens the socket (from `localAddress` if given); rejects on error or after `timeoutMs`. */
+  static connect(wsUrl: string, timeoutMs = 5000, localAddress?: string): Promise<SignalClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, { handshakeTimeout: timeoutMs });
+      const ws = new WebSocket(wsUrl, {
+        handshakeTimeout: timeoutMs,
+        ...(localAddress === undefined ? {} : { localAddress }),
+      });
       const client = new SignalClient(ws);
       const timer = setTimeout(() => {
         ws.terminate();
@@ -60,9 +63,15 @@ export class SignalClient {
   }
 
   /** Connects and joins `room`: resolves with `joined`, rejects with the `error` code or on timeout. */
-  static async join(wsUrl: string, room: string, name: string, timeoutMs = 5000): Promise<SignalClient> {
+  static async join(
+    wsUrl: string,
+    room: string,
+    name: string,
+    timeoutMs = 5000,
+    localAddress?: string,
+  ): Promise<SignalClient> {
     const deadline = Date.now() + timeoutMs;
-    const client = await SignalClient.connect(wsUrl, timeoutMs);
+    const client = await SignalClient.connect(wsUrl, timeoutMs, localAddress);
     try {
       client.send({ type: 'join', v: 1, room, name });
       const msg = await Promise.race([

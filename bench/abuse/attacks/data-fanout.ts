@@ -7,6 +7,7 @@
  * neither non-attacker was cut (the attackers may be).
  */
 import { sleep, sleepUntil } from '../pace.ts';
+import { ATTACKER_ADDRESS, NEWCOMER_ADDRESS } from '../server.ts';
 import { counts, SignalClient } from '../signal-client.ts';
 import type { Attack, AttackContext, AttackOutcome } from './types.ts';
 
@@ -20,17 +21,16 @@ export const dataFanout: Attack = {
   async run(ctx: AttackContext): Promise<AttackOutcome> {
     const s = ctx.strengths;
     const attackers: SignalClient[] = [];
+    /** Attackers' joins the server refused (a per-source limit, say): its defence, not a failure of the bench. */
+    const refusedJoins = new Map<string, number>();
     let reader: SignalClient | undefined;
     let paused: SignalClient | undefined;
     try {
-      reader = await SignalClient.join(ctx.server.wsUrl, ROOM, 'reader');
-      paused = await SignalClient.join(ctx.server.wsUrl, ROOM, 'paused-reader');
-      for (let i = 0; i < s.fanoutSenders && Date.now() < ctx.endsAt; i++) {
-        attackers.push(await SignalClient.join(ctx.server.wsUrl, ROOM, `attacker-${i}`));
-      }
+      reader = await SignalClient.join(ctx.server.wsUrl, ROOM, 'reader', 5000, NEWCOMER_ADDRESS);
+      paused = await SignalClient.join(ctx.server.wsUrl, ROOM, 'paused-reader', 5000, NEWCOMER_ADDRESS);
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
-      for (const c of [reader, paused, ...attackers]) c?.terminate();
+      for (const c of [reader, paused]) c?.terminate();
       return {
         sent: 'set-up failed',
         contained: undefined,
@@ -38,6 +38,14 @@ export const dataFanout: Attack = {
         details: {},
         problems: [`attack 7: ${text}`],
       };
+    }
+    for (let i = 0; i < s.fanoutSenders && Date.now() < ctx.endsAt; i++) {
+      try {
+        attackers.push(await SignalClient.join(ctx.server.wsUrl, ROOM, `attacker-${i}`, 5000, ATTACKER_ADDRESS));
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        refusedJoins.set(text, (refusedJoins.get(text) ?? 0) + 1);
+      }
     }
     // A paused socket: the kernel buffers fill, then the server's send buffer grows.
     paused.ws.pause();
@@ -65,13 +73,14 @@ export const dataFanout: Attack = {
     const outcome: AttackOutcome = {
       sent: `${attackers.length} senders × ${s.fanoutMessages} × ${(frame.length / 1024).toFixed(0)} KiB = ${(sentBytes / 1048576).toFixed(1)} MiB queued in ${sendMs.toFixed(0)} ms`,
       contained: !cut(reader) && !cut(paused),
-      verdict: `reading member: ${cut(reader) ? `CUT (${reader.closeCode})` : 'kept'}, ${reader.received.get('data') ?? 0}/${expected} broadcasts; paused member: ${cut(paused) ? `CUT (${paused.closeCode})` : 'kept'}, ${paused.received.get('data') ?? 0}/${expected}; attackers cut: ${attackersCut.length}/${attackers.length}${attackerErrors.size > 0 ? `, attackers' errors ${JSON.stringify(counts(attackerErrors))}` : ''}`,
+      verdict: `reading member: ${cut(reader) ? `CUT (${reader.closeCode})` : 'kept'}, ${reader.received.get('data') ?? 0}/${expected} broadcasts; paused member: ${cut(paused) ? `CUT (${paused.closeCode})` : 'kept'}, ${paused.received.get('data') ?? 0}/${expected}; attackers cut: ${attackersCut.length}/${attackers.length}${refusedJoins.size > 0 ? `, attackers' joins refused: ${JSON.stringify(counts(refusedJoins))}` : ''}${attackerErrors.size > 0 ? `, attackers' errors ${JSON.stringify(counts(attackerErrors))}` : ''}`,
       details: {
         reader: detailsOf(reader),
         paused: detailsOf(paused),
         attackersCut: attackersCut.length,
         attackerCloseCodes: attackersCut.map((a) => a.closeCode),
         attackerErrors: counts(attackerErrors),
+        refusedJoins: counts(refusedJoins),
       },
       problems: [],
     };

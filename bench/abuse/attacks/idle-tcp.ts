@@ -9,7 +9,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { poolUntil, sleepUntil } from '../pace.ts';
-import type { HostPort } from '../server.ts';
+import { ATTACKER_ADDRESS, type HostPort } from '../server.ts';
 import type { Attack, AttackContext, AttackOutcome } from './types.ts';
 
 interface Tally {
@@ -29,7 +29,7 @@ function hold(
   holding: () => boolean,
 ): Promise<void> {
   return new Promise((resolve) => {
-    const s = connect({ host: to.host, port: to.port });
+    const s = connect({ host: to.host, port: to.port, localAddress: ATTACKER_ADDRESS });
     let open = false;
     const timer = setTimeout(() => s.destroy(new Error('connect timeout')), 5000);
     s.on('connect', () => {

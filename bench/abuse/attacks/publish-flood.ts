@@ -7,6 +7,7 @@
  * each with `published`.
  */
 import { paced, sleepUntil } from '../pace.ts';
+import { ATTACKER_ADDRESS } from '../server.ts';
 import { counts, SignalClient } from '../signal-client.ts';
 import { manyMLinesOffer } from './many-mlines.ts';
 import type { Attack, AttackContext, AttackOutcome } from './types.ts';
@@ -33,7 +34,7 @@ export const publishFlood: Attack = {
     let sent = 0;
     let skipped = 0;
     try {
-      client = await SignalClient.join(ctx.server.wsUrl, 'publish-flood', 'attacker');
+      client = await SignalClient.join(ctx.server.wsUrl, 'publish-flood', 'attacker', 5000, ATTACKER_ADDRESS);
       const c = client;
       sent = await paced(s.publishPerSecond, ctx.endsAt, () => {
         if (!c.open) return false;

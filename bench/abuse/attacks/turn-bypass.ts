@@ -13,6 +13,7 @@
 import { createSocket } from 'node:dgram';
 import { TurnClient, TurnClientError } from '@itda/turn/client';
 import { sleep, sleepUntil } from '../pace.ts';
+import { ATTACKER_ADDRESS } from '../server.ts';
 import { SignalClient } from '../signal-client.ts';
 import type { Attack, AttackContext, AttackOutcome } from './types.ts';
 
@@ -64,11 +65,11 @@ export const turnBypass: Attack = {
     const details: Record<string, unknown> = { relayIp, echoPort };
     let replies = 0;
     try {
-      signal = await SignalClient.join(ctx.server.wsUrl, 'turn-bypass', 'attacker');
+      signal = await SignalClient.join(ctx.server.wsUrl, 'turn-bypass', 'attacker', 5000, ATTACKER_ADDRESS);
       const creds = signal.turnCredentials();
       if (creds === undefined) throw new Error('joined carries no TURN credentials');
       client = await TurnClient.connect(
-        { transport: 'udp', host: turn.host, port: turn.port },
+        { transport: 'udp', host: turn.host, port: turn.port, localAddress: ATTACKER_ADDRESS },
         { ...creds, autoRefresh: false, closeTimeout: 500 },
       );
       client.on('data', (_data, peer) => {

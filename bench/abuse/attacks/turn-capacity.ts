@@ -1,20 +1,17 @@
 /**
  * Attack 5 (issue 10, hole 5): TURN capacity taken by one anonymous user. 99 join/leave
  * cycles over the signaling WebSocket, each taking the TURN credentials from `joined` and
- * allocating 10 relays with them (the per-user quota) from 127.0.0.3, then leaving; the
- * allocations stay. Then a newcomer from another address (127.0.0.2, so that a per-source
- * quota does not count it with the attacker) joins and allocates one relay. Contained: the
+ * allocating 10 relays with them (the per-user quota), then leaving; the allocations stay.
+ * Then a newcomer from another address (server.ts: so that a per-source quota does not
+ * count it with the attacker) joins and allocates one relay. Contained: the
  * newcomer got its relay. The server's relay range is 986 ports (server.ts), as in the
  * review.
  */
 import { TurnClient, TurnClientError } from '@itda/turn/client';
 import { sleepUntil } from '../pace.ts';
-import type { HostPort } from '../server.ts';
+import { ATTACKER_ADDRESS, type HostPort, NEWCOMER_ADDRESS } from '../server.ts';
 import { SignalClient, type TurnCredentials } from '../signal-client.ts';
 import type { Attack, AttackContext, AttackOutcome } from './types.ts';
-
-const ATTACKER_ADDRESS = '127.0.0.3';
-const NEWCOMER_ADDRESS = '127.0.0.2';
 
 function code(err: unknown): string {
   if (err instanceof TurnClientError) return err.stunCode === undefined ? err.code : String(err.stunCode);
@@ -69,7 +66,7 @@ export const turnCapacity: Attack = {
         cycles++;
         let signal: SignalClient;
         try {
-          signal = await SignalClient.join(ctx.server.wsUrl, 'turn-capacity', `attacker-${i}`, 3000);
+          signal = await SignalClient.join(ctx.server.wsUrl, 'turn-capacity', `attacker-${i}`, 3000, ATTACKER_ADDRESS);
         } catch (err) {
           const c = code(err);
           joinErrors.set(c, (joinErrors.get(c) ?? 0) + 1);
@@ -89,7 +86,7 @@ export const turnCapacity: Attack = {
       const cyclesMs = performance.now() - t0;
       // The newcomer: a fresh join, one allocation from another address.
       try {
-        const signal = await SignalClient.join(ctx.server.wsUrl, 'newcomer', 'newcomer', 3000);
+        const signal = await SignalClient.join(ctx.server.wsUrl, 'newcomer', 'newcomer', 3000, NEWCOMER_ADDRESS);
         const creds = signal.turnCredentials();
         newcomer =
           creds === undefined
