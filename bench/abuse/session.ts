@@ -65,7 +65,11 @@ export async function runSession(attack: Attack, gen: Generator, o: SessionOptio
       release = r;
     });
     const endsAt = Date.now() + o.durationMs;
-    const windowP = measured(bystander, server.pid, o);
+    // Settled, never rejected: it is awaited only after the attack, and a rejection meanwhile would be unhandled.
+    const windowP = measured(bystander, server.pid, o).then(
+      (m) => ({ m, error: undefined }),
+      (err: unknown) => ({ m: undefined, error: err }),
+    );
     const outcomeP = attack.run({ server, strengths: o.strengths, endsAt, released, log: o.log });
     // An attack that throws still ends the session with a problem, not a hang.
     const bounded = Promise.race([
@@ -89,7 +93,9 @@ export async function runSession(attack: Attack, gen: Generator, o: SessionOptio
     await sleepUntil(endsAt);
     release();
     const outcome = await bounded;
-    const window = await windowP;
+    const settled = await windowP;
+    if (settled.m === undefined) throw settled.error;
+    const window = settled.m;
     const peakRssMiB = peakRssBytes(server.pid) / MiB;
     const metricsAfter = await readMetrics(server.url);
     const logAfter = await target.logCounts();
