@@ -14,6 +14,9 @@ import { addInto, BUCKETS, count, quantile } from '../sfu/hist.ts';
 import type { RunReport } from '../sfu/ipc.ts';
 import type { Published, SfuTarget, Subscribed } from '../sfu/target.ts';
 
+/** The lower edge of hist.ts's last bucket (1 s − 100 µs): a value there means "1 s or later". */
+export const HIST_CEILING_US = 999_900;
+
 const PUB = 1;
 const SUB = 2;
 const STREAM = 0;
@@ -92,7 +95,7 @@ export function windowOf(r: RunReport): Window {
     p99Us,
     p99WithLossUs,
     maxUs: quantile(hist, 1),
-    saturated: quantile(hist, 1) >= 1_000_000,
+    saturated: quantile(hist, 1) >= HIST_CEILING_US,
     generatorLagMs: r.maxLagMs,
   };
 }

@@ -7,7 +7,7 @@
 import type { LogCounts } from '../sfu/itda.ts';
 import { fmt, table } from '../signal/stats.ts';
 import type { AttackOutcome } from './attacks/types.ts';
-import type { Window } from './bystander.ts';
+import { HIST_CEILING_US, type Window } from './bystander.ts';
 import { type ProbeResult, probeText } from './probe.ts';
 
 /** Issue 10: "the bystander's added p99 stays under 50 ms in every attack". */
@@ -66,15 +66,18 @@ export function bytes(n: number): string {
 export function ms(us: number, saturated = false): string {
   if (us === Number.POSITIVE_INFINITY) return '∞';
   if (!Number.isFinite(us)) return '–';
-  if (saturated && us >= 1_000_000) return '≥ 1,000 ms';
+  if (saturated && us >= HIST_CEILING_US) return '≥ 1,000 ms';
   return `${(us / 1000).toFixed(1)} ms`;
 }
 
-function added(us: number): string {
+/** An added latency; `atCeiling`: the attacked value was the histogram's ceiling, so the true one is larger. */
+function added(us: number, atCeiling = false): string {
   if (us === Number.POSITIVE_INFINITY) return '+∞ (over 1 % lost)';
   if (!Number.isFinite(us)) return '–';
-  return `${us >= 0 ? '+' : '−'}${(Math.abs(us) / 1000).toFixed(1)} ms`;
+  return `${atCeiling ? '≥ ' : ''}${us >= 0 ? '+' : '−'}${(Math.abs(us) / 1000).toFixed(1)} ms`;
 }
+
+const ceiling = (us: number): boolean => us >= HIST_CEILING_US;
 
 /** Pacing lag beyond which the host (a busy core), not only the server, delayed the bystander's packets. */
 const LAG_NOTE_MS = 20;
@@ -91,7 +94,7 @@ export function rowText(r: AttackRow): string {
     `  sent: ${r.outcome.sent}`,
     `  bystander: baseline ${win(r.baseline)}`,
     `             attacked ${win(r.window)}`,
-    `             added p50 ${added(r.addedP50Us)}, p99 ${added(r.addedP99Us)}`,
+    `             added p50 ${added(r.addedP50Us, ceiling(r.window.p50Us))}, p99 ${added(r.addedP99Us, ceiling(r.window.p99WithLossUs))}`,
     `  server: ${use(r.server)}, RSS ${r.server.rssMiB.toFixed(0)} MiB (peak ${r.peakRssMiB.toFixed(0)}); baseline ${use(r.baselineServer)}, RSS ${r.baselineServer.rssMiB.toFixed(0)} MiB`,
     `  server did: ${
       !r.metricsRead
@@ -139,8 +142,8 @@ export function summaryTable(rows: readonly AttackRow[]): string {
   const body = rows.map((r) => [
     `${r.id} ${r.name}`,
     `${ms(r.baseline.p50Us)}/${ms(r.baseline.p99Us)}`,
-    added(r.addedP50Us),
-    added(r.addedP99Us),
+    added(r.addedP50Us, ceiling(r.window.p50Us)),
+    added(r.addedP99Us, ceiling(r.window.p99WithLossUs)),
     r.window.lossPercent.toFixed(2),
     `${(r.server.cpuS / r.server.wallS).toFixed(2)} (${(r.baselineServer.cpuS / r.baselineServer.wallS).toFixed(2)})`,
     r.defences.length === 0 ? '–' : `${r.defences.length} counters`,

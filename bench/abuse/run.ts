@@ -32,7 +32,7 @@
  * timeout.
  */
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Generator } from '../sfu/generators.ts';
@@ -117,7 +117,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 async function main(): Promise<AttackRow[]> {
   const started = new Date();
   log(
-    `bench/abuse — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}${smoke ? ' — SMOKE (tiny strengths)' : ''}`,
+    `bench/abuse — ${started.toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}${smoke ? ' — SMOKE (tiny strengths)' : ''}`,
   );
   log(
     `each attack: a fresh itda server (TURN udp+tcp, ICE-TCP, relay ports ${RELAY_PORTS.min}–${RELAY_PORTS.max}, log level info), a bystander call (VP8 150 pkt/s + Opus 50 pkt/s through WHIP/WHEP), a ${durationMs / 1000} s baseline window, then a ${durationMs / 1000} s window under attack; ${drainMs / 1000} s drain after each; open files ${openFileLimits().soft}`,
@@ -155,7 +155,7 @@ async function main(): Promise<AttackRow[]> {
       JSON.stringify(
         {
           started: started.toISOString(),
-          machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version },
+          machine: { cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, loadavg: loadavg() },
           options: { ...values, durationMs, drainMs },
           strengths,
           attacks: rows,

@@ -90,7 +90,7 @@ export const idleTcp: Attack = {
     for (const s of sockets) s.destroy();
     const cutOrRefused = mediaTally.cut + mediaTally.failed + turnTally.cut + turnTally.failed;
     return {
-      sent: `${mediaTally.opened + turnTally.opened} connections opened in ${(openMs / 1000).toFixed(1)} s`,
+      sent: `${(mediaTally.opened + turnTally.opened).toLocaleString('en-US')} connections opened in ${(openMs / 1000).toFixed(1)} s`,
       contained: problems.length > 0 ? undefined : cutOrRefused > 0,
       verdict: `media port: ${tallyText(mediaTally)}; TURN/TCP: ${tallyText(turnTally)}`,
       details: {
