@@ -89,7 +89,7 @@ if (!inNetns()) {
 }
 
 const durationMs = int('duration-s', values['duration-s'] ?? (smoke ? '1' : '10'), 1, 120) * 1000;
-const drainMs = Number(values['drain-s'] ?? (smoke ? '0.5' : '2')) * 1000;
+const drainMs = Number(values['drain-s'] ?? (smoke ? '0.3' : '2')) * 1000;
 if (!(drainMs >= 0 && drainMs <= 30_000)) throw new Error('--drain-s must be a number in 0–30');
 const timeoutS = int('timeout-s', values['timeout-s'], 30, 3600);
 const wanted = (values.attacks ?? '').split(',').map((s) => int('attacks', s.trim(), 1, 8));

@@ -55,7 +55,7 @@ export async function runSession(attack: Attack, gen: Generator, o: SessionOptio
   try {
     const server = await serverInfo(target);
     await bystander.connect();
-    await bystander.measure(Math.min(1000, o.durationMs), 200); // settle: key frame, estimates
+    await bystander.measure(Math.min(1000, o.durationMs / 2), 200); // settle: key frame, estimates
     const baseline = await measured(bystander, server.pid, o);
 
     const metricsBefore = await readMetrics(server.url);
