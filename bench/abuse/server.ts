@@ -4,9 +4,11 @@
  * CLI's default log level with every record written and counted — and its addresses read
  * from its own `/healthz`.
  *
- * Relay ports: 20000–20985, 986 ports — what the review's server had free when 99
- * join/leave cycles of 10 allocations filled its range (issue 10, hole 5). Below the
- * namespace's ephemeral range (32768–60999), so no client socket takes one.
+ * Relay ports: 20000–20879, 880 ports, which attack 5's 990 allocation attempts fill. The
+ * review's server had 986 free; but the TURN server picks a relay port at random (32 tries,
+ * then 508), so 990 attempts on 986 ports leave 14–21 free and a newcomer got one in one
+ * run of two (2026-12-07): with 880 the range is full by the end. Below the namespace's
+ * ephemeral range (32768–60999), so no client socket takes one.
  */
 import { ItdaTarget } from '../sfu/itda.ts';
 
@@ -20,7 +22,7 @@ export const BYSTANDER_ROOM = 'bystander';
  */
 export const ATTACKER_ADDRESS = '127.0.0.3';
 export const NEWCOMER_ADDRESS = '127.0.0.2';
-export const RELAY_PORTS = { min: 20000, max: 20985 } as const;
+export const RELAY_PORTS = { min: 20000, max: 20879 } as const;
 
 export interface HostPort {
   host: string;

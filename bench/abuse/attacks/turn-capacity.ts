@@ -4,8 +4,7 @@
  * allocating 10 relays with them (the per-user quota), then leaving; the allocations stay.
  * Then a newcomer from another address (server.ts: so that a per-source quota does not
  * count it with the attacker) joins and allocates one relay. Contained: the
- * newcomer got its relay. The server's relay range is 986 ports (server.ts), as in the
- * review.
+ * newcomer got its relay. The server's relay range is 880 ports (server.ts says why).
  *
  * Not a load, and slower than the bystander's window: the server answers at most 50
  * unauthenticated requests a second per source (every Allocate's first, credential-less
