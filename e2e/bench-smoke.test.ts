@@ -1,5 +1,5 @@
 /**
- * Smoke runs of the three benchmarks, so that a change of defaults cannot stop a benchmark
+ * Smoke runs of the benchmarks, so that a change of defaults cannot stop a benchmark
  * from measuring unnoticed again (issue 18: bench:signal relayed 0 of 10,000 messages once
  * rooms became `sfu` by default, and still exited 0). Each runs its `bench/<name>/run.ts`
  * as a child process with a tiny load for a few seconds and asserts only what the system
@@ -14,8 +14,12 @@
  * - bench:turn: itda and coturn (Debian `coturn`), 1 s per phase, 2 relay clients at
  *   1,000 pkt/s through channels and Send indications, no floor (about 15–25 s);
  * - bench:sfu: Janus (Debian `janus`) and itda, 2 publishers × 2 subscribers, 1 s warm-up,
- *   3 s measured, no direct floor, no waiting for a quiet host (about 15–30 s).
- * scripts/test.sh installs coturn and janus when missing. Whole file: about 45–75 s.
+ *   3 s measured, no direct floor, no waiting for a quiet host (about 15–30 s);
+ * - bench:abuse: `--smoke` — every attack at a tiny strength (a few datagrams, messages,
+ *   connections and allocations) with 1 s windows, each against its own server with the
+ *   bystander call (about 30–40 s). Whether an attack is contained is not asserted: today's
+ *   code does not contain most of them, and the verdicts are the bench's to report.
+ * scripts/test.sh installs coturn and janus when missing. Whole file: about 75–115 s.
  *
  * Each bench runs in a process group of its own (`detached`); the group is killed when the
  * bench exits (a backstop: every bench stops its own children), on the bound below, and if
@@ -189,4 +193,30 @@ test('bench:sfu, tiny load: Janus and itda forward media', { timeout: 3 * MINUTE
     assert.equal(step.consumers, 4, `${target}: consumers\n${tail(run)}`);
     assert.ok(step.forwardedPerSecond > 0, `${target}: nothing forwarded\n${tail(run)}`);
   }
+});
+
+test('bench:abuse, tiny strengths: every attack runs and the bystander is measured', {
+  timeout: 3 * MINUTE,
+}, async () => {
+  const run = await runBench('abuse', ['--smoke', '--duration-s', '1', '--timeout-s', '120'], 2 * MINUTE);
+  assert.equal(run.code, 0, tail(run));
+  type Window = { sent: number; received: number };
+  type Row = { id: number; baseline: Window; window: Window; server: { cpuS: number } };
+  const json = run.json as { attacks: Row[]; skipped: { id: number }[] };
+  assert.deepEqual(
+    json.attacks.map((a) => a.id),
+    [1, 2, 3, 4, 5, 7],
+    `attacks run\n${tail(run)}`,
+  );
+  assert.deepEqual(
+    json.skipped.map((s) => s.id),
+    [6, 8],
+    `attacks skipped\n${tail(run)}`,
+  );
+  for (const a of json.attacks) {
+    assert.ok(a.baseline.received > 0, `attack ${a.id}: the bystander's baseline received nothing\n${tail(run)}`);
+    assert.ok(a.window.sent > 0, `attack ${a.id}: the bystander sent nothing under attack\n${tail(run)}`);
+    assert.ok(Number.isFinite(a.server.cpuS), `attack ${a.id}: no server CPU\n${tail(run)}`);
+  }
+  assert.match(run.output, /goal: bystander's added p99 < 50 ms → (met|NOT MET)/, tail(run));
 });

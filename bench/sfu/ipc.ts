@@ -18,6 +18,8 @@ export type Command =
   /**
    * Send on every publisher for `warmupMs + measureMs` and stop; packets sent in the last
    * `measureMs` carry the "measured" flag. Answers when sending has stopped and `drainMs` passed.
+   * Runs may repeat on the same peers (bench/abuse: a baseline, then a window under attack):
+   * each stream's counter and RTP sequence number go on where the last run stopped.
    */
   | { req: number; cmd: 'run'; warmupMs: number; measureMs: number; drainMs: number }
   /** Close every PeerConnection (the next step starts fresh). */

@@ -3,11 +3,37 @@
  * '<json StartServerOptions>'`. Prints one JSON line `{"ready":true,"url":"http://…"}` on
  * stdout and runs until SIGTERM/SIGINT, then closes the server and exits (so `--cpu-prof`
  * writes its profile). The SFU's CPU and RSS are this process's.
+ *
+ * `BENCH_ITDA_LOG=count`: log records are written as the CLI writes them (one JSON line
+ * each, here to /dev/null) and counted; on SIGUSR2 the counts so far go to stdout as one
+ * line `{"log":{"lines":…,"bytes":…,"byLevel":{…},"byMessage":{…}}}` (bench/abuse: the log
+ * an attack makes the server write).
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { type StartServerOptions, startServer } from '@itda/server';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as StartServerOptions;
+if (process.env.BENCH_ITDA_LOG === 'count') {
+  const fd = openSync('/dev/null', 'w');
+  process.on('exit', () => closeSync(fd));
+  const counts = { lines: 0, bytes: 0, byLevel: {} as Record<string, number>, byMessage: {} as Record<string, number> };
+  let kinds = 0;
+  options.logSink = (record) => {
+    const line = `${JSON.stringify(record)}\n`;
+    writeSync(fd, line);
+    counts.lines++;
+    counts.bytes += Buffer.byteLength(line);
+    const level = String(record.level);
+    counts.byLevel[level] = (counts.byLevel[level] ?? 0) + 1;
+    // `level name: msg`, at most 200 kinds (the rest as one).
+    let key = `${level} ${String(record.name)}: ${String(record.msg)}`;
+    if (counts.byMessage[key] === undefined && kinds >= 200) key = '(other kinds)';
+    if (counts.byMessage[key] === undefined) kinds++;
+    counts.byMessage[key] = (counts.byMessage[key] ?? 0) + 1;
+  };
+  process.on('SIGUSR2', () => process.stdout.write(`${JSON.stringify({ log: counts })}\n`));
+}
 const server = await startServer(options);
 process.stdout.write(`${JSON.stringify({ ready: true, url: server.url })}\n`);
 

@@ -11,6 +11,9 @@
  * - subscribe(ref, peer): the generator's offer (recvonly VP8 mid 0 + Opus mid 1), `POST
  *   {url}/whep/bench?participant={ref}` → 201 + answer; close = `DELETE {Location}`.
  * To wire: set `WIRED = true`, check the paths, the room name and `publisherRef()`.
+ *
+ * bench/abuse uses the same target with `ItdaTargetExtra`: its own room, TURN and ICE-TCP
+ * on, and the server's log counted (`logCounts()`, see itda-server.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -24,6 +27,25 @@ export const ITDA_NOT_WIRED = 'itda SFU target not wired yet';
 /** Flip when `POST /whip/<room>` and `POST /whep/<room>` exist. */
 const WIRED = true;
 const ROOM = 'bench';
+
+/** More of the server than bench/sfu asks for. */
+export interface ItdaTargetExtra {
+  /** The room publishers and subscribers join. Default `bench`. */
+  room?: string;
+  /** StartServerOptions merged over the bench's own (e.g. `turn: true`, `rtcTcp: true`, `logLevel`). */
+  server?: Record<string, unknown>;
+  /** Count the server's log records (itda-server.ts `BENCH_ITDA_LOG=count`), read with `logCounts()`. */
+  countLog?: boolean;
+}
+
+/** What the server logged so far (itda-server.ts). */
+export interface LogCounts {
+  lines: number;
+  bytes: number;
+  byLevel: Record<string, number>;
+  /** `level name: msg` → records. */
+  byMessage: Record<string, number>;
+}
 const RUNNER = fileURLToPath(new URL('./itda-server.ts', import.meta.url));
 
 /** The publisher's participant id from a WHIP resource URL (assumed: its last path segment). */
@@ -56,16 +78,19 @@ export class ItdaTarget implements SfuTarget {
   readonly #mediaWorkers: number | undefined;
   #child: ChildProcess | undefined;
   #url = '';
-
   readonly #host: string;
+  readonly #extra: ItdaTargetExtra;
+  /** Waiting for the runner's next `{"log":…}` line. */
+  #logWaiters: ((counts: LogCounts) => void)[] = [];
 
   /**
    * `mediaWorkers`: itda's `--media-workers`; undefined: its default (0 on ≤ 2 CPUs, else CPUs − 1, at most 8).
    * `host`: its bind address, 127.0.0.1 or the wildcard 0.0.0.0 (still announcing 127.0.0.1).
    */
-  constructor(mediaWorkers?: number, name = 'itda', host = '127.0.0.1') {
+  constructor(mediaWorkers?: number, name = 'itda', host = '127.0.0.1', extra: ItdaTargetExtra = {}) {
     this.name = name;
     this.#host = host;
+    this.#extra = extra;
     this.#mediaWorkers = mediaWorkers;
     const workers = mediaWorkers === undefined ? 'default media workers' : `${mediaWorkers} media workers`;
     this.notes = `itda SFU in one Node process (node ${process.version}, ${workers}), WHIP/WHEP on 127.0.0.1`;
@@ -73,6 +98,11 @@ export class ItdaTarget implements SfuTarget {
 
   get pid(): number {
     return this.#child?.pid ?? 0;
+  }
+
+  /** `http://127.0.0.1:PORT` once started. */
+  get url(): string {
+    return this.#url;
   }
 
   async start(): Promise<void> {
@@ -86,6 +116,7 @@ export class ItdaTarget implements SfuTarget {
       rtcTcp: false,
       sfuRoomCapacity: 1000,
       ...(this.#mediaWorkers === undefined ? {} : { mediaWorkers: this.#mediaWorkers }),
+      ...this.#extra.server,
     };
     // BENCH_SFU_CPU_PROF=<dir>: a V8 CPU profile of the itda process (written when it stops).
     const prof = process.env.BENCH_SFU_CPU_PROF;
@@ -96,16 +127,21 @@ export class ItdaTarget implements SfuTarget {
     execArgs.push(...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
     const child = spawn(process.execPath, [...execArgs, RUNNER, JSON.stringify(options)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: this.#extra.countLog === true ? { ...process.env, BENCH_ITDA_LOG: 'count' } : process.env,
     });
     this.#child = child;
     this.#url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('itda runner: no ready line within 15 s')), 15_000);
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
         try {
-          const msg = JSON.parse(line) as { ready?: boolean; url?: string };
+          const msg = JSON.parse(line) as { ready?: boolean; url?: string; log?: LogCounts };
           if (msg.ready === true && msg.url !== undefined) {
             clearTimeout(timer);
             resolve(msg.url);
+          }
+          if (msg.log !== undefined) {
+            const log = msg.log;
+            for (const w of this.#logWaiters.splice(0)) w(log);
           }
         } catch {
           // Not the ready line: runtime output such as --trace-gc from BENCH_SFU_NODE_ARGS.
@@ -119,15 +155,36 @@ export class ItdaTarget implements SfuTarget {
     });
   }
 
+  /**
+   * The server's log counts so far (`countLog`), or undefined when it does not answer within
+   * `timeoutMs` (its event loop is busy) or does not count.
+   */
+  async logCounts(timeoutMs = 2000): Promise<LogCounts | undefined> {
+    const child = this.#child;
+    if (child === undefined || this.#extra.countLog !== true || child.exitCode !== null) return undefined;
+    return await new Promise<LogCounts | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#logWaiters = this.#logWaiters.filter((w) => w !== done);
+        resolve(undefined);
+      }, timeoutMs);
+      const done = (counts: LogCounts): void => {
+        clearTimeout(timer);
+        resolve(counts);
+      };
+      this.#logWaiters.push(done);
+      child.kill('SIGUSR2');
+    });
+  }
+
   async publish(offerSdp: string): Promise<{ answer: string; published: Published }> {
-    const { answer, location } = await postSdp(`${this.#url}/whip/${ROOM}`, offerSdp);
+    const { answer, location } = await postSdp(`${this.#url}/whip/${this.#extra.room ?? ROOM}`, offerSdp);
     return { answer, published: { ref: publisherRef(location), close: () => deleteResource(location) } };
   }
 
   async subscribe(publisherRef: string, peer: SdpPeer): Promise<Subscribed> {
     const offer = await peer.offer();
     const { answer, location } = await postSdp(
-      `${this.#url}/whep/${ROOM}?participant=${encodeURIComponent(publisherRef)}`,
+      `${this.#url}/whep/${this.#extra.room ?? ROOM}?participant=${encodeURIComponent(publisherRef)}`,
       offer,
     );
     await peer.accept(answer);

@@ -39,6 +39,7 @@ interface Publisher {
   audio: Track;
   videoBuf: Buffer;
   audioBuf: Buffer;
+  /** Packets sent since the peer was set up: RTP sequence numbers and counters continue across runs. */
   videoSent: number;
   audioSent: number;
   videoMeasured: number;
@@ -216,11 +217,13 @@ async function run(warmupMs: number, measureMs: number, drainMs: number): Promis
   }
   const pubs = [...publishers.values()];
   for (const p of pubs) {
-    p.videoSent = 0;
-    p.audioSent = 0;
     p.videoMeasured = 0;
     p.audioMeasured = 0;
   }
+  // Counters go on from the last run (the subscribers' duplicate check and the SFU see one
+  // stream, not a restart at sequence number 0): this run's packets are due from here.
+  const videoBase = pubs.map((p) => p.videoSent);
+  const audioBase = pubs.map((p) => p.audioSent);
   const startUs = nowUs();
   const measureFromUs = startUs + warmupMs * 1000;
   const endUs = measureFromUs + measureMs * 1000;
@@ -230,11 +233,11 @@ async function run(warmupMs: number, measureMs: number, drainMs: number): Promis
       const now = nowUs();
       const until = Math.min(now, endUs);
       const measured = now >= measureFromUs;
-      for (const p of pubs) {
+      for (const [i, p] of pubs.entries()) {
         const elapsed = until - startUs - p.phaseUs;
         if (elapsed < 0) continue;
-        const videoDue = Math.floor((elapsed * VIDEO_RATE) / 1_000_000) + 1;
-        const audioDue = Math.floor((elapsed * AUDIO_RATE) / 1_000_000) + 1;
+        const videoDue = (videoBase[i] ?? 0) + Math.floor((elapsed * VIDEO_RATE) / 1_000_000) + 1;
+        const audioDue = (audioBase[i] ?? 0) + Math.floor((elapsed * AUDIO_RATE) / 1_000_000) + 1;
         // Lag: how many intervals behind this tick found the stream before catching up.
         const lag = ((videoDue - p.videoSent - 1) * 1000) / VIDEO_RATE;
         if (lag > maxLagMs) maxLagMs = lag;

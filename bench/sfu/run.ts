@@ -38,7 +38,6 @@
  * --subscribers 2 --warmup-s 1 --duration-s 3 --no-direct --quiet-wait-s 0 --json FILE`
  * (`--quiet-wait-s 0`: a shared or busy host is measured as it is, without waiting).
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +48,7 @@ import { failedText, stepProblems, targetProblems } from './checks.ts';
 import { Generator } from './generators.ts';
 import { ITDA_NOT_WIRED, ItdaTarget } from './itda.ts';
 import { ensureJanusInstalled, JANUS_ADDRESS, JANUS_LINK, JanusTarget } from './janus.ts';
+import { enterNetns, inNetns } from './netns.ts';
 import { runStep, type StepRow } from './step.ts';
 import type { SfuTarget } from './target.ts';
 
@@ -96,26 +96,15 @@ const NETNS_SETUP = [
   `ip link set ${JANUS_LINK} up`,
   `ip link set ${JANUS_LINK}p up`,
 ].join(' && ');
-if (process.env.ITDA_BENCH_NETNS !== '1') {
+if (!inNetns()) {
   const targetNames = (values.targets ?? '').split(',').map((s) => s.trim());
   if (targetNames.includes('janus')) ensureJanusInstalled(log);
-  const self = fileURLToPath(import.meta.url);
-  const inner = [process.execPath, self, ...process.argv.slice(2)];
-  const env = { ...process.env, ITDA_BENCH_NETNS: '1' };
-  const probe = spawnSync('unshare', ['--net', 'true']);
-  let result: ReturnType<typeof spawnSync>;
-  if (probe.status === 0) {
-    result = spawnSync('unshare', ['--net', '--', 'bash', '-c', `${NETNS_SETUP} && exec "$@"`, '_', ...inner], {
-      stdio: 'inherit',
-      env,
-    });
-  } else {
-    log(
-      `warning: cannot create a network namespace (not root?); running on the host (Janus needs ${JANUS_ADDRESS} on a non-loopback link)`,
-    );
-    result = spawnSync(inner[0] as string, inner.slice(1), { stdio: 'inherit', env });
-  }
-  process.exit(result.status ?? 1);
+  enterNetns({
+    self: fileURLToPath(import.meta.url),
+    setup: NETNS_SETUP,
+    warning: `warning: cannot create a network namespace (not root?); running on the host (Janus needs ${JANUS_ADDRESS} on a non-loopback link)`,
+    log,
+  });
 }
 
 const measureMs = int('duration-s', values['duration-s'], 1, 300) * 1000;
