@@ -139,7 +139,7 @@ export function handleAllocate<R extends RelayHandle, S>(
   const source = sourceKey(client.address);
   const exceeded = quotaExceeded(st, credential, source);
   if (exceeded !== undefined) {
-    st.quotaLog.info(st.clock.now(), { quota: exceeded, transport: client.transport });
+    st.limitedLog.info('quota', 'allocation quota reached', { quota: exceeded, transport: client.transport });
     fail(486);
     return;
   }

@@ -7,7 +7,7 @@
  * The relay paths (ChannelData in → datagram to the peer; peer datagram → ChannelData
  * out) decode nothing: two table lookups, a timestamp compare, one 4-byte header.
  */
-import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from '@itda/common';
+import { type Clock, type Logger, RateLimitedLog, silentLogger, systemClock, type TimerHandle } from '@itda/common';
 import { type DecodedStunMessage, decodeMessage, StunClass, StunMethod, streamFrameLength } from '@itda/stun';
 import { deleteAllocation, expire, finishAllocate, handleAllocate, handleRefresh } from './allocate.ts';
 import type { Allocation } from './allocation.ts';
@@ -25,7 +25,6 @@ import { SourceRateLimiter } from './rate-limit.ts';
 import { requestInfo, sendError } from './respond.ts';
 import { allocationsOfRestIdentity } from './sessions.ts';
 import { type CoreState, type Rfc5780Group, StreamConn } from './state.ts';
-import { ThrottledLog } from './throttled-log.ts';
 
 /** How often expired allocations, permissions, channels and reservations are freed. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -94,8 +93,7 @@ export class TurnCore<R extends RelayHandle, S> {
       perUser: new Map(),
       byUser: new Map(),
       perSource: new Map(),
-      quotaLog: new ThrottledLog(log, 'allocation quota reached', QUOTA_LOG_INTERVAL_MS),
-      peerLog: new ThrottledLog(log, 'peer refused', QUOTA_LOG_INTERVAL_MS),
+      limitedLog: new RateLimitedLog({ logger: log, clock, windowMs: QUOTA_LOG_INTERVAL_MS }),
       reservations: new Map(),
       rfc5780: { group: undefined, roles: new Map() },
       nextId: 1,

@@ -47,7 +47,7 @@ function checkPeer<R extends RelayHandle, S>(
   if (peer.family !== allocation.relayed.family) return 443;
   const access = peerAccess(st, peer.address, peer.port, now);
   if (access.ok) return access;
-  st.peerLog.info(now, { peer: peer.address, reason: access.reason });
+  st.limitedLog.info('peer', 'peer refused', { peer: peer.address, reason: access.reason });
   return 403;
 }
 

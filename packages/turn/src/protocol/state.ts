@@ -2,7 +2,7 @@
  * The state one `TurnCore` shares with its request handlers (allocate.ts, permission.ts,
  * binding.ts): options, I/O, clock, metrics, and the allocation tables.
  */
-import type { Clock, Logger } from '@itda/common';
+import type { Clock, Logger, RateLimitedLog } from '@itda/common';
 import type { IpFamily } from '@itda/stun';
 import type { Allocation } from './allocation.ts';
 import type { Authenticator, Credential } from './auth.ts';
@@ -11,7 +11,6 @@ import type { ClientRef, Endpoint, RelayHandle, StreamClient, TurnIo } from './i
 import type { TurnMetrics } from './metrics.ts';
 import type { PeerPolicy } from './peer-policy.ts';
 import type { SourceRateLimiter } from './rate-limit.ts';
-import type { ThrottledLog } from './throttled-log.ts';
 
 /** A TCP/TLS client connection as the core tracks it. */
 export class StreamConn<S> implements StreamClient<S> {
@@ -90,10 +89,11 @@ export interface CoreState<R extends RelayHandle, S> {
   readonly byUser: Map<string, Set<Allocation<R, S>>>;
   /** Allocations (and pending ones) per source address (IPv4 address or IPv6 /64, quota.ts). */
   readonly perSource: Map<string, number>;
-  /** `allocation quota reached` (info), at most once per `QUOTA_LOG_INTERVAL_MS`. */
-  readonly quotaLog: ThrottledLog;
-  /** `peer refused` (info, 403 by the peer policy), at most once per `QUOTA_LOG_INTERVAL_MS`. */
-  readonly peerLog: ThrottledLog;
+  /**
+   * Lines a client can repeat at will — `allocation quota reached`, `peer refused` (403 by
+   * the peer policy) — each at most once per `QUOTA_LOG_INTERVAL_MS`, with a count.
+   */
+  readonly limitedLog: RateLimitedLog;
   /** RESERVATION-TOKEN (hex) → reserved relay. */
   readonly reservations: Map<string, Reservation<R>>;
   /** Endpoint id → [ipIndex, portIndex] in the RFC 5780 group. */
