@@ -18,8 +18,10 @@ fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
 { command -v turnserver && command -v turnutils_uclient; } >/dev/null 2>&1 || need_pkgs+=(coturn)
 # janus: the SFU benchmark's reference (Janus VideoRoom), run by its smoke test (e2e/bench-smoke.test.ts).
 command -v janus >/dev/null 2>&1 || need_pkgs+=(janus)
-# ip (iproute2) brings up loopback inside the tests' network namespace.
+# ip (iproute2) brings up loopback inside the tests' network namespace and builds the
+# namespace labs (e2e/harness/netns.ts); iptables makes their NATs.
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
 # OpenSSL's s_client/s_server are the independent DTLS peers of the SFU's DTLS interop test.
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -42,7 +42,7 @@ export interface ServerInfo {
 }
 
 interface Healthz {
-  turn?: { listeners?: { transport: string; host: string; port: number }[]; relayIp?: string };
+  turn?: { listeners?: { transport: string; host: string; port: number }[]; relayIp?: string | null };
   sfu?: { udpPort?: number; tcpPort?: number };
 }
 
@@ -80,6 +80,6 @@ export async function serverInfo(target: ItdaTarget): Promise<ServerInfo> {
     rtcTcpPort: h.sfu?.tcpPort,
     turnUdp: listener('udp'),
     turnTcp: listener('tcp'),
-    relayIp: h.turn?.relayIp,
+    relayIp: h.turn?.relayIp ?? undefined,
   };
 }

@@ -134,7 +134,7 @@ export const TURN_CLI_SETTINGS: readonly Setting<TurnCliConfig>[] = [
     kind: 'string',
     arg: '<ip>',
     help: 'address relay sockets bind to',
-    shownDefault: 'listen host, or first non-loopback IPv4',
+    shownDefault: 'listen host, or the address asked',
     optional: true,
   },
   {

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ItdaError, type Logger } from '@itda/common';
 import { selfSignedCertificate } from '@itda/common/node';
-import { type BoundAddress, formatTurnMetrics, type ListenOptions, type TurnServer } from '@itda/turn';
+import { type BoundAddress, formatTurnMetrics, type ListenOptions, systemAddresses, type TurnServer } from '@itda/turn';
 import { configError } from './config-error.ts';
 import { sendError, sendJson } from './http-util.ts';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
@@ -29,7 +29,7 @@ export interface RunningTurn {
   close(): Promise<void>;
 }
 
-function tlsMaterial(config: TurnCliConfig, relayIp: string, log: Logger): { cert: string; key: string } {
+function tlsMaterial(config: TurnCliConfig, relayIp: string | undefined, log: Logger): { cert: string; key: string } {
   if (config.cert !== undefined && config.key !== undefined) {
     try {
       return { cert: readFileSync(config.cert, 'utf8'), key: readFileSync(config.key, 'utf8') };
@@ -37,7 +37,8 @@ function tlsMaterial(config: TurnCliConfig, relayIp: string, log: Logger): { cer
       throw configError(`cannot read --cert/--key: ${(err as Error).message}`);
     }
   }
-  const hosts = new Set(['localhost', '127.0.0.1', '::1', relayIp]);
+  const hosts = new Set(['localhost', '127.0.0.1', '::1', ...(relayIp === undefined ? [] : [relayIp])]);
+  if (relayIp === undefined) for (const a of systemAddresses()) hosts.add(a.address);
   if (config.externalIp !== undefined) hosts.add(config.externalIp);
   for (const l of config.tlsListen) if (l.host !== '0.0.0.0' && l.host !== '::') hosts.add(l.host);
   const made = selfSignedCertificate({ hosts: [...hosts] });
@@ -70,6 +71,7 @@ process_resident_memory_bytes ${process.memoryUsage().rss}
         uptimeS: Math.round((Date.now() - startedAt) / 1000),
         turn: {
           listeners: server.addresses.map(({ transport, host, port }) => ({ transport, host, port })),
+          udpLocalAddresses: server.udpLocalAddresses.map((a) => a.host),
           allocations: server.metrics.allocations,
         },
       });
@@ -106,7 +108,7 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
     listen,
     users: turnUsersRecord(config.users, '--user'),
     secrets: config.secrets,
-    relayIp,
+    ...(relayIp === undefined ? {} : { relayIp }),
     ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
     minPort: config.minPort,
     maxPort: config.maxPort,
@@ -139,7 +141,8 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
   const addresses = server.addresses;
   log.info('TURN ready', {
     addresses: addresses.map((a) => `${a.transport}:${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`),
-    relayIp,
+    udpLocalAddresses: server.udpLocalAddresses.map((a) => a.host),
+    relayIp: relayIp ?? 'the address each Allocate arrived on',
     externalIp: config.externalIp,
     realm: config.realm,
     metricsUrl,

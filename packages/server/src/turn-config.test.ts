@@ -167,7 +167,8 @@ test('TURN listen and relay addresses follow --host: names are refused, localhos
   );
   assert.equal(chooseRelayIp({ relayIp: '10.0.0.2', host: '0.0.0.0' }), '10.0.0.2');
   assert.equal(chooseRelayIp({ relayIp: undefined, host: '127.0.0.1' }), '127.0.0.1');
-  assert.notEqual(chooseRelayIp({ relayIp: undefined, host: '0.0.0.0' }), '0.0.0.0');
+  // A wildcard host: each relay on the address its Allocate arrived on.
+  assert.equal(chooseRelayIp({ relayIp: undefined, host: '0.0.0.0' }), undefined);
 });
 
 test('TURN quotas: defaults 1,000 / 500 / 10,000, from flag, environment or config file, for serve and turn; out of range refused', () => {

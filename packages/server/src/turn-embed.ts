@@ -8,8 +8,8 @@
  *   (self-signed.ts) — browsers do not check TURN server certificates (docs/server.md);
  * - no `--turn-secret`: one random REST secret per start, kept in memory (credentials
  *   handed out before a restart stop working after it, and clients get new ones on rejoin);
- * - no `--relay-ip`: the listen address when it is a specific one, else the first
- *   non-loopback IPv4 address of the machine, else 127.0.0.1.
+ * - no `--relay-ip`: the listen address when it is a specific one; on a wildcard, each
+ *   relay binds on the local address its Allocate arrived on (the client reached it).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,7 +34,10 @@ import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 /** What `/healthz` shows of TURN. */
 export interface TurnHealth {
   listeners: { transport: string; host: string; port: number }[];
-  relayIp: string;
+  /** The local addresses behind a wildcard UDP listener (one socket each; docs/turn.md). */
+  udpLocalAddresses: string[];
+  /** The relay address; null: each relay on the address its Allocate arrived on (wildcard `--host`, no `--relay-ip`). */
+  relayIp: string | null;
   allocations: number;
 }
 
@@ -119,16 +122,25 @@ export function turnListenHost(host: string): string {
   throw configError(`TURN listens on IP addresses: --host "${host}" is a name; pass an address or --no-turn`);
 }
 
-/** `--relay-ip`, else the listen host when it is an address, else the first external IPv4, else 127.0.0.1. */
-export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): string {
+/**
+ * `--relay-ip`, else the listen host when it is an address; undefined for a wildcard
+ * host: each relay then binds on the local address its Allocate arrived on, which the
+ * client has shown it can reach (docs/turn.md, "Several addresses").
+ */
+export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): string | undefined {
   if (config.relayIp !== undefined) return config.relayIp;
   if (!WILDCARDS.has(config.host) && isIP(config.host) !== 0) return config.host;
-  return firstExternalIpv4() ?? '127.0.0.1';
+  return undefined;
+}
+
+/** Every address of this machine (for a self-signed certificate's names). */
+function localIps(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
 function tlsMaterial(
   config: ServerConfig,
-  relayIp: string,
+  relayIp: string | undefined,
   log: Logger,
 ): { cert: string; key: string; selfSigned: boolean } {
   if (config.turnCert !== undefined && config.turnKey !== undefined) {
@@ -139,7 +151,13 @@ function tlsMaterial(
       throw configError(`cannot read --turn-cert/--turn-key: ${(err as Error).message}`);
     }
   }
-  const hosts = new Set(['localhost', '127.0.0.1', '::1', relayIp, hostname()]);
+  const hosts = new Set([
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    hostname(),
+    ...(relayIp === undefined ? localIps() : [relayIp]),
+  ]);
   for (const h of [config.turnHost, config.externalIp]) if (h !== undefined) hosts.add(h);
   if (!WILDCARDS.has(config.host)) hosts.add(config.host);
   const made = selfSignedCertificate({ hosts: [...hosts].filter((h) => h.length > 0 && h.length <= 253) });
@@ -212,7 +230,7 @@ export async function startEmbeddedTurn(
     listen,
     users: turnUsersRecord(config.turnUsers, '--turn-user'),
     secrets,
-    relayIp,
+    ...(relayIp === undefined ? {} : { relayIp }),
     ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
     minPort: config.minPort,
     maxPort: config.maxPort,
@@ -235,14 +253,15 @@ export async function startEmbeddedTurn(
     ports: { udp: portOf('udp'), tcp: portOf('tcp'), tls: portOf('tls') },
     announce,
     fixedHost: config.turnHost ?? config.externalIp,
-    fallbackHost: relayIp,
+    fallbackHost: relayIp ?? firstExternalIpv4() ?? '127.0.0.1',
     secret: secrets[0] ?? '',
     ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
     extra: config.iceServers,
   });
   log.info('TURN ready', {
     addresses: addresses.map((a) => `${a.transport}:${bracketHost(a.host)}:${a.port}`),
-    relayIp,
+    udpLocalAddresses: server.udpLocalAddresses.map((a) => a.host),
+    relayIp: relayIp ?? 'the address each Allocate arrived on',
     externalIp: config.externalIp,
     realm: config.realm,
     announce,
@@ -262,7 +281,8 @@ export async function startEmbeddedTurn(
     metricsText: () => formatTurnMetrics(server.metrics),
     health: () => ({
       listeners: addresses.map(({ transport, host: h, port: p }) => ({ transport, host: h, port: p })),
-      relayIp,
+      udpLocalAddresses: server.udpLocalAddresses.map((a) => a.host),
+      relayIp: relayIp ?? null,
       allocations: server.metrics.allocations,
     }),
     close: () => {

@@ -2,9 +2,9 @@
  * The child process of turn-private-relay.test.ts, run inside a network namespace of its
  * own whose only non-loopback address is 198.18.0.1 (on a dummy or veth interface; the
  * test sets it up and the namespace goes away with this process). `itda serve` with TURN in its
- * default configuration then relays from that address (the first non-loopback IPv4,
- * which the peer policy refuses: 198.18.0.0/15 is special-purpose), and a UDP service
- * listens on another port of it. A participant joins, allocates, binds a channel to its
+ * default configuration, asked at that address, then relays from it (the address the
+ * Allocate arrived on, which the peer policy refuses: 198.18.0.0/15 is special-purpose),
+ * and a UDP service listens on another port of it. A participant joins, allocates, binds a channel to its
  * own relay — the one exception to the policy — and tries to reach the service through
  * it, both ways.
  *
@@ -51,7 +51,7 @@ try {
   ws.send(JSON.stringify({ type: 'join', v: 1, room: 'any', name: 'Eve' }));
   const turn = (await joined).iceServers.find((s: IceServer) => s.username !== undefined);
   const port = server.turn?.addresses.find((a) => a.transport === 'udp')?.port ?? 0;
-  const transport = await connectTransport({ transport: 'udp', host: '127.0.0.1', port });
+  const transport = await connectTransport({ transport: 'udp', host: ADDRESS, port });
   const c = new TurnClient(transport, { username: turn?.username ?? '', password: turn?.credential ?? '' });
   client = c;
   let clientGot = 0;

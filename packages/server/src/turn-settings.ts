@@ -32,7 +32,7 @@ export interface EmbeddedTurnConfig {
   turnUsers: string[];
   /** TURN REST shared secrets (any verifies, the first signs). Unset: one random secret per start. */
   turnSecrets: string[];
-  /** Local address relay sockets bind to. Unset: `host` if it is an address, else the first non-loopback IPv4. */
+  /** Local address relay sockets bind to. Unset: `host` if it is an address, else the local address each Allocate arrived on. */
   relayIp: string | undefined;
   /** Public address announced in XOR-RELAYED-ADDRESS and in the ICE URLs (1:1 NAT, e.g. a cloud VM). */
   externalIp: string | undefined;
@@ -248,7 +248,7 @@ export const TURN_SERVE_SETTINGS: readonly Setting<EmbeddedTurnConfig>[] = [
     kind: 'string',
     arg: '<ip>',
     help: 'address relay sockets bind to',
-    shownDefault: '--host, or first non-loopback IPv4',
+    shownDefault: '--host, or the address asked',
     optional: true,
   },
   {

@@ -3,6 +3,7 @@
  * core (`protocol/`) and Node adapters for UDP, TCP and TLS (`node/`). See docs/turn.md.
  */
 
+export { type ListAddresses, type LocalAddress, systemAddresses } from './node/local-addresses.ts';
 export type {
   BoundAddress,
   ListenOptions,
@@ -27,6 +28,7 @@ export type {
   ClientRef,
   ClientTransport,
   Endpoint,
+  RelayAddresses,
   RelayHandle,
   RelayRequest,
   StreamClient,

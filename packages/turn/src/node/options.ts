@@ -6,6 +6,7 @@
 import type { Clock, Logger } from '@itda/common';
 import type { SharedConnectionBudget, StreamGuardLimits } from '@itda/common/node';
 import type { TurnCoreOptions } from '../protocol/config.ts';
+import type { ListAddresses } from './local-addresses.ts';
 
 /** A plain UDP or TCP listener. */
 export interface PlainListenOptions {
@@ -56,8 +57,10 @@ export interface TurnServerOptions extends TurnCoreOptions {
   listen?: ListenOptions[];
   /**
    * IPv4 or IPv6 address the relay sockets bind to (RFC 8656 §7.2: the relayed transport
-   * address). Default: the first listener's host when it is a specific address; required
-   * otherwise (unless `externalIp` is set, then relays bind to the wildcard address).
+   * address). Default: the first listener's host when it is a specific address. When it
+   * is a wildcard: with `externalIp`, relays bind to the wildcard address and advertise
+   * `externalIp`; without, each relay binds on the local address its Allocate arrived on
+   * and advertises that (the client reached it, so it can reach the relay there too).
    */
   relayIp?: string;
   /** IPv6 relay address for REQUESTED-ADDRESS-FAMILY IPv6 (RFC 8656 §7.2). Default none: 440. */
@@ -89,6 +92,15 @@ export interface TurnServerOptions extends TurnCoreOptions {
    * 64 KiB). 0 or 65,536–268,435,456.
    */
   relayBufferBytes?: number;
+  /**
+   * How often the machine's addresses are listed, in ms, so that a wildcard UDP listener
+   * (one socket per local address) follows addresses that appear or vanish while it runs
+   * (polling `os.networkInterfaces()`: Node has no netlink). Default 5000; 0: never
+   * (`syncLocalAddresses()` still works); otherwise 100–3,600,000.
+   */
+  interfacePollMs?: number;
+  /** Lists the machine's addresses for wildcard UDP listeners. Default `os.networkInterfaces()` (tests pass their own). */
+  listAddresses?: ListAddresses;
   /**
    * Limits of each TCP and TLS listener (`StreamGuard`, docs/turn.md): connections in all
    * (default 10,000) and per source address or IPv6 /64 (default 128); a deadline by which

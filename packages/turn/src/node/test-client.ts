@@ -24,6 +24,8 @@ export class TestConn {
   readonly #send: (b: Uint8Array) => void;
   readonly #close: () => void;
   readonly stream: boolean;
+  /** Over UDP: the source `ip:port` of every datagram received, in order (the server must answer from where it was asked). */
+  readonly sources: string[] = [];
   #buf = Buffer.alloc(0);
 
   private constructor(send: (b: Uint8Array) => void, close: () => void, stream: boolean) {
@@ -46,7 +48,10 @@ export class TestConn {
         () => s.close(),
         false,
       );
-      s.on('message', (m) => c.#push(m));
+      s.on('message', (m, rinfo) => {
+        c.sources.push(`${rinfo.address}:${rinfo.port}`);
+        c.#push(m);
+      });
       return c;
     }
     const socket: Socket = await new Promise((resolve, reject) => {

@@ -2,21 +2,27 @@
  * `TurnServer`: the TURN core (`protocol/`) on Node sockets — UDP, TCP and TLS client
  * listeners (RFC 8656 §3.1) and one UDP relay socket per allocation. It implements the
  * core's `TurnIo`: the core decides, this class only moves bytes.
+ *
+ * A UDP listener on a wildcard address is one socket per local address (per-address-udp.ts)
+ * so that every answer leaves from the address the client sent to; without a configured
+ * `relayIp`, each relay is bound on the address its Allocate arrived on.
  */
 import type { Socket as DgramSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
-import { type Clock, type Logger, silentLogger, systemClock } from '@itda/common';
+import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from '@itda/common';
 import { StreamGuard } from '@itda/common/node';
 import { resolveCoreOptions } from '../protocol/config.ts';
 import { TurnCore } from '../protocol/core.ts';
 import { TurnError, TurnErrorCode } from '../protocol/errors.ts';
-import type { ClientRef, Endpoint, RelayRequest, StreamClient, TurnIo } from '../protocol/io.ts';
+import type { ClientRef, Endpoint, RelayAddresses, RelayRequest, StreamClient, TurnIo } from '../protocol/io.ts';
 import { DropReason, type TurnMetrics, type TurnMetricsSnapshot } from '../protocol/metrics.ts';
 import type { StreamConn } from '../protocol/state.ts';
+import { addressesOf, type ListAddresses, type LocalAddress, systemAddresses } from './local-addresses.ts';
 import type { BoundAddress, ListenOptions, TurnServerOptions } from './options.ts';
+import { PerAddressUdp } from './per-address-udp.ts';
 import { bindRelaySockets, bindUdp, NodeRelay } from './relay.ts';
-import { familyOf, type ResolvedServerOptions, resolveServerOptions } from './validate.ts';
+import { familyOf, isWildcard, type ResolvedServerOptions, resolveServerOptions } from './validate.ts';
 
 /** Bytes queued on a TCP/TLS client beyond which relayed packets to it are dropped. */
 const MAX_STREAM_BACKLOG = 1 << 20;
@@ -44,6 +50,21 @@ function oneRecordPerWrite(socket: Socket): void {
   (socket as { _writev?: unknown })._writev = undefined;
 }
 
+/** Closes a UDP socket; one already closed (an address that vanished) resolves at once. */
+function closeDgram(socket: DgramSocket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // ERR_SOCKET_DGRAM_NOT_RUNNING
+    }
+  });
+}
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1';
+}
+
 /** IPv4-mapped IPv6 text from a dual-stack socket → plain IPv4. */
 function plainIp(ip: string | undefined): string {
   if (ip === undefined) return '';
@@ -64,6 +85,12 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   readonly #guards: StreamGuard[] = [];
   readonly #relays = new Set<NodeRelay>();
   readonly #binding = new Set<Promise<void>>();
+  /** The wildcard UDP listeners, each one socket per local address. */
+  readonly #perAddress: PerAddressUdp[] = [];
+  /** Endpoints of per-address sockets by `listener index|address`: an address that comes back keeps its endpoint. */
+  readonly #addressEndpoints = new Map<string, Endpoint>();
+  readonly #listAddresses: ListAddresses;
+  #poll: TimerHandle | undefined;
   #addresses: BoundAddress[] = [];
   #bufferWarned = false;
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -73,16 +100,22 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#o = resolveServerOptions(options);
     this.#log = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
-    const relayAddresses: { IPv4?: string; IPv6?: string } = {};
-    const advertisedV4 = this.#o.externalIp ?? this.#o.relayIp;
-    relayAddresses[familyOf(this.#o.relayIp)] = advertisedV4;
+    this.#listAddresses = options.listAddresses ?? systemAddresses;
+    const relayAddresses: { IPv4?: string | null; IPv6?: string | null } = {};
+    const { relayIp, externalIp } = this.#o;
+    if (relayIp === undefined) {
+      // Per request: the relay's own address (the one the Allocate arrived on) is advertised.
+      relayAddresses[familyOf((this.#o.listen[0] as ListenOptions).host)] = null;
+    } else {
+      relayAddresses[familyOf(relayIp)] = externalIp ?? relayIp;
+    }
     if (this.#o.relayIpv6 !== undefined) relayAddresses.IPv6 = this.#o.relayIpv6;
     this.#core = new TurnCore<NodeRelay, Socket>({
       io: this,
       options: resolveCoreOptions(options),
       clock: this.#clock,
       logger: this.#log,
-      relayAddresses,
+      relayAddresses: relayAddresses satisfies RelayAddresses,
     });
   }
 
@@ -96,6 +129,7 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
         const l = this.#o.listen[i] as ListenOptions;
         if (l.transport === 'udp') {
           if (i === udpIndex && this.#o.rfc5780 !== undefined) await this.#listenRfc5780(l.host, l.port);
+          else if (isWildcard(l.host)) await this.#listenPerAddress(i, l.host, l.port);
           else await this.#listenUdp(l.host, l.port);
         } else {
           await this.#listenStream(l);
@@ -113,7 +147,35 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
       for (const ip of [this.#o.relayIp, this.#o.externalIp])
         if (ip !== undefined) this.#core.addOwnAddress(ip, a.port);
     }
-    this.#log.info('turn listening', { addresses: this.#addresses.map((a) => `${a.transport}://${a.host}:${a.port}`) });
+    for (const a of this.udpLocalAddresses) this.#ownStreamPorts(a.host);
+    if (this.#perAddress.length > 0) this.#schedulePoll();
+    this.#log.info('turn listening', {
+      addresses: this.#addresses.map((a) => `${a.transport}://${a.host}:${a.port}`),
+      ...(this.#perAddress.length > 0 ? { udpLocalAddresses: this.udpLocalAddresses.map((a) => a.host) } : {}),
+    });
+  }
+
+  /**
+   * The sockets behind wildcard UDP listeners: one per local address, as bound now (they
+   * follow the machine's addresses, polled every `interfacePollMs`). Empty without one.
+   */
+  get udpLocalAddresses(): BoundAddress[] {
+    return this.#perAddress.flatMap((g) =>
+      g.addresses.map((host) => ({ transport: 'udp' as const, host, port: g.port, family: familyOf(host) })),
+    );
+  }
+
+  /** Looks for local addresses that appeared or vanished now (as the poll timer does). */
+  async syncLocalAddresses(): Promise<void> {
+    await Promise.all(this.#perAddress.map((g) => g.sync()));
+  }
+
+  #schedulePoll(): void {
+    const ms = this.#o.interfacePollMs;
+    if (ms === 0 || this.#state !== 'started') return;
+    this.#poll = this.#clock.setTimeout(() => {
+      void this.syncLocalAddresses().finally(() => this.#schedulePoll());
+    }, ms);
   }
 
   /** Addresses actually bound (port 0 resolved), in the order of `listen`. Empty before start(). */
@@ -149,7 +211,10 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    this.#poll?.cancel();
     this.#core.close();
+    // The groups wait for a poll in progress; their sockets are closed with the others below.
+    await Promise.all(this.#perAddress.map((g) => g.close()));
     while (this.#binding.size > 0) await Promise.allSettled([...this.#binding]);
     for (const r of this.#relays) r.close();
     this.#relays.clear();
@@ -157,7 +222,7 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#sockets.clear();
     this.#streamClients.clear();
     const closing: Promise<void>[] = [];
-    for (const u of this.#udp.values()) closing.push(new Promise((resolve) => u.close(() => resolve())));
+    for (const u of this.#udp.values()) closing.push(closeDgram(u));
     this.#udp.clear();
     for (const s of this.#servers) closing.push(new Promise((resolve) => s.close(() => resolve())));
     this.#servers.length = 0;
@@ -174,14 +239,59 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
 
   #addUdp(socket: DgramSocket, host: string, family: 'IPv4' | 'IPv6'): Endpoint {
     const port = socket.address().port;
-    this.#checkBuffers(socket, port);
     const endpoint = this.#core.addEndpoint({ transport: 'udp', address: host, port, family });
-    this.#udp.set(endpoint.id, socket);
     this.#addresses.push({ transport: 'udp', host, port, family });
+    this.#readUdp(endpoint, socket);
+    return endpoint;
+  }
+
+  #readUdp(endpoint: Endpoint, socket: DgramSocket): void {
+    const port = endpoint.port;
+    this.#checkBuffers(socket, port);
+    this.#udp.set(endpoint.id, socket);
     const core = this.#core;
     socket.on('message', (msg, rinfo) => core.handleUdp(endpoint, msg, plainIp(rinfo.address), rinfo.port));
     socket.on('error', (err) => this.#log.warn('udp socket error', { err, port }));
-    return endpoint;
+  }
+
+  /**
+   * A wildcard UDP listener: one socket per local address of its family, each its own
+   * endpoint (so answers, relayed data and relays use the address the client asked).
+   */
+  async #listenPerAddress(index: number, host: string, port: number): Promise<void> {
+    const family = familyOf(host);
+    const group = new PerAddressUdp({
+      family,
+      port,
+      bufferBytes: this.#o.udpBufferBytes,
+      list: this.#listAddresses,
+      logger: this.#log,
+      clock: this.#clock,
+      onBound: (local, socket) => {
+        const key = `${index}|${local.address}`;
+        let endpoint = this.#addressEndpoints.get(key);
+        if (endpoint === undefined) {
+          endpoint = this.#core.addEndpoint({ transport: 'udp', address: local.address, port: group.port, family });
+          this.#addressEndpoints.set(key, endpoint);
+          this.#ownStreamPorts(local.address);
+        }
+        this.#readUdp(endpoint, socket);
+      },
+      onLost: (address) => {
+        const endpoint = this.#addressEndpoints.get(`${index}|${address}`);
+        if (endpoint !== undefined) this.#udp.delete(endpoint.id);
+      },
+    });
+    this.#perAddress.push(group);
+    await group.start();
+    this.#addresses.push({ transport: 'udp', host, port: group.port, family });
+  }
+
+  /** The TCP and TLS listeners on a wildcard are reached on `address` too: no relaying to them. */
+  #ownStreamPorts(address: string): void {
+    for (const a of this.#addresses)
+      if (a.transport !== 'udp' && isWildcard(a.host) && a.family === familyOf(address))
+        this.#core.addOwnAddress(address, a.port);
   }
 
   /**
@@ -363,8 +473,13 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     }
   }
 
-  bindRelay(request: RelayRequest): void {
-    const ip = request.family === 'IPv6' ? (this.#o.relayIpv6 ?? this.#o.relayIp) : this.#o.relayIp;
+  bindRelay(request: RelayRequest<Socket>): void {
+    const fixed = request.family === 'IPv6' ? (this.#o.relayIpv6 ?? this.#o.relayIp) : this.#o.relayIp;
+    const ip = fixed ?? this.#arrivedOn(request.client, request.family);
+    if (ip === undefined) {
+      this.#core.relayBound(request.id, undefined);
+      return;
+    }
     const range = { min: this.#o.minPort, max: this.#o.maxPort };
     const job = bindRelaySockets(
       request.family,
@@ -391,6 +506,18 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     );
     this.#binding.add(job);
     void job.finally(() => this.#binding.delete(job));
+  }
+
+  /**
+   * The local address a client's request arrived on, when it is of `family`: the address
+   * of its UDP socket, or its connection's local address. Otherwise the first local
+   * address of that family (a client on IPv4 asking for an IPv6 relay), if any.
+   */
+  #arrivedOn(client: ClientRef<Socket>, family: 'IPv4' | 'IPv6'): string | undefined {
+    const local = client.transport === 'udp' ? client.endpoint.address : plainIp(client.handle.localAddress);
+    if (local !== '' && !isWildcard(local) && familyOf(local) === family) return local;
+    const any: LocalAddress[] = addressesOf(this.#listAddresses, family);
+    return (any.find((a) => !isLoopback(a.address)) ?? any[0])?.address;
   }
 
   #relay(socket: DgramSocket, ip: string, family: 'IPv4' | 'IPv6'): NodeRelay {

@@ -9,7 +9,8 @@ import type { ListenOptions, TurnServerOptions } from './options.ts';
 /** The Node-level options with defaults filled in. */
 export interface ResolvedServerOptions {
   listen: ListenOptions[];
-  relayIp: string;
+  /** Undefined: each relay binds on the local address its Allocate arrived on (a wildcard first listener). */
+  relayIp: string | undefined;
   relayIpv6: string | undefined;
   externalIp: string | undefined;
   minPort: number;
@@ -17,6 +18,7 @@ export interface ResolvedServerOptions {
   rfc5780: { alternateIp: string; alternatePort: number } | undefined;
   udpBufferBytes: number;
   relayBufferBytes: number;
+  interfacePollMs: number;
   /** Limits of each TCP/TLS listener, defaults filled in. */
   tcpLimits: Required<{ [K in keyof StreamGuardLimits]: number }>;
   tcpSharedBudget: SharedConnectionBudget | undefined;
@@ -86,15 +88,24 @@ export function resolveServerOptions(o: TurnServerOptions): ResolvedServerOption
     const first = listen[0] as ListenOptions;
     if (!isWildcard(first.host)) relayIp = first.host;
     else if (externalIp !== undefined) relayIp = familyOf(externalIp) === 'IPv6' ? '::' : '0.0.0.0';
-    else throw bad('relayIp is required when the first listener is a wildcard address and externalIp is not set');
+    // else: per request, on the address the Allocate arrived on.
   }
-  checkIp('relayIp', relayIp);
-  if (isWildcard(relayIp) && externalIp === undefined)
-    throw bad('a wildcard relayIp needs externalIp (the address to advertise)');
+  if (relayIp !== undefined) {
+    checkIp('relayIp', relayIp);
+    if (isWildcard(relayIp) && externalIp === undefined)
+      throw bad('a wildcard relayIp needs externalIp (the address to advertise)');
+  }
   const relayIpv6 = o.relayIpv6 === undefined ? undefined : checkIp('relayIpv6', o.relayIpv6);
   if (relayIpv6 !== undefined && familyOf(relayIpv6) !== 'IPv6') throw bad('relayIpv6 must be an IPv6 address');
-  if (familyOf(relayIp) === 'IPv6' && relayIpv6 !== undefined)
-    throw bad('relayIp is IPv6 already; leave relayIpv6 unset');
+  const relayFamily = familyOf(relayIp ?? (listen[0] as ListenOptions).host);
+  if (relayFamily === 'IPv6' && relayIpv6 !== undefined) throw bad('relayIp is IPv6 already; leave relayIpv6 unset');
+  const interfacePollMs = o.interfacePollMs ?? 5000;
+  if (
+    typeof interfacePollMs !== 'number' ||
+    !Number.isInteger(interfacePollMs) ||
+    (interfacePollMs !== 0 && (interfacePollMs < 100 || interfacePollMs > 3_600_000))
+  )
+    throw bad(`interfacePollMs must be 0 or an integer 100-3600000, got ${String(interfacePollMs)}`);
   const minPort = checkPort('minPort', o.minPort ?? 49152, 1);
   const maxPort = checkPort('maxPort', o.maxPort ?? 65535, 1);
   if (maxPort < minPort + 1) throw bad('maxPort must be greater than minPort');
@@ -128,6 +139,7 @@ export function resolveServerOptions(o: TurnServerOptions): ResolvedServerOption
     rfc5780,
     udpBufferBytes,
     relayBufferBytes,
+    interfacePollMs,
     tcpLimits,
     tcpSharedBudget: o.tcpSharedBudget,
   };

@@ -173,6 +173,7 @@ export function handleAllocate<R extends RelayHandle, S>(
   //    a 508 (Insufficient Capacity) error." — decided when the adapter reports the bind.
   st.io.bindRelay({
     id: pending.id,
+    client,
     family,
     evenPort: evenPort !== undefined,
     reserveNext: evenPort?.reserve === true,

@@ -15,7 +15,16 @@ import { Authenticator } from './auth.ts';
 import { handleBinding } from './binding.ts';
 import { type ResolvedCoreOptions, resolveCoreOptions, type TurnCoreOptions } from './config.ts';
 import { encodeDataIndicationHead } from './data-indication.ts';
-import type { ClientRef, ClientTransport, Endpoint, RelayHandle, StreamClient, TurnIo, UdpClient } from './io.ts';
+import type {
+  ClientRef,
+  ClientTransport,
+  Endpoint,
+  RelayAddresses,
+  RelayHandle,
+  StreamClient,
+  TurnIo,
+  UdpClient,
+} from './io.ts';
 import { DropReason, TurnMetrics } from './metrics.ts';
 import { canonicalIp, isLiveRelayed } from './own-relays.ts';
 import { PeerPolicy } from './peer-policy.ts';
@@ -42,17 +51,20 @@ export interface TurnCoreInit<R extends RelayHandle, S> {
   logger?: Logger;
   /**
    * The relayed IP written into XOR-RELAYED-ADDRESS per family (the external IP when
-   * the server is behind NAT). A family without an entry is answered with 440.
+   * the server is behind NAT); `null`: the address the adapter bound the relay to (a
+   * server that binds each relay on the address its Allocate arrived on). A family
+   * without an entry is answered with 440.
    */
-  relayAddresses: { IPv4?: string; IPv6?: string };
+  relayAddresses: RelayAddresses;
 }
 
 /** The advertised relay IPs in canonical text, as peer addresses are compared with them (own-relays.ts). */
-function canonicalRelayAddresses(a: { IPv4?: string; IPv6?: string }): { IPv4?: string; IPv6?: string } {
-  const out: { IPv4?: string; IPv6?: string } = {};
-  if (a.IPv4 !== undefined) out.IPv4 = canonicalIp(a.IPv4);
-  if (a.IPv6 !== undefined) out.IPv6 = canonicalIp(a.IPv6);
-  return out;
+function canonicalRelayAddresses(a: RelayAddresses): RelayAddresses {
+  const canonical = (ip: string | null): string | null => (ip === null ? null : canonicalIp(ip));
+  return {
+    ...(a.IPv4 === undefined ? {} : { IPv4: canonical(a.IPv4) }),
+    ...(a.IPv6 === undefined ? {} : { IPv6: canonical(a.IPv6) }),
+  };
 }
 
 function isResolved(o: TurnCoreOptions | ResolvedCoreOptions): o is ResolvedCoreOptions {

@@ -47,10 +47,21 @@ export interface RelayHandle {
   readonly family: IpFamily;
 }
 
+/** Per family: the advertised relay IP, `null` for the relay's own bound address, absent for none (440). */
+export interface RelayAddresses {
+  readonly IPv4?: string | null;
+  readonly IPv6?: string | null;
+}
+
 /** What the core asks the adapter to bind for an Allocate request (RFC 8656 §7.2). */
-export interface RelayRequest {
+export interface RelayRequest<S = unknown> {
   /** Passed back to `TurnCore.relayBound`. */
   readonly id: number;
+  /**
+   * The client that asked: the adapter may bind the relay on the local address the
+   * request arrived on (its UDP endpoint's address, or its connection's local address).
+   */
+  readonly client: ClientRef<S>;
   readonly family: IpFamily;
   /** EVEN-PORT: the port must be even (RFC 8656 §14.7... §18.7). */
   readonly evenPort: boolean;
@@ -77,7 +88,7 @@ export interface TurnIo<R extends RelayHandle, S> {
   /** Sends `data[offset, offset + length)` from a relay socket to a peer. */
   sendToPeer(relay: R, data: Uint8Array, offset: number, length: number, address: string, port: number): void;
   /** Binds a relay (asynchronously); the adapter then calls `TurnCore.relayBound(request.id, …)`. */
-  bindRelay(request: RelayRequest): void;
+  bindRelay(request: RelayRequest<S>): void;
   /** Closes a relay socket (allocation gone, reservation expired, core closed). */
   closeRelay(relay: R): void;
   /** Closes a client stream (unframeable bytes). The adapter then calls `streamClosed`. */

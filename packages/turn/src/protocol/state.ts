@@ -7,7 +7,7 @@ import type { IpFamily } from '@itda/stun';
 import type { Allocation } from './allocation.ts';
 import type { Authenticator, Credential } from './auth.ts';
 import type { ResolvedCoreOptions } from './config.ts';
-import type { ClientRef, Endpoint, RelayHandle, StreamClient, TurnIo } from './io.ts';
+import type { ClientRef, Endpoint, RelayAddresses, RelayHandle, StreamClient, TurnIo } from './io.ts';
 import type { TurnMetrics } from './metrics.ts';
 import type { PeerPolicy } from './peer-policy.ts';
 import type { SourceRateLimiter } from './rate-limit.ts';
@@ -72,8 +72,8 @@ export interface CoreState<R extends RelayHandle, S> {
   readonly limiter: SourceRateLimiter;
   /** Wall clock, ms since the epoch. */
   readonly wallNow: () => number;
-  /** Advertised relay IP per family; a missing family is answered with 440. */
-  readonly relayAddresses: { readonly IPv4?: string; readonly IPv6?: string };
+  /** Advertised relay IP per family (`null`: the relay's bound address); a missing family is answered with 440. */
+  readonly relayAddresses: RelayAddresses;
   /** UDP allocations: endpoint id → client port → client IP → allocation. */
   readonly udpAllocations: Map<number, Map<number, Map<string, Allocation<R, S>>>>;
   readonly byRelay: Map<R, Allocation<R, S>>;

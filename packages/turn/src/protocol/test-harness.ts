@@ -41,7 +41,7 @@ export interface Sent {
 export class RecordingIo implements TurnIo<FakeRelay, string> {
   readonly toClient: Sent[] = [];
   readonly toPeer: { relay: FakeRelay; data: Uint8Array; address: string; port: number }[] = [];
-  readonly binds: RelayRequest[] = [];
+  readonly binds: RelayRequest<string>[] = [];
   readonly closedStreams: StreamClient<string>[] = [];
   core: TurnCore<FakeRelay, string> | undefined;
   /** Answer bindRelay at once with a fake relay (undefined: fail with 508). */
@@ -62,7 +62,7 @@ export class RecordingIo implements TurnIo<FakeRelay, string> {
   sendToPeer(relay: FakeRelay, data: Uint8Array, offset: number, length: number, address: string, port: number): void {
     this.toPeer.push({ relay, data: Uint8Array.from(data.subarray(offset, offset + length)), address, port });
   }
-  bindRelay(request: RelayRequest): void {
+  bindRelay(request: RelayRequest<string>): void {
     this.binds.push(request);
     if (!this.autoBind) return;
     const port = request.evenPort && this.nextPort % 2 === 1 ? ++this.nextPort : this.nextPort;
