@@ -101,11 +101,14 @@ function bindingRequest(): Uint8Array {
   });
 }
 
-test('a wildcard UDP listener answers Binding and Allocate from the address asked, and relays on it', async () => {
+test('wildcard listeners answer Binding and Allocate from the address asked, and relay on it (UDP and TCP)', async () => {
   let addresses = v4('127.0.0.1', '127.0.0.2');
   const server = new TurnServer({
     realm: 'itda.test',
-    listen: [{ transport: 'udp', host: '0.0.0.0', port: 0 }],
+    listen: [
+      { transport: 'udp', host: '0.0.0.0', port: 0 },
+      { transport: 'tcp', host: '0.0.0.0', port: 0 },
+    ],
     users: { alice: 'secret' },
     allowLoopbackPeers: true,
     listAddresses: () => addresses,
@@ -134,6 +137,14 @@ test('a wildcard UDP listener answers Binding and Allocate from the address aske
       assert.equal(alloc.get(AttrType.XorRelayedAddress)?.address, asked);
       assert.deepEqual(new Set(conn.sources), new Set([`${asked}:${port}`]), `every answer from ${asked}`);
     }
+    // Over TCP on a wildcard listener the relay is on the connection's local address.
+    const tcpPort = server.addresses.find((a) => a.transport === 'tcp')?.port ?? 0;
+    const tcp = await TestConn.open('tcp', '127.0.0.2', tcpPort);
+    conns.push(tcp);
+    const tcpAlloc = await new TestTurnClient(tcp, 'alice', 'secret').request(StunMethod.Allocate, [
+      { type: AttrType.RequestedTransport, value: 17 } as StunAttribute,
+    ]);
+    assert.equal(tcpAlloc.get(AttrType.XorRelayedAddress)?.address, '127.0.0.2');
     // An address added while running is listened on after the next look.
     addresses = v4('127.0.0.1', '127.0.0.2', '127.0.0.3');
     await server.syncLocalAddresses();
