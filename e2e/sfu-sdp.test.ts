@@ -12,7 +12,6 @@ import {
   answerPublishOffer,
   buildSubscribeOffer,
   type LocalTransportParams,
-  nextSlot,
   parseSdp,
   parseSubscribeAnswer,
   type SubscribeSlot,
@@ -276,14 +275,9 @@ test('subscribe: offers accepted, answers parsed, the tagged m-line rejected and
   // A stopped transceiver leaves getTransceivers() once the rejection is negotiated.
   assert.equal(after2.find((x) => x.mid === '0')?.currentDirection ?? 'stopped', 'stopped');
 
-  // A new audio track recycles the slot with a fresh mid.
-  const place = nextSlot(
-    slots.map((s) => ({ mid: s.mid, kind: s.kind, active: s.active, rejectionAnswered: !s.active })),
-    'audio',
-    2,
-  );
-  assert.deepEqual(place, { index: 0, recycled: true, mid: '2', nextMid: 3 });
-  slots[0] = { ...s0, mid: place.mid, active: true, ssrc: 3333, trackId: 'p3', streamId: 'bob' };
+  // A new audio track recycles the slot with a fresh mid (as SubscribeNegotiator does: the
+  // first port-0 slot of its kind whose rejection was answered).
+  slots[0] = { ...s0, mid: '2', active: true, ssrc: 3333, trackId: 'p3', streamId: 'bob' };
   const third = await round(3);
   assert.deepEqual(third.rejectedMids, []);
   const tracks3 = await waitFor(async () => {

@@ -6,20 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '@itda/common/testing';
 import { ErrorCode, MAX_DATA_PAYLOAD, type ServerMessage } from '@itda/protocol';
 import { coreHarness } from './testing.ts';
-
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dataChars = (messages: ServerMessage[]): number =>
   messages.reduce((n, m) => n + (m.type === 'data' ? m.payload.length : 0), 0);
@@ -36,7 +25,7 @@ for (const seed of [1, 2, 3, 42, 1234]) {
     h.join('calm2', 'other');
     for (const c of [...senders, 'reader', 'calm', 'calm2']) h.out.take(c);
 
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     const left = new Map(senders.map((s) => [s, 21]));
     const payload = 'x'.repeat(MAX_DATA_PAYLOAD);
     const start = h.clock.now();

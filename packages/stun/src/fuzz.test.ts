@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '@itda/common/testing';
 import { KNOWN_ATTRIBUTE_TYPES, type KnownAttrType } from './attributes.ts';
 import { decodeChannelData } from './channel-data.ts';
 import { AttrType, StunClass, StunMethod } from './constants.ts';
@@ -32,18 +33,6 @@ import {
 const ITERATIONS = 20_000;
 const TIME_BUDGET_MS = 2_000;
 const SEED = Number(process.env.STUN_FUZZ_SEED ?? 0x5eed1234) >>> 0;
-
-/** mulberry32: a small, seedable PRNG (not for security). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEY = shortTermKey('VOkJxbRl1RmTxUk/WvJxBt');
 
@@ -197,7 +186,7 @@ function expectDecodeError(fn: () => unknown): void {
 }
 
 test('fuzz: random bytes and mutated messages only ever throw StunDecodeError', () => {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const seeds = corpus();
   for (const s of seeds) exercise(s);
   const deadline = performance.now() + TIME_BUDGET_MS;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '@itda/common';
+import { seededRandom } from '@itda/common/testing';
 import { type DecodedStunMessage, decodeMessage, StunDecodeError } from '@itda/stun';
 import { IceLiteAgent } from './agent.ts';
 import { IceDemux, usernameLocalPart } from './demux.ts';
@@ -17,18 +18,6 @@ import { iceTuple } from './tuple.ts';
 const CASES = 20_000;
 const TIME_LIMIT_MS = 2000;
 const LOCAL = { ufrag: 'fuzzUfrag0123456', pwd: 'fuzzPassword0123456789abcdefABCD' };
-
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(rand: () => number, base: Uint8Array): Uint8Array {
   const out = Uint8Array.from(base);
@@ -47,7 +36,7 @@ function tryDecode(bytes: Uint8Array): DecodedStunMessage | undefined {
 }
 
 test('agent and demux: random and mutated checks never throw', () => {
-  const rand = prng(0x1ce);
+  const rand = seededRandom(0x1ce);
   const agent = new IceLiteAgent({ local: LOCAL, clock: new ManualClock() });
   agent.setRemoteUfrag('peer');
   const demux = new IceDemux<string>();
@@ -90,7 +79,7 @@ test('agent and demux: random and mutated checks never throw', () => {
 });
 
 test('TCP framing: random chunks throw nothing but IceError', () => {
-  const rand = prng(0x4571);
+  const rand = seededRandom(0x4571);
   const start = performance.now();
   let decoder = new TcpFrameDecoder({ maxFrameBytes: 1 + Math.floor(rand() * 65_535) });
   for (let i = 0; i < CASES && performance.now() - start < TIME_LIMIT_MS; i++) {

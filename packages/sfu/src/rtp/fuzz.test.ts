@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '@itda/common/testing';
 import { classifyDatagram } from './demux.ts';
 import { RtpError } from './errors.ts';
 import { encodeRtcp, parseRtcp, rewriteRtcpSsrcs } from './rtcp.ts';
 import { RtpPacketView } from './rtp-packet.ts';
-
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS: Uint8Array[] = [
   Uint8Array.from(Buffer.from('902d1a5fd4090549f7b16e83bede000322f3435041009bd281004500', 'hex')),
@@ -57,7 +46,7 @@ function onlyRtpErrors(fn: () => void): void {
 }
 
 test('seeded fuzz: random and mutated bytes never throw anything but RtpError', () => {
-  const rand = rng(0x17da);
+  const rand = seededRandom(0x17da);
   const view = new RtpPacketView();
   const byte = (): number => Math.floor(rand() * 256);
   for (let i = 0; i < 20_000; i++) {

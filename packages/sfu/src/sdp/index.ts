@@ -28,7 +28,6 @@ export {
 } from './offer.ts';
 export { parseSdp, SDP_DEFAULT_LIMITS, type SdpParseOptions } from './parse.ts';
 export { answerPlayOffer, type PlayAnswer, type PlayPlacement, type PlayTrack } from './play.ts';
-export { nextSlot, type SlotPlacement, type SlotUsage } from './slots.ts';
 export {
   type Candidate as SdpCandidate,
   type Codec as SdpCodec,

@@ -5,7 +5,6 @@ import { fixture } from './fixtures/index.ts';
 import { LOCAL, SLOTS } from './fixtures/subscribe-slots.ts';
 import { buildSubscribeOffer, parseSubscribeAnswer, type SubscribeSlot } from './offer.ts';
 import { parseSdp } from './parse.ts';
-import { nextSlot, type SlotUsage } from './slots.ts';
 
 test('subscribe offer: ice-lite, actpass, sendonly, msid and ssrc lines, FID for RTX, BUNDLE over active mids', () => {
   const sdp = buildSubscribeOffer({ local: LOCAL, sessionVersion: 4, slots: SLOTS });
@@ -135,22 +134,6 @@ test("parseSubscribeAnswer: Chromium's answer gives the remote transport; port 0
   assert.equal(r2.remote.ice.ufrag, 'bW01');
   const inactive = answer.replace('a=recvonly', 'a=inactive');
   assert.deepEqual(parseSubscribeAnswer(inactive, SLOTS).rejectedMids, ['0']);
-});
-
-test('nextSlot: recycle the first answered port-0 slot of the same kind with a fresh mid, else append', () => {
-  const slots: SlotUsage[] = [
-    { mid: '0', kind: 'audio', active: false, rejectionAnswered: true },
-    { mid: '1', kind: 'video', active: false, rejectionAnswered: false },
-    { mid: '2', kind: 'video', active: true, rejectionAnswered: false },
-  ];
-  assert.deepEqual(nextSlot(slots, 'audio', 3), { index: 0, recycled: true, mid: '3', nextMid: 4 });
-  // The video slot's rejection is not answered yet: append.
-  assert.deepEqual(nextSlot(slots, 'video', 3), { index: 3, recycled: false, mid: '3', nextMid: 4 });
-  const answered = slots.map((s) => ({ ...s, rejectionAnswered: !s.active }));
-  assert.deepEqual(nextSlot(answered, 'video', 4), { index: 1, recycled: true, mid: '4', nextMid: 5 });
-  // A counter that would repeat a mid in use skips it.
-  assert.deepEqual(nextSlot(slots, 'audio', 1), { index: 0, recycled: true, mid: '3', nextMid: 4 });
-  assert.deepEqual(nextSlot([], 'video', 0), { index: 0, recycled: false, mid: '0', nextMid: 1 });
 });
 
 test('a Chromium CNAME with + and / is written as is (RFC 5576 §6.1 byte-string)', () => {

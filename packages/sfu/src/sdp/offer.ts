@@ -1,7 +1,7 @@
 /**
  * The SFU's offers to a subscriber (subscribe peer connection; JSEP RFC 8829 §5.2) and
  * the check of the subscriber's answer. One m-line per slot, in slot order; a slot
- * whose track ended stays as a port-0 m-line until it is recycled (see `nextSlot`).
+ * whose track ended stays as a port-0 m-line until it is recycled (session/subscribe-negotiator.ts).
  */
 
 import { remoteTransport } from './answer.ts';

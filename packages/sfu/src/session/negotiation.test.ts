@@ -138,8 +138,14 @@ test('bad session descriptions get an error with a stable code and change nothin
     h.service.publish('room', 'viewer', { type: 'publish', sdp: 'v=0', tracks: [] });
     assert.ok(viewer.messages.some((m) => m.type === 'error' && m.code === 'forbidden' && m.ref === 'publish'));
 
-    // The good answer still works afterwards, and the host's media reaches the guest.
-    await guest.answer(offer);
+    // The bad answer voided its offer: the same tracks are offered again as the next version,
+    // and answering that one works; the host's media reaches the guest.
+    const reoffers = guest.messages.filter((m) => m.type === 'subscribe');
+    const again = reoffers.at(-1);
+    assert.ok(again && again.type === 'subscribe');
+    assert.deepEqual([reoffers.length, again.version], [2, offer.version + 1]);
+    assert.deepEqual(again.tracks, offer.tracks);
+    await guest.answer(again);
     const v = guest.trackFrom('host', 'video');
     assert.ok(v);
     const track = host.published.find((t) => t.kind === 'video');

@@ -6,7 +6,8 @@
  *   (`published`) and creates a Producer per sending m-line;
  * - **subscribe**: the server offers every other participant's tracks (`subscribe`,
  *   numbered by `version`), the client answers (`subscribed`). One offer is out at a
- *   time; changes meanwhile are batched into the next one.
+ *   time; changes meanwhile are batched into the next one; an answer is checked against
+ *   the offer it answers (subscribe-negotiator.ts).
  * Consumers start paused and are resumed when the answer that declares them arrives,
  * so the browser knows their SSRCs before the first packet; video consumers then ask
  * the publisher for a keyframe.
@@ -19,7 +20,6 @@ import { createIceCredentials } from '../ice/index.ts';
 import {
   type Producer,
   Router,
-  type RtpCodec,
   SfuError,
   SfuErrorCode,
   type TrackSource,
@@ -27,13 +27,10 @@ import {
 } from '../router/index.ts';
 import {
   answerPublishOffer,
-  buildSubscribeOffer,
   effectiveTransport,
   type LocalTransportParams,
   parseSdp,
-  parseSubscribeAnswer,
   type SessionDescription,
-  type SubscribeSlot,
 } from '../sdp/index.ts';
 import { SfuPeer } from './peer.ts';
 import { countMediaSections, publishMediaSectionsOption } from './publish-limits.ts';
@@ -44,7 +41,6 @@ import type {
   SfuOutMessage,
   SfuParticipantInfo,
   SubscribedRequest,
-  SubscribeTrackInfo,
   TransportFactory,
 } from './types.ts';
 
@@ -66,18 +62,8 @@ export interface SfuServiceOptions {
   logWindowMs?: number;
 }
 
-/** Header extensions passed downstream (ids as the publisher negotiated them). */
-const DOWNSTREAM_EXTENSIONS = new Set([
-  'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-]);
-
 /** Close reason of a transport made for an offer that could not be answered (no one is told). */
 const UNUSED = 'unused';
-
-/** The codec written on a port-0 m-line that never carried a track (any one will do). */
-const OPUS: RtpCodec = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: {}, feedback: [] };
-const VP8: RtpCodec = { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] };
 
 interface SfuRoom {
   router: Router;
@@ -256,7 +242,7 @@ export class SfuService {
     for (const other of room.peers.values()) {
       if (other === peer || !other.info.canSubscribe) continue;
       for (const producer of created) this.#addConsumer(room, other, producer);
-      if (other.dirty) this.#offer(room, other);
+      this.#offer(room, other);
     }
   }
 
@@ -265,61 +251,53 @@ export class SfuService {
     if (found === undefined) return;
     const { room, peer } = found;
     const transport = peer.subscribe;
-    if (!peer.awaitingAnswer || msg.version !== peer.version || transport === undefined) {
+    const negotiator = peer.negotiator;
+    const outcome =
+      transport === undefined
+        ? { kind: 'stale' as const, current: negotiator.version }
+        : negotiator.answer(msg.version, msg.sdp, (answer) => {
+            // An answer that rejects every m-line carries throwaway ICE credentials (Chromium): nothing to connect.
+            if (answer.acceptedMids.length > 0) {
+              transport.setRemoteParameters({
+                iceUfrag: answer.remote.ice.ufrag,
+                fingerprints: answer.remote.fingerprints,
+              });
+            }
+          });
+    if (outcome.kind === 'stale') {
       peer.send({
         type: 'error',
         code: 'sfu_stale_version',
-        message: `no subscribe offer ${msg.version} is waiting for an answer (current ${peer.version})`,
+        message: `no subscribe offer ${msg.version} is waiting for an answer (current ${outcome.current})`,
         ref: 'subscribed',
       });
       return;
     }
-    let answer: ReturnType<typeof parseSubscribeAnswer>;
-    try {
-      answer = parseSubscribeAnswer(msg.sdp, this.#slots(peer));
-    } catch (err) {
-      this.#badSdp(peer, 'sfu_bad_answer', 'subscribed', err);
+    if (outcome.kind === 'bad') {
+      // The offer is void: a new one (with everything there is now) lets the client converge.
+      this.#badSdp(peer, 'sfu_bad_answer', 'subscribed', outcome.error);
+      if (outcome.reoffer) this.#offer(room, peer);
       return;
     }
-    // An answer that rejects every m-line carries throwaway ICE credentials (Chromium): nothing to connect.
-    if (answer.acceptedMids.length > 0) {
-      transport.setRemoteParameters({ iceUfrag: answer.remote.ice.ufrag, fingerprints: answer.remote.fingerprints });
-    }
-    peer.awaitingAnswer = false;
-    const rejected = new Set(answer.rejectedMids);
-    for (const slot of peer.slots) {
-      const c = slot.consumer;
-      if (slot.offered === undefined) {
-        if (c === undefined && !slot.idle) slot.recyclable = true;
-        continue;
-      }
-      if (c === undefined || c !== slot.offered) continue;
-      if (rejected.has(slot.mid)) {
-        c.close();
-        continue;
-      }
-      if (c.paused) c.resume();
-    }
-    if (peer.dirty) this.#offer(room, peer);
+    this.#offer(room, peer);
   }
 
   resubscribe(roomName: string, participantId: string, msg: ResubscribeRequest): void {
     const found = this.#find(roomName, participantId);
     if (found === undefined) return;
     const { room, peer } = found;
-    peer.dirty = true;
-    peer.awaitingAnswer = false;
     if (peer.subscribe === undefined || peer.subscribe.closed) {
       // The transport ended (and its consumers with it): the client built a new peer
       // connection, so start its m-lines afresh with every track there is now.
-      peer.slots.length = 0;
+      peer.negotiator.clear();
       if (peer.info.canSubscribe) {
         for (const producer of room.router.producers()) {
           if (producer.participantId !== peer.id) this.#addConsumer(room, peer, producer);
         }
       }
-    } else if (msg.iceRestart === true) {
-      peer.subscribe.restartIce(createIceCredentials());
+    } else {
+      peer.negotiator.reset();
+      if (msg.iceRestart === true) peer.subscribe.restartIce(createIceCredentials());
     }
     this.#offer(room, peer);
   }
@@ -339,11 +317,8 @@ export class SfuService {
       throw new SfuError(SfuErrorCode.LimitReached, `quality asked for more than ${MAX_QUALITIES} participants`);
     }
     peer.qualities.set(msg.participantId, rank);
-    for (const slot of peer.slots) {
-      const c = slot.consumer;
-      if (c !== undefined && c.kind === 'video' && c.producer.participantId === msg.participantId) {
-        c.preferredRank = rank;
-      }
+    for (const c of peer.negotiator.consumers()) {
+      if (c.kind === 'video' && c.producer.participantId === msg.participantId) c.preferredRank = rank;
     }
   }
 
@@ -351,7 +326,8 @@ export class SfuService {
     const found = this.#find(roomName, participantId);
     if (found === undefined) return;
     const { peer } = found;
-    if (peer.awaitingAnswer && peer.lastOffer !== undefined) peer.send(peer.lastOffer);
+    const out = peer.negotiator.inFlight;
+    if (out !== undefined) peer.send({ type: 'subscribe', ...out });
   }
 
   removeParticipant(roomName: string, participantId: string): void {
@@ -361,7 +337,7 @@ export class SfuService {
     room.peers.delete(participantId);
     peer.publish?.close('participant_left');
     peer.subscribe?.close('participant_left');
-    for (const other of room.peers.values()) if (other.dirty) this.#offer(room, other);
+    for (const other of room.peers.values()) this.#offer(room, other);
     if (room.peers.size === 0) this.closeRoom(roomName);
   }
 
@@ -401,7 +377,7 @@ export class SfuService {
           message: `${role} transport closed: ${reason}`,
           ref: role,
         });
-        for (const other of room.peers.values()) if (other !== peer && other.dirty) this.#offer(room, other);
+        for (const other of room.peers.values()) if (other !== peer) this.#offer(room, other);
       }
     });
     return transport;
@@ -411,11 +387,7 @@ export class SfuService {
   #newSubscribeTransport(room: SfuRoom, peer: SfuPeer): WebRtcTransport {
     const transport = this.#createTransport(room, peer, 'subscribe');
     peer.subscribe = transport;
-    peer.subscribeSessionId = undefined;
-    for (const s of peer.slots) {
-      s.bundled = false;
-      s.idle = false;
-    }
+    peer.negotiator.newTransport();
     return transport;
   }
 
@@ -432,7 +404,7 @@ export class SfuService {
     const sub =
       peer.subscribe === undefined || peer.subscribe.closed ? this.#newSubscribeTransport(room, peer) : peer.subscribe;
     try {
-      const slot = peer.takeSlot(producer.kind, (mid) =>
+      const consumer = peer.negotiator.add(producer.kind, (mid) =>
         sub.consume({
           id: `c${++this.#ids}`,
           producer,
@@ -443,102 +415,24 @@ export class SfuService {
           preferredRank: peer.qualities.get(producer.participantId) ?? 0,
         }),
       );
-      slot.consumer?.on('closed', () => {
-        slot.consumer = undefined;
-        slot.recyclable = false;
-        peer.dirty = true;
-      });
-      peer.dirty = true;
+      consumer.on('closed', () => peer.negotiator.ended(consumer));
     } catch (err) {
       if (!(err instanceof SfuError)) throw err;
       this.#log.warn('consumer not created', { room: room.router.id, participant: peer.id, code: err.code });
     }
   }
 
-  #slots(peer: SfuPeer): SubscribeSlot[] {
-    return peer.slots.map((s) => {
-      const c = s.consumer;
-      if (c === undefined) {
-        return {
-          mid: s.mid,
-          kind: s.kind,
-          active: false,
-          idle: s.idle,
-          codec: s.lastCodec ?? (s.kind === 'audio' ? OPUS : VP8),
-          ssrc: 0,
-          cname: '',
-          streamId: '',
-          trackId: '',
-          extensions: [],
-        };
-      }
-      const p = c.producer;
-      return {
-        mid: s.mid,
-        kind: s.kind,
-        active: true,
-        codec: p.codec,
-        rtx: p.rtxPayloadType !== undefined ? { payloadType: p.rtxPayloadType } : undefined,
-        ssrc: c.ssrc,
-        rtxSsrc: c.rtxSsrc,
-        cname: p.cname,
-        streamId: p.participantId,
-        trackId: p.id,
-        extensions: p.extensions.filter((e) => DOWNSTREAM_EXTENSIONS.has(e.uri)),
-      };
-    });
-  }
-
+  /** Sends the next subscribe offer when one is due (changes pending, none out). */
   #offer(room: SfuRoom, peer: SfuPeer): void {
-    if (peer.awaitingAnswer) {
-      peer.dirty = true;
-      return;
-    }
+    const negotiator = peer.negotiator;
+    if (negotiator.offering || !negotiator.pending) return;
     let transport = peer.subscribe;
     if (transport === undefined || transport.closed) {
-      if (peer.slots.every((s) => s.consumer === undefined)) {
-        peer.dirty = false;
-        return;
-      }
+      if (!negotiator.hasConsumers) return;
       transport = this.#newSubscribeTransport(room, peer);
     }
-    // The BUNDLE tag — the first bundled m-line — never goes to port 0 while the transport
-    // lives: Chromium answers a rejected tag by tearing the transport down and building a
-    // new one (new ICE and DTLS). Without a track it stays idle (`a=inactive`, bundled);
-    // this also keeps the connection when nothing is left to receive. With no bundled
-    // m-line at all (a fresh transport), an empty offer waits for the next track.
-    const tag = peer.slots.find((s) => s.bundled && s.lastCodec !== undefined);
-    const idle = tag !== undefined && tag.consumer === undefined ? tag : undefined;
-    if (idle === undefined && peer.slots.every((s) => s.consumer === undefined)) {
-      peer.dirty = true;
-      return;
-    }
-    peer.dirty = false;
-    peer.version++;
-    for (const s of peer.slots) {
-      s.idle = s === idle;
-      s.bundled = s.consumer !== undefined || s.idle;
-    }
-    const slots = this.#slots(peer);
-    // o= session id: constant for the connection (RFC 3264 §5), also across ICE restarts.
-    peer.subscribeSessionId ??= String(Math.floor(Math.random() * 1e15) + 1e15);
-    const sdp = buildSubscribeOffer({
-      local: this.#local(transport),
-      sessionVersion: peer.version,
-      sessionId: peer.subscribeSessionId,
-      slots,
-    });
-    const tracks: SubscribeTrackInfo[] = [];
-    for (const s of peer.slots) {
-      const c = s.consumer;
-      s.offered = c;
-      if (c === undefined) continue;
-      tracks.push({ mid: s.mid, participantId: c.producer.participantId, kind: c.kind, source: c.producer.source });
-    }
-    const msg: SfuOutMessage = { type: 'subscribe', sdp, version: peer.version, tracks };
-    peer.awaitingAnswer = true;
-    peer.lastOffer = msg;
-    peer.send(msg);
+    const offer = negotiator.offer(this.#local(transport));
+    if (offer !== undefined) peer.send({ type: 'subscribe', ...offer });
   }
 
   #badSdp(peer: SfuPeer, code: string, ref: string, err: unknown): void {

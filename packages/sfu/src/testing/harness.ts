@@ -42,6 +42,12 @@ export interface JoinOptions {
   connectTimeoutMs?: number;
   /** Do not answer subscribe offers (they stay in `messages`; answer them with `answer`). Default false. */
   manualAnswers?: boolean;
+  /**
+   * Awaited before each answer is made and sent: the time an offer and its answer spend
+   * on the network and in the browser, during which the server's state moves on (join
+   * storms). Default: none.
+   */
+  answerDelay?: () => Promise<void>;
 }
 
 /** The RtcServer as the service's TransportFactory, keeping the transports it hands out. */
@@ -157,6 +163,7 @@ export class TestParticipant {
   readonly failures: Error[] = [];
   #work: Promise<void> = Promise.resolve();
   #subscriberUfrag: string | undefined;
+  #newestOffer = 0;
   #left = false;
 
   constructor(harness: SfuHarness, id: string, options: JoinOptions) {
@@ -170,8 +177,17 @@ export class TestParticipant {
   onMessage(msg: SfuOutMessage): void {
     this.messages.push(msg);
     if (msg.type === 'subscribe' && this.options.manualAnswers !== true) {
-      this.#work = this.#work.then(() => this.answer(msg)).catch((err: Error) => void this.failures.push(err));
+      const delay = this.options.answerDelay;
+      this.#work = this.#work
+        .then(async () => {
+          if (delay !== undefined) await delay();
+          // A newer offer arrived meanwhile: a browser applies offers in order and skips overtaken ones.
+          if (delay !== undefined && this.#newestOffer > msg.version) return;
+          await this.answer(msg);
+        })
+        .catch((err: Error) => void this.failures.push(err));
     }
+    if (msg.type === 'subscribe') this.#newestOffer = Math.max(this.#newestOffer, msg.version);
   }
 
   /** Error messages (`sfu_*` codes) received. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '@itda/common/testing';
 import {
   AttrType,
   ChangeRequestFlag,
@@ -12,18 +13,6 @@ import {
   StunMethod,
 } from '@itda/stun';
 import { codeOf, harness, peer, TestClient } from './test-harness.ts';
-
-/** A small seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('malformed, truncated and fuzzed input never throws out of the core (UDP and TCP; bounded: 20k inputs or 2 s)', () => {
   const h = harness({
@@ -74,7 +63,7 @@ test('malformed, truncated and fuzzed input never throws out of the core (UDP an
     encodeChannelData(0x4000, new Uint8Array(33)),
     encodeChannelData(0x4000, new Uint8Array(33), true),
   ];
-  const random = rng(42);
+  const random = seededRandom(42);
   const deadline = Date.now() + 2000;
   let n = 0;
   for (; n < 20_000 && Date.now() < deadline; n++) {
