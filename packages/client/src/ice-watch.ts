@@ -1,8 +1,11 @@
 /**
- * Restarts ICE (RFC 8445 §9) on a peer connection that went `failed`, or stayed
- * `disconnected` for `disconnectedMs`. The restart itself is the caller's: a publish
- * connection makes an offer with `iceRestart: true`, a subscribe connection asks the
- * server with `resubscribe { iceRestart: true }`.
+ * Restarts ICE (RFC 8445 §9) on a peer connection that went `failed` (ICE, or the whole
+ * connection: DTLS), stayed `disconnected` for `disconnectedMs`, or — once told a
+ * connection is expected (`expectConnection`) — did not come up within `connectMs`
+ * (a negotiation that left the server without our parameters leaves ICE `checking`
+ * for ever). The restart itself is the caller's: a publish connection makes an offer with
+ * `iceRestart: true`, a subscribe connection asks the server with
+ * `resubscribe { iceRestart: true }`.
  */
 import type { Clock, TimerHandle } from '@itda/common';
 
@@ -12,6 +15,8 @@ export interface IceWatchOptions {
   disconnectedMs?: number;
   /** Least time between two restarts, ms. Default 5000. */
   minIntervalMs?: number;
+  /** Time for an expected connection to come up before a restart, ms. Default 15,000. */
+  connectMs?: number;
   restart: () => void;
 }
 
@@ -19,21 +24,46 @@ export class IceWatch {
   readonly #pc: RTCPeerConnection;
   readonly #o: IceWatchOptions;
   #timer: TimerHandle | undefined;
+  #connectTimer: TimerHandle | undefined;
   #lastRestart = Number.NEGATIVE_INFINITY;
   #stopped = false;
 
   constructor(pc: RTCPeerConnection, options: IceWatchOptions) {
     this.#pc = pc;
     this.#o = options;
+    // The owner may use `onconnectionstatechange` for itself: listen beside it.
+    pc.addEventListener?.('connectionstatechange', () => this.onStateChange());
   }
 
-  /** Call on every `iceconnectionstatechange`. */
+  /** True when ICE is connected (or completed) and so is the connection as a whole. */
+  get connected(): boolean {
+    const ice = this.#pc.iceConnectionState;
+    return (ice === 'connected' || ice === 'completed') && this.#pc.connectionState !== 'failed';
+  }
+
+  /**
+   * A description that needs the connection was applied: restart if it is not up within
+   * `connectMs`. A deadline already running is kept.
+   */
+  expectConnection(): void {
+    if (this.#stopped || this.#connectTimer !== undefined || this.connected) return;
+    this.#connectTimer = this.#o.clock.setTimeout(() => {
+      this.#connectTimer = undefined;
+      if (!this.#stopped && !this.connected) this.#restart();
+    }, this.#o.connectMs ?? 15_000);
+  }
+
+  /** Call on every `iceconnectionstatechange` (`connectionstatechange` is followed by itself). */
   onStateChange(): void {
     if (this.#stopped) return;
     this.#timer?.cancel();
     this.#timer = undefined;
+    if (this.connected) {
+      this.#connectTimer?.cancel();
+      this.#connectTimer = undefined;
+    }
     const state = this.#pc.iceConnectionState;
-    if (state === 'failed') this.#restart();
+    if (state === 'failed' || this.#pc.connectionState === 'failed') this.#restart();
     else if (state === 'disconnected') {
       this.#timer = this.#o.clock.setTimeout(() => {
         this.#timer = undefined;
@@ -42,10 +72,10 @@ export class IceWatch {
     }
   }
 
-  /** True when ICE is `failed` or `disconnected` (worth restarting after a signaling outage). */
+  /** True when ICE or the connection is `failed`, or ICE `disconnected` (worth restarting after a signaling outage). */
   get broken(): boolean {
     const s = this.#pc.iceConnectionState;
-    return s === 'failed' || s === 'disconnected';
+    return s === 'failed' || s === 'disconnected' || this.#pc.connectionState === 'failed';
   }
 
   /** Restarts now unless one happened within `minIntervalMs`. */
@@ -70,5 +100,7 @@ export class IceWatch {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = undefined;
+    this.#connectTimer?.cancel();
+    this.#connectTimer = undefined;
   }
 }

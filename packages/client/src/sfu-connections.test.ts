@@ -152,8 +152,11 @@ test('subscriber: offers in version order (overtaken and stale ones skipped), tr
   assert.deepEqual(events, ['+p_a/microphone/track-0', '+p_a/camera/track-1', '+p_b/screen/track-2']);
   assert.equal(sub.version, 2);
   await sub.handleSubscribe({ type: 'subscribe', sdp: 'old', version: 1, tracks: v1 });
-  await sub.handleSubscribe({ type: 'subscribe', sdp: 'same', version: 2, tracks: v2 });
   assert.equal(sent.length, 1);
+  // The offer answered, sent again (after a resume: the answer may be lost): the same answer again.
+  await sub.handleSubscribe({ type: 'subscribe', sdp: 'same', version: 2, tracks: v2 });
+  assert.deepEqual(sent.slice(1), [sent[0]]);
+  sent.length = 1;
 
   // p_b stops sharing (port 0: unlisted) and p_c's track recycles that slot with mid 3.
   const v3 = [...v2.slice(0, 2), t('3', 'p_c', 'audio', 'microphone')];
@@ -172,8 +175,32 @@ test('subscriber: offers in version order (overtaken and stale ones skipped), tr
   pc.failNext = true;
   await sub.handleSubscribe({ type: 'subscribe', sdp: 'junk', version: 4, tracks: v3 });
   assert.deepEqual(errors, ['negotiation_failed']);
-  assert.equal(sent.length, 2);
+  // The server waits for an answer to v4: the subscriber asks for a fresh offer instead.
+  assert.deepEqual(sent.slice(2), [{ type: 'resubscribe' }]);
   assert.equal(pc.signalingState, 'stable');
+  sub.close();
+});
+
+test('subscriber: a connection that does not come up 15 s after an answer with tracks, or fails in DTLS, asks for an ICE restart', async () => {
+  const { clock, pc, sent, sub } = subscriber();
+  const v1 = [t('0', 'p_a', 'audio', 'microphone')];
+  await sub.handleSubscribe({ type: 'subscribe', sdp: sdpOf(v1), version: 1, tracks: v1 });
+  pc.setIce('checking'); // and it stays there: the server never took our answer
+  clock.advance(14_999);
+  assert.equal(sent.length, 1);
+  clock.advance(1);
+  assert.deepEqual(sent.slice(1), [{ type: 'resubscribe', iceRestart: true }]);
+  // ICE up but DTLS failed: the connection as a whole is `failed`.
+  clock.advance(5000);
+  pc.setIce('connected');
+  pc.setConnection('failed');
+  assert.deepEqual(sent.slice(2), [{ type: 'resubscribe', iceRestart: true }]);
+  // Up in time: no restart.
+  pc.setConnection('connected');
+  const v2 = [...v1, t('1', 'p_a', 'video', 'camera')];
+  await sub.handleSubscribe({ type: 'subscribe', sdp: sdpOf(v2), version: 2, tracks: v2 });
+  clock.advance(60_000);
+  assert.equal(sent.length, 4);
   sub.close();
 });
 

@@ -165,6 +165,7 @@ export class SfuPublisher extends TypedEmitter<SfuPublisherEvents> {
     this.#resendTimer?.cancel();
     try {
       await this.pc.setRemoteDescription({ type: 'answer', sdp });
+      if (this.pc.getTransceivers().some((t) => t.sender.track !== null)) this.#ice.expectConnection();
     } catch (err) {
       this.#log.warn('applying the publish answer failed', { err: String(err) });
       this.emit(

@@ -50,8 +50,12 @@ export type SfuSessionEvents = {
   error: [err: ClientError];
 };
 
-/** SFU error codes that answer `subscribed`/`resubscribe` and need no action: a newer offer follows. */
-const QUIET_SUBSCRIBE_ERRORS = new Set(['sfu_stale_version']);
+/**
+ * SFU error codes that answer `subscribed`/`resubscribe` and need no action: a newer offer
+ * follows (`sfu_bad_answer`: the server voided the offer it answered and offers again;
+ * should it stop, the subscriber's connect deadline asks for a fresh one).
+ */
+const QUIET_SUBSCRIBE_ERRORS = new Set(['sfu_stale_version', 'sfu_bad_answer']);
 
 export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   #publisher: SfuPublisher;

@@ -5,8 +5,11 @@
  * before it was applied is skipped. Each m-line's participant and source come from the
  * offer's `tracks` list (the msid stream id is the participant id as well); an m-line
  * that is no longer listed (port 0, or its slot recycled) ends its track: `ended`.
- * ICE that fails (or stays `disconnected`) asks for a fresh offer with new credentials:
- * `resubscribe { iceRestart: true }`.
+ * ICE that fails (or stays `disconnected`, or does not come up after an answer with
+ * tracks) asks for a fresh offer with new credentials: `resubscribe { iceRestart: true }`.
+ * The same offer again (the server resends the one out after a resume) gets the same
+ * answer again, since the first may have been lost; an offer that cannot be applied
+ * asks for a fresh one (`resubscribe`, at most `MAX_APPLY_RETRIES` in a row).
  */
 import type { Clock, Logger } from '@itda/common';
 import { TypedEmitter } from '@itda/common';
@@ -14,6 +17,9 @@ import type { ResubscribeMessage, SubscribedMessage, SubscribeMessage, Subscribe
 import { ClientError, ClientErrorCode } from './errors.ts';
 import { IceWatch } from './ice-watch.ts';
 import { SubscribeTrackTable } from './sfu-tracks.ts';
+
+/** Offers in a row that could not be applied after which the subscriber stops asking for another. */
+const MAX_APPLY_RETRIES = 3;
 
 export interface SfuSubscriberOptions {
   configuration: RTCConfiguration;
@@ -23,6 +29,8 @@ export interface SfuSubscriberOptions {
   createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
   /** Restart ICE after this long in `disconnected`, ms. Default 4000. */
   disconnectedRestartMs?: number;
+  /** Restart ICE when the connection is not up this long after an answer with tracks, ms. Default 15,000. */
+  connectRestartMs?: number;
 }
 
 export type SfuSubscriberEvents = {
@@ -45,6 +53,10 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
   readonly #emitted = new Set<string>();
   #newest = -1;
   #applied = -1;
+  /** The last answer sent, sent again when its offer comes again. */
+  #lastAnswer: SubscribedMessage | undefined;
+  /** Offers in a row that could not be applied. */
+  #applyFailures = 0;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -57,6 +69,7 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
     this.#ice = new IceWatch(this.pc, {
       clock: options.clock,
       disconnectedMs: options.disconnectedRestartMs ?? 4000,
+      connectMs: options.connectRestartMs ?? 15_000,
       restart: () => {
         this.#log.info('asking for an ICE restart');
         this.#o.send({ type: 'resubscribe', iceRestart: true });
@@ -84,6 +97,12 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
 
   /** A `subscribe` offer. Older or repeated versions are ignored. */
   handleSubscribe(msg: SubscribeMessage): Promise<void> {
+    if (!this.#closed && this.#lastAnswer !== undefined && msg.version === this.#lastAnswer.version) {
+      // Sent again (after a resume): the answer may not have reached the server.
+      this.#log.debug('subscribe offer repeated: answering again', { version: msg.version });
+      this.#o.send(this.#lastAnswer);
+      return this.#chain;
+    }
     if (this.#closed || msg.version <= this.#newest) {
       this.#log.debug('subscribe offer ignored (not newer)', { version: msg.version, newest: this.#newest });
       return this.#chain;
@@ -103,7 +122,10 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
       const answer = pc.localDescription;
       if (this.#closed || answer === null) return;
       this.#applied = msg.version;
-      this.#o.send({ type: 'subscribed', sdp: answer.sdp, version: msg.version });
+      this.#applyFailures = 0;
+      this.#lastAnswer = { type: 'subscribed', sdp: answer.sdp, version: msg.version };
+      this.#o.send(this.#lastAnswer);
+      if (msg.tracks.length > 0) this.#ice.expectConnection();
     } catch (err) {
       this.#log.warn('applying a subscribe offer failed', { version: msg.version, err: String(err) });
       this.emit(
@@ -113,6 +135,8 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
       if (pc.signalingState === 'have-remote-offer') {
         await pc.setRemoteDescription({ type: 'rollback' }).catch(() => undefined);
       }
+      // The server waits for an answer to this offer: ask it for a fresh one instead.
+      if (!this.#closed && ++this.#applyFailures <= MAX_APPLY_RETRIES) this.#o.send({ type: 'resubscribe' });
     }
     for (const info of change.removed) {
       const wasEmitted = this.#emitted.delete(info.mid);

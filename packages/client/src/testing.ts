@@ -111,6 +111,16 @@ export class FakePeerConnection {
     this.iceConnectionState = state;
     this.oniceconnectionstatechange?.();
   }
+  readonly #listeners: (() => void)[] = [];
+  addEventListener(type: string, listener: () => void): void {
+    if (type === 'connectionstatechange') this.#listeners.push(listener);
+  }
+  /** Sets `connectionState` and fires `connectionstatechange` (handler, then listeners). */
+  setConnection(state: string): void {
+    this.connectionState = state;
+    this.onconnectionstatechange?.();
+    for (const l of this.#listeners) l();
+  }
   close(): void {
     this.closed = true;
   }
