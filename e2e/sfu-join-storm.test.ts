@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { LogFields } from '@itda/common';
-import { Harness, join, type Person, unexpectedErrors, uniqueRoom, waitForSfuRemotes } from './harness/index.ts';
+import { Harness, join, type Person, unexpectedErrors, uniqueRoom } from './harness/index.ts';
+import { waitForSfuRemotes } from './harness/sfu.ts';
 
 const NAMES = ['Ada', 'Grace', 'Linus', 'Radia'];
 const ROUNDS = 3;
