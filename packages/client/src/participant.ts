@@ -24,6 +24,10 @@ export class RemoteParticipant {
   identity: string | null;
   joinedAt: number;
   media: MediaState;
+  /** Speaking now (`sfu` rooms: the server's audio levels; see `RoomEvent.SpeakingChanged`). */
+  speaking = false;
+  /** The loudest audio level while speaking, 0–1 (0 when not speaking). */
+  audioLevel = 0;
   /** The link to this participant (internal; use `pc` for the RTCPeerConnection). */
   readonly link: RemoteLink;
   readonly #streams = new Map<string, MediaStream>();

@@ -32,6 +32,13 @@ export const RoomEvent = {
   FileProgress: 'fileProgress',
   /** A file arrived whole and verified. */
   FileReceived: 'fileReceived',
+  /**
+   * The dominant speaker changed (`sfu` rooms, decided by the server every 300 ms): a
+   * participant id — remote, or `localParticipant.id` — or undefined before anyone spoke.
+   */
+  ActiveSpeakerChanged: 'activeSpeakerChanged',
+  /** A participant (remote, or the local one by its id) started or stopped speaking. */
+  SpeakingChanged: 'speakingChanged',
   /** A non-fatal problem (a refused signaling message, a failed transfer). */
   Error: 'error',
 } as const;
@@ -87,6 +94,8 @@ export interface LocalParticipant {
   id: string;
   name: string;
   media: MediaState;
+  /** Speaking now, as the server hears it (`sfu` rooms). */
+  speaking: boolean;
 }
 
 export type RoomEvents = {
@@ -102,5 +111,7 @@ export type RoomEvents = {
   chatMessage: [message: ChatMessage];
   fileProgress: [progress: FileProgress];
   fileReceived: [file: FileReceivedEvent];
+  activeSpeakerChanged: [participantId: string | undefined];
+  speakingChanged: [participantId: string, speaking: boolean];
   error: [err: ClientError];
 };

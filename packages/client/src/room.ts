@@ -14,6 +14,7 @@
  */
 import { type Clock, type Logger, silentLogger, systemClock, TypedEmitter } from '@itda/common';
 import type {
+  ActiveSpeakerMessage,
   Grants,
   JoinedMessage,
   LeaveReason,
@@ -49,7 +50,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     id: '',
     name: '',
     media: { audio: false, video: false, screenStreamId: null },
+    speaking: false,
   };
+  /** The dominant speaker's participant id (`sfu` rooms; undefined before anyone spoke). */
+  activeSpeaker: string | undefined;
   /** Room name once joined. */
   name = '';
   grants: Grants = { canPublish: true, canSubscribe: true, canRename: true };
@@ -378,12 +382,36 @@ export class Room extends TypedEmitter<RoomEvents> {
         p.link.channel.receive(frame);
         return;
       }
+      case 'active-speaker':
+        this.#onActiveSpeaker(m);
+        return;
       case 'error':
         this.#log.warn('server refused a message', { code: m.code, message: m.message, ref: m.ref });
         this.emit('error', new ClientError(m.code, m.message, { details: { ref: m.ref } }));
         return;
       default:
         return;
+    }
+  }
+
+  /** `active-speaker`: each participant's `speaking` and the dominant speaker, with their events. */
+  #onActiveSpeaker(m: ActiveSpeakerMessage): void {
+    const speaking = new Set(m.speaking);
+    const local = this.localParticipant;
+    if (local.speaking !== speaking.has(local.id)) {
+      local.speaking = !local.speaking;
+      this.emit('speakingChanged', local.id, local.speaking);
+    }
+    for (const p of this.participants.values()) {
+      p.audioLevel = m.levels[p.id] ?? 0;
+      if (p.speaking === speaking.has(p.id)) continue;
+      p.speaking = !p.speaking;
+      this.emit('speakingChanged', p.id, p.speaking);
+    }
+    const dominant = m.dominant ?? undefined;
+    if (dominant !== this.activeSpeaker) {
+      this.activeSpeaker = dominant;
+      this.emit('activeSpeakerChanged', dominant);
     }
   }
 

@@ -279,6 +279,17 @@ export const SubscribeMessage = z.object({
   version: SubscribeVersion,
   tracks: z.array(SubscribeTrack).max(1024),
 });
+/**
+ * SFU rooms: who speaks, from the audio levels the SFU reads (RFC 6464). Sent when the
+ * dominant speaker or the set of speaking participants changes (decided every 300 ms),
+ * and to a participant when it joins. `levels`: 0–1 per speaking participant.
+ */
+export const ActiveSpeakerMessage = z.object({
+  type: z.literal('active-speaker'),
+  dominant: ParticipantId.nullable(),
+  speaking: z.array(ParticipantId).max(1000),
+  levels: z.record(ParticipantId, z.number().min(0).max(1)),
+});
 /** `data` relayed from another participant. */
 export const RelayedData = z.object({ type: z.literal('data'), from: ParticipantId, payload: DataPayload });
 export const ErrorMessage = z.object({
@@ -308,6 +319,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ClosedMessage,
   PublishedMessage,
   SubscribeMessage,
+  ActiveSpeakerMessage,
   RelayedData,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
@@ -328,6 +340,7 @@ export type QualityMessage = z.infer<typeof QualityMessage>;
 export type DataMessage = z.infer<typeof DataMessage>;
 export type PublishedMessage = z.infer<typeof PublishedMessage>;
 export type SubscribeMessage = z.infer<typeof SubscribeMessage>;
+export type ActiveSpeakerMessage = z.infer<typeof ActiveSpeakerMessage>;
 export type RelayedData = z.infer<typeof RelayedData>;
 export type ClosedMessage = z.infer<typeof ClosedMessage>;
 /** A message of the given `type`, from either direction's union. */

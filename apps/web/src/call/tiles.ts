@@ -3,7 +3,8 @@
  * local one `local`), with a `<video>` and the name; a screen share gets a tile of its
  * own, `data-screen-of="<id>"`, so a participant tile always holds exactly one video.
  * `onTileWidth` hears each remote tile's width in device pixels when it changes (the
- * call page turns it into the video quality it asks the SFU for).
+ * call page turns it into the video quality it asks the SFU for). A participant who is
+ * speaking has its tile highlighted and `data-speaking="true"` (else "false").
  */
 import type { MediaState } from '@itda/protocol';
 import { h, icon, play } from '../dom.ts';
@@ -60,7 +61,7 @@ export class TileGrid {
     const nameEl = h('span', { class: 'name' }, local ? `${name} (you)` : name);
     const el = h(
       'figure',
-      { class: `tile${local ? ' local' : ''}`, 'data-participant-id': id },
+      { class: `tile${local ? ' local' : ''}`, 'data-participant-id': id, 'data-speaking': 'false' },
       video,
       avatar,
       h('figcaption', {}, micOff, nameEl),
@@ -87,6 +88,14 @@ export class TileGrid {
     const hasVideo = media.video && stream !== null && stream.getVideoTracks().length > 0;
     tile.el.classList.toggle('video-off', !hasVideo);
     tile.micOff.hidden = media.audio;
+  }
+
+  /** Marks `id`'s tile (`local` for oneself) as speaking or not. */
+  setSpeaking(id: string, speaking: boolean): void {
+    const tile = this.#tiles.get(id);
+    if (tile === undefined) return;
+    tile.el.dataset.speaking = String(speaking);
+    tile.el.classList.toggle('speaking', speaking);
   }
 
   remove(id: string): void {

@@ -301,6 +301,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     const renderRemote = (p: RemoteParticipant): void => {
       if (room.participants.get(p.id) !== p) return;
       grid.upsert(p.id, p.name, p.cameraStream, p.media);
+      grid.setSpeaking(p.id, p.speaking);
       grid.setScreen(p.id, p.name, p.screenStream);
     };
     room.on('participantJoined', (p) => {
@@ -308,6 +309,9 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       updateCount();
     });
     room.on('participantUpdated', renderRemote);
+    room.on('speakingChanged', (id, speaking) =>
+      grid.setSpeaking(id === room.localParticipant.id ? 'local' : id, speaking),
+    );
     room.on('trackAdded', ({ participant }) => renderRemote(participant));
     room.on('trackRemoved', ({ participant }) => renderRemote(participant));
     room.on('participantLeft', (p, reason) => {

@@ -26,6 +26,7 @@ import {
 } from '../rtp/index.ts';
 import type { Consumer } from './consumer.ts';
 import { ProducerLayer } from './producer-layer.ts';
+import type { RtpObserver } from './rtp-observer.ts';
 import type { HeaderExtension, MediaKind, RtpCodec, TrackSource } from './types.ts';
 
 /** Largest RTP packet forwarded or kept, bytes (an Ethernet MTU). */
@@ -94,6 +95,8 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   /** The encodings: one, or one per simulcast rid. */
   readonly layers: readonly ProducerLayer[];
   readonly consumers = new Set<Consumer>();
+  /** Observers of this producer's packets (the Router adds them; rtp-observer.ts). */
+  readonly #observers: RtpObserver[] = [];
   #closed = false;
   #paused = false;
   /** Keyframes can be told in this codec's payloads (needed to switch layers). */
@@ -232,7 +235,13 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     if (layer.nack?.onPacket(seq, nowMs) === true) layer.requestKeyframe();
     layer.history?.store(packet, nowMs);
     if (this.#paused) return;
+    if (!retransmission) for (const o of this.#observers) o.onRtp(this, view, nowMs);
     for (const consumer of this.consumers) consumer.forward(packet, view, nowMs, layer);
+  }
+
+  /** Hands this producer's packets to `observer` (the Router does, for its observers). */
+  observe(observer: RtpObserver): void {
+    if (!this.#observers.includes(observer)) this.#observers.push(observer);
   }
 
   /**
@@ -291,6 +300,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     for (const layer of this.layers) layer.close();
     for (const consumer of [...this.consumers]) consumer.close();
     this.consumers.clear();
+    for (const o of this.#observers.splice(0)) o.removeProducer(this);
     this.emit('closed');
     this.removeAllListeners();
   }

@@ -64,6 +64,8 @@ export type WebRtcTransportEvents = {
   tuple: [tuple: Tuple];
   /** New local ICE credentials (ICE restart): the demultiplexer must know the new ufrag. */
   iceRestart: [ice: IceCredentials];
+  /** A producer was created on this transport (the Router hands it to its observers). */
+  producer: [producer: Producer];
 };
 
 /** Records kept while the remote fingerprint is not known yet (the DTLS client may be quicker than signaling). */
@@ -517,6 +519,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
         if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.delete(layer.rtxSsrc);
       }
     });
+    this.emit('producer', producer);
     return producer;
   }
 

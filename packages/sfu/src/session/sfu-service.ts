@@ -18,6 +18,9 @@
 import { type Clock, type Logger, RateLimitedLog, silentLogger } from '@itda/common';
 import { createIceCredentials } from '../ice/index.ts';
 import {
+  ActiveSpeakerObserver,
+  type ActiveSpeakerOptions,
+  type ActiveSpeakers,
   type Producer,
   Router,
   SfuError,
@@ -60,6 +63,12 @@ export interface SfuServiceOptions {
    * count held back. Default 10,000 ms (`RateLimitedLog`), 1 ms – 1 hour.
    */
   logWindowMs?: number;
+  /**
+   * Active speaker of each room (`active-speaker` messages; ActiveSpeakerObserver):
+   * decision interval (default 300 ms, 100–5,000), speaking threshold (default −50 dBov)
+   * and hold (default 1,000 ms). Out of range: RangeError from the constructor.
+   */
+  activeSpeaker?: ActiveSpeakerOptions;
 }
 
 /** Close reason of a transport made for an offer that could not be answered (no one is told). */
@@ -68,6 +77,12 @@ const UNUSED = 'unused';
 interface SfuRoom {
   router: Router;
   peers: Map<string, SfuPeer>;
+  speakers: ActiveSpeakerObserver;
+}
+
+/** An `active-speaker` message for a decision. */
+function activeSpeakerMessage(s: ActiveSpeakers): SfuOutMessage {
+  return { type: 'active-speaker', dominant: s.dominant ?? null, speaking: s.speaking, levels: s.levels };
 }
 
 /** A video quality (`quality` message, WHEP `?quality=`) → how many simulcast layers below the best one (Consumer.preferredRank). */
@@ -89,6 +104,8 @@ export class SfuService {
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
     this.#maxPublishMedia = publishMediaSectionsOption(options.maxPublishMediaSections);
+    // Checks the options now (RangeError), not at the first room.
+    new ActiveSpeakerObserver(options.activeSpeaker).close();
     this.#inputLog = new RateLimitedLog({
       logger: this.#log,
       clock: options.clock,
@@ -126,7 +143,7 @@ export class SfuService {
   addParticipant(p: SfuParticipantInfo, send: (msg: SfuOutMessage) => void): void {
     let room = this.#rooms.get(p.room);
     if (room === undefined) {
-      room = { router: new Router({ id: p.room }), peers: new Map() };
+      room = this.#newRoom(p.room);
       this.#rooms.set(p.room, room);
     }
     const existing = room.peers.get(p.id);
@@ -136,6 +153,8 @@ export class SfuService {
     }
     const peer = new SfuPeer(p, send);
     room.peers.set(p.id, peer);
+    const speakers = room.speakers.current;
+    if (speakers.dominant !== undefined || speakers.speaking.length > 0) peer.send(activeSpeakerMessage(speakers));
     if (!p.canSubscribe) return;
     let added = false;
     for (const producer of room.router.producers()) {
@@ -355,7 +374,24 @@ export class SfuService {
     this.#inputLog.flush();
   }
 
+  /** The active speaker state of a room (undefined without media state). */
+  activeSpeakers(roomName: string): ActiveSpeakers | undefined {
+    return this.#rooms.get(roomName)?.speakers.current;
+  }
+
   // ---- internals ----
+
+  #newRoom(name: string): SfuRoom {
+    const router = new Router({ id: name, clock: this.#options.clock });
+    const speakers = new ActiveSpeakerObserver(this.#options.activeSpeaker);
+    router.observe(speakers);
+    const room: SfuRoom = { router, peers: new Map(), speakers };
+    speakers.on('change', (s) => {
+      const msg = activeSpeakerMessage(s);
+      for (const peer of room.peers.values()) peer.send(msg);
+    });
+    return room;
+  }
 
   #find(roomName: string, participantId: string): { room: SfuRoom; peer: SfuPeer } | undefined {
     const room = this.#rooms.get(roomName);

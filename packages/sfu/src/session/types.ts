@@ -4,6 +4,7 @@
  * names the session code uses. The server passes them through without conversion.
  */
 import type {
+  ActiveSpeakerMessage,
   ErrorMessage,
   PublishedMessage,
   PublishMessage,
@@ -26,7 +27,7 @@ export type QualityRequest = QualityMessage;
 /** One m-line of a `subscribe` offer: whose track it carries. */
 export type SubscribeTrackInfo = SubscribeTrack;
 /** What the session layer sends a participant. */
-export type SfuOutMessage = PublishedMessage | SubscribeMessage | ErrorMessage;
+export type SfuOutMessage = PublishedMessage | SubscribeMessage | ActiveSpeakerMessage | ErrorMessage;
 
 /** A participant as the session layer knows it. */
 export interface SfuParticipantInfo {
