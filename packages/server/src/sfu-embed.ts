@@ -51,7 +51,12 @@ export async function startEmbeddedSfu(
       cause: err,
     });
   }
-  const service = new SfuService({ transports: rtc, clock: systemClock, logger: options.log });
+  const service = new SfuService({
+    transports: rtc,
+    clock: systemClock,
+    logger: options.log,
+    activeSpeaker: { intervalMs: config.activeSpeakerIntervalMs },
+  });
   options.log.info('sfu listening', {
     udpPort: rtc.udpPort,
     tcpPort: rtc.tcpPort,

@@ -30,6 +30,8 @@ export interface EmbeddedSfuConfig {
    * from the main thread.
    */
   mediaWorkers: number;
+  /** How often each room decides who is the active speaker (`active-speaker` messages), ms. Default 300. */
+  activeSpeakerIntervalMs: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
   rtcAnnounce: undefined,
   rtcConsentTimeoutMs: 30_000,
   mediaWorkers: defaultMediaWorkers(),
+  activeSpeakerIntervalMs: 300,
 };
 
 export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
@@ -109,6 +112,16 @@ export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
     min: 0,
     max: 64,
     shownDefault: '0 on ≤ 2 CPUs, else CPUs − 1 (at most 8)',
+  },
+  {
+    key: 'activeSpeakerIntervalMs',
+    flag: 'active-speaker-interval',
+    env: ['ITDA_ACTIVE_SPEAKER_INTERVAL'],
+    kind: 'duration',
+    arg: '<time>',
+    help: 'how often each SFU room decides who speaks (active-speaker messages)',
+    min: 100,
+    max: 5_000,
   },
 ];
 
