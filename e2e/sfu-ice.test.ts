@@ -19,7 +19,7 @@ import {
   IceLiteAgent,
   iceTuple,
   TcpFrameDecoder,
-} from '@itda/sfu';
+} from '@itda/sfu/ice';
 import { decodeMessage } from '@itda/stun';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, waitFor } from './harness/index.ts';

@@ -15,7 +15,7 @@ import {
   parseSdp,
   parseSubscribeAnswer,
   type SubscribeSlot,
-} from '@itda/sfu';
+} from '@itda/sfu/sdp';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, waitFor } from './harness/index.ts';
 

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseSdp } from '@itda/sfu';
+import { parseSdp } from '@itda/sfu/sdp';
 import type { Page } from 'playwright-core';
 import { Harness, join, tile, uniqueRoom, waitFor } from './harness/index.ts';
 import { WHIP_EXCHANGE_JS } from './harness/whip-page.ts';

@@ -10,7 +10,7 @@
  * commit for "before" (bench/RESULTS.md).
  */
 
-import { parseSdp, writeSdp } from '@itda/sfu';
+import { parseSdp, writeSdp } from '@itda/sfu/sdp';
 import { buildPublishOffer, randomSsrc } from '@itda/sfu/testing';
 import { TestClient } from '@itda/signal/node';
 import { startServer } from '../../packages/server/src/server.ts';

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ManualClock } from '@itda/common';
-import { createDtlsCertificate, DtlsSession } from '@itda/sfu';
+import { createDtlsCertificate, DtlsSession } from '@itda/sfu/dtls';
 
 const { values } = parseArgs({ options: { handshakes: { type: 'string', default: '40' } } });
 const N = Number(values.handshakes);

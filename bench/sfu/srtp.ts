@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { deriveSessionKeys, SRTP_PROFILES, type SrtpProfile, SrtpSession } from '@itda/sfu';
+import { deriveSessionKeys, SRTP_PROFILES, type SrtpProfile, SrtpSession } from '@itda/sfu/srtp';
 
 const { values } = parseArgs({ options: { packets: { type: 'string', default: '20000' } } });
 const N = Number(values.packets);

@@ -12,7 +12,9 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { parseArgs } from 'node:util';
-import { bindSharedUdp, MediaWorkerPool, type RtpEgress, SrtpSession, tupleKey } from '@itda/sfu';
+import { bindSharedUdp, MediaWorkerPool, type RtpEgress } from '@itda/sfu';
+import { tupleKey } from '@itda/sfu/ice';
+import { SrtpSession } from '@itda/sfu/srtp';
 import { buildRtp } from '@itda/sfu/testing';
 
 const { values } = parseArgs({

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type LogFields, ManualClock } from '@itda/common';
 import { ErrorCode } from '@itda/protocol';
-import { parseSdp, writeSdp } from '@itda/sfu';
+import { parseSdp, writeSdp } from '@itda/sfu/sdp';
 import { buildPublishOffer, randomSsrc } from '@itda/sfu/testing';
 import { TestClient } from '@itda/signal/node';
 import { type ItdaServer, startServer } from './server.ts';

@@ -9,18 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, TimerHandle } from '@itda/common';
 import type { LeaveReason, MediaState, ServerMessage } from '@itda/protocol';
-import {
-  createIceCredentials,
-  effectiveDirection,
-  type IceCredentials,
-  type MediaSection,
-  parseSdp,
-  type SessionDescription,
-  type SfuService,
-  selectCodec,
-  type WebRtcTransport,
-  WhepPlayer,
-} from '@itda/sfu';
+import { type SfuService, type WebRtcTransport, WhepPlayer } from '@itda/sfu';
+import { createIceCredentials, type IceCredentials } from '@itda/sfu/ice';
+import { effectiveDirection, type MediaSection, parseSdp, type SessionDescription, selectCodec } from '@itda/sfu/sdp';
 import type { SignalCore } from '@itda/signal';
 import { HttpError } from './http-util.ts';
 

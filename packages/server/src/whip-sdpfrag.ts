@@ -3,7 +3,7 @@
  * RFC 9725 §4.4): what the client sends (trickled candidates, or new ICE credentials
  * for an ICE restart) and what the server answers to a restart (its new credentials).
  */
-import { hostCandidates, writeCandidate } from '@itda/sfu';
+import { hostCandidates, writeCandidate } from '@itda/sfu/sdp';
 
 /** What a client's sdpfrag says. */
 export interface SdpFragment {

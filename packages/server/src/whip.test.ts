@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseSdp } from '@itda/sfu';
+import { parseSdp } from '@itda/sfu/sdp';
 import { signRoomToken } from '@itda/signal';
 import { TestClient } from '@itda/signal/node';
 import { type ItdaServer, startServer } from './server.ts';

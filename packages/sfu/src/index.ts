@@ -1,14 +1,13 @@
 /**
- * @itda/sfu — the media plane: Router → WebRtcTransport → Producer / Consumer.
- * See docs/sfu.md.
+ * @itda/sfu — the media plane: Router → WebRtcTransport → Producer / Consumer, the
+ * session layer that drives it from signaling (`SfuService`), WHEP players and the RTC
+ * server with its sockets. See docs/sfu.md.
+ *
+ * This entry is the curated surface. The protocol layers underneath have entries of their
+ * own, for tools, interop tests and benchmarks: `@itda/sfu/sdp`, `/ice`, `/dtls`, `/srtp`,
+ * `/rtp`, `/feedback`, and `@itda/sfu/testing` (a WebRTC test peer).
  */
 
-export * from './dtls/index.ts';
-export * from './feedback/index.ts';
-export * from './ice/index.ts';
 export * from './node/index.ts';
 export * from './router/index.ts';
-export * from './rtp/index.ts';
-export * from './sdp/index.ts';
 export * from './session/index.ts';
-export * from './srtp/index.ts';

@@ -24,15 +24,8 @@ export interface HeaderExtension {
   uri: string;
 }
 
-/** Header extension URIs the router reads or writes. */
-export const ExtensionUri = {
-  Mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
-  Rid: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
-  RepairedRid: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
-  AbsSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-  TransportCc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-  AudioLevel: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-} as const;
+/** Header extension URIs the router reads or writes (the one table: rtp/extensions.ts). */
+export { ExtensionUri } from '../rtp/extensions.ts';
 
 import type { IceTuple } from '../ice/index.ts';
 import type { SrtpProfile } from '../srtp/index.ts';

@@ -2,6 +2,8 @@
  * The router's RTP capabilities (docs/sfu/sdp.md, design in issue #4) and the rules that
  * match an offered codec against them.
  */
+
+import { ExtensionUri } from '../rtp/extensions.ts';
 import { parseH264ProfileLevelId } from './h264.ts';
 import type { Codec, MediaSection, RtcpFeedback } from './types.ts';
 import { rtxFor } from './types.ts';
@@ -26,15 +28,6 @@ export interface RouterCapabilities {
   /** Header extension URIs accepted from publishers (RFC 8285). */
   extensions: readonly string[];
 }
-
-export const ExtensionUris = {
-  Mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
-  Rid: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id',
-  RepairedRid: 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id',
-  AbsSendTime: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-  TransportCc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-  AudioLevel: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-} as const;
 
 const VIDEO_FEEDBACK: RtcpFeedback[] = [
   { type: 'goog-remb' },
@@ -70,14 +63,14 @@ export const DEFAULT_CAPABILITIES: RouterCapabilities = {
     h264('640c1f'),
     video('AV1'),
   ],
-  extensions: Object.values(ExtensionUris),
+  extensions: Object.values(ExtensionUri),
 };
 
 /** Header extensions declared in subscribe offers (the SFU rewrites or writes them per subscriber). */
 export const SUBSCRIBE_EXTENSIONS: readonly string[] = [
-  ExtensionUris.AbsSendTime,
-  ExtensionUris.AudioLevel,
-  ExtensionUris.TransportCc,
+  ExtensionUri.AbsSendTime,
+  ExtensionUri.AudioLevel,
+  ExtensionUri.TransportCc,
 ];
 
 /**

@@ -9,7 +9,6 @@ export {
   type CodecCapability,
   type CodecChoice,
   DEFAULT_CAPABILITIES,
-  ExtensionUris,
   matchCodec,
   type RouterCapabilities,
   SUBSCRIBE_EXTENSIONS,

@@ -4,14 +4,9 @@
  * subscribe peer connection (subscribe-negotiator.ts).
  */
 import type { Consumer, Producer, WebRtcTransport } from '../router/index.ts';
+import { FORWARDED_EXTENSIONS } from '../rtp/extensions.ts';
 import { SubscribeNegotiator } from './subscribe-negotiator.ts';
 import type { SfuOutMessage, SfuParticipantInfo } from './types.ts';
-
-/** Header extensions passed downstream (ids as the publisher negotiated them). */
-const DOWNSTREAM_EXTENSIONS: ReadonlySet<string> = new Set([
-  'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-]);
 
 export class SfuPeer {
   readonly info: SfuParticipantInfo;
@@ -20,7 +15,7 @@ export class SfuPeer {
   subscribe: WebRtcTransport | undefined;
   readonly producers = new Map<string, Producer>();
   /** The subscribe peer connection's m-lines, offers and answers. */
-  readonly negotiator = new SubscribeNegotiator<Consumer>({ extensions: DOWNSTREAM_EXTENSIONS });
+  readonly negotiator = new SubscribeNegotiator<Consumer>({ extensions: FORWARDED_EXTENSIONS });
   /** Simulcast rank asked for per publishing participant (`quality`), at most `MAX_QUALITIES`. */
   readonly qualities = new Map<string, number>();
   /** The publish offer's ICE ufrag, to detect an ICE restart. */

@@ -21,6 +21,7 @@ import {
   SfuErrorCode,
   type WebRtcTransport,
 } from '../router/index.ts';
+import { FORWARDED_EXTENSIONS } from '../rtp/extensions.ts';
 import { answerPlayOffer, type PlayTrack } from '../sdp/index.ts';
 import type { SfuService } from './sfu-service.ts';
 
@@ -48,12 +49,6 @@ export type WhepPlayerEvents = {
   /** The session ended: `close()`, the transport died (consent, DTLS), the stream ended, or no connection in time. */
   closed: [reason: string];
 };
-
-/** Header extensions worth passing to a player (the same as to subscribers; sfu-service.ts). */
-const PLAY_EXTENSIONS = new Set([
-  'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-]);
 
 function randomSsrc(): number {
   return ((Math.random() * 0xfffffffe) >>> 0) + 1;
@@ -124,7 +119,7 @@ export class WhepPlayer extends TypedEmitter<WhepPlayerEvents> {
         cname: p.cname,
         streamId: p.participantId,
         trackId: p.id,
-        extensions: p.extensions.filter((e) => PLAY_EXTENSIONS.has(e.uri)),
+        extensions: p.extensions.filter((e) => FORWARDED_EXTENSIONS.has(e.uri)),
       }));
       const result = answerPlayOffer(
         options.offerSdp,
