@@ -27,7 +27,7 @@ import { SrtpError, SrtpSession } from '../srtp/index.ts';
 import { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
 import { SfuError, SfuErrorCode } from './errors.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
-import type { ProducerLayer } from './producer-layer.ts';
+import { RtpListener } from './rtp-listener.ts';
 import type { SfuStats } from './stats.ts';
 import { type DatagramSink, ExtensionUri, type RtpEgress, type RtpEgressProvider, type Tuple } from './types.ts';
 
@@ -95,10 +95,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   readonly #view = new RtpPacketView();
   /** The used packets of the RTCP datagram being handled (reused). */
   readonly #rtcpIn: RtcpPacket[] = [];
-  /** Each producer layer by its SSRC, and by its RTX SSRC (declared in the SDP or learnt). */
-  readonly #layersBySsrc = new Map<number, ProducerLayer>();
-  readonly #layersByRtxSsrc = new Map<number, ProducerLayer>();
-  readonly #producersByMid = new Map<string, Producer>();
+  /** Which producer layer each incoming packet belongs to (rtp-listener.ts). */
+  readonly #listener = new RtpListener();
   readonly #consumersBySsrc = new Map<number, Consumer>();
   #ice: IceCredentials;
   #tuple: Tuple | undefined;
@@ -113,9 +111,6 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #egressTried = false;
   #closed = false;
   #connected = false;
-  #midExtId = 0;
-  #ridExtId = 0;
-  #repairedRidExtId = 0;
   #twccExtId = 0;
   /** transport-cc receive history (64 KiB), made when a producer negotiates the extension. */
   #twcc: TwccRecorder | undefined;
@@ -258,87 +253,19 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
       const transportSeq = view.extensionUint(this.#twccExtId);
       if (transportSeq >= 0) this.#twcc?.record(transportSeq & 0xffff, Math.round(nowMs * 1000));
     }
-    if (this.#deliver(packet, view, nowMs)) return;
-    if (!this.#learnSsrc(view) || !this.#deliver(packet, view, nowMs)) this.#stats.drop('unknown_ssrc');
-  }
-
-  /** Hands a packet of a known SSRC to its layer (primary stream or RTX); false for an unknown SSRC. */
-  #deliver(packet: Buffer, view: RtpPacketView, nowMs: number): boolean {
-    const layer = this.#layersBySsrc.get(view.ssrc);
-    if (layer !== undefined) {
+    const layer = this.#listener.route(view);
+    if (layer === undefined) {
+      this.#stats.drop('unknown_ssrc');
+      return;
+    }
+    if (!this.#listener.rtx) {
       layer.producer.receive(packet, view, nowMs, false, layer);
-      return true;
-    }
-    const repaired = this.#layersByRtxSsrc.get(view.ssrc);
-    if (repaired === undefined) return false;
-    this.#receiveRtx(repaired, packet, view, nowMs);
-    return true;
-  }
-
-  /**
-   * An RTX packet (RFC 4588 §4): restores the original packet — primary SSRC and payload
-   * type, the original sequence number (OSN, the first two payload bytes) — and hands it
-   * to the producer, which drops it if the original already arrived. Padding-only RTX
-   * packets are the sender's bandwidth probes: counted, not forwarded.
-   */
-  #receiveRtx(layer: ProducerLayer, packet: Buffer, view: RtpPacketView, nowMs: number): void {
-    const producer = layer.producer;
-    if (view.payloadLength < 2 || layer.ssrc === undefined) {
-      this.#stats.rtxProbes++;
       return;
     }
-    const header = view.payloadOffset - view.offset;
-    const osn = (packet[view.payloadOffset] as number) * 256 + (packet[view.payloadOffset + 1] as number);
-    const restored = Buffer.allocUnsafe(header + view.payloadLength - 2);
-    packet.copy(restored, 0, view.offset, view.payloadOffset);
-    packet.copy(restored, header, view.payloadOffset + 2, view.payloadOffset + view.payloadLength);
-    restored[0] = (restored[0] as number) & ~0x20; // RTX padding is not part of the original
-    restored[1] = ((restored[1] as number) & 0x80) | producer.codec.payloadType;
-    restored[2] = osn >>> 8;
-    restored[3] = osn & 0xff;
-    restored.writeUInt32BE(layer.ssrc, 8);
-    try {
-      view.parse(restored);
-    } catch {
-      this.#stats.drop('rtx_malformed');
-      return;
-    }
-    producer.receive(restored, view, nowMs, true, layer);
-  }
-
-  /**
-   * A packet of an SSRC the SDP did not declare: bind it to a producer by its mid
-   * extension (RFC 8843 §15), and with simulcast to a layer by its rid (RFC 8852 §3.1), or
-   * as that layer's RTX stream by repaired-rid (§3.2) or the RTX payload type. True when
-   * the SSRC is now known.
-   */
-  #learnSsrc(view: RtpPacketView): boolean {
-    if (this.#midExtId === 0) return false;
-    const mid = view.extensionText(this.#midExtId);
-    if (mid === undefined) return false;
-    const producer = this.#producersByMid.get(mid);
-    if (producer === undefined) return false;
-    const ssrc = view.ssrc;
-    const isRtx = producer.rtxPayloadType !== undefined && view.payloadType === producer.rtxPayloadType;
-    let layer: ProducerLayer | undefined;
-    if (!producer.simulcast) layer = producer.layers[0];
-    else {
-      const rid =
-        (isRtx && this.#repairedRidExtId !== 0 ? view.extensionText(this.#repairedRidExtId) : undefined) ??
-        (this.#ridExtId !== 0 ? view.extensionText(this.#ridExtId) : undefined);
-      if (rid !== undefined) layer = producer.layerByRid(rid);
-    }
-    if (layer === undefined) return false;
-    if (isRtx) {
-      if (layer.rtxSsrc !== undefined) return false;
-      layer.rtxSsrc = ssrc;
-      this.#layersByRtxSsrc.set(ssrc, layer);
-      return true;
-    }
-    if (layer.ssrc !== undefined) return false;
-    layer.ssrc = ssrc;
-    this.#layersBySsrc.set(ssrc, layer);
-    return true;
+    const restored = this.#listener.restoreRtx(layer, packet, view);
+    if (restored === 'probe') this.#stats.rtxProbes++;
+    else if (restored === 'malformed') this.#stats.drop('rtx_malformed');
+    else layer.producer.receive(restored, view, nowMs, true, layer);
   }
 
   #receiveRtcp(rx: SrtpSession, datagram: Uint8Array, nowMs: number): void {
@@ -353,7 +280,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     for (const p of packets) {
       switch (p.type) {
         case 'sr': {
-          this.#layersBySsrc.get(p.ssrc)?.onSenderReport(p, nowMs);
+          this.#listener.layerBySsrc(p.ssrc)?.onSenderReport(p, nowMs);
           break;
         }
         case 'nack': {
@@ -483,20 +410,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (this.producers.size >= (this.#options.maxProducers ?? 16)) {
       throw new SfuError(SfuErrorCode.LimitReached, `transport ${this.id} has too many producers`);
     }
-    if (this.#producersByMid.has(options.mid) || (options.ssrc !== undefined && this.#layersBySsrc.has(options.ssrc))) {
-      throw new SfuError(SfuErrorCode.Duplicate, `a producer with mid ${options.mid} or its SSRC exists`);
-    }
+    this.#listener.check(options.mid, options.ssrc);
     const producer = new Producer({ ...options, clock: this.#options.clock, rtcpSsrc: this.rtcpSsrc });
     this.producers.set(producer.id, producer);
-    this.#producersByMid.set(producer.mid, producer);
-    for (const layer of producer.layers) {
-      if (layer.ssrc !== undefined) this.#layersBySsrc.set(layer.ssrc, layer);
-      if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.set(layer.rtxSsrc, layer);
-    }
+    this.#listener.add(producer);
     for (const ext of producer.extensions) {
-      if (ext.uri === ExtensionUri.Mid) this.#midExtId = ext.id;
-      if (ext.uri === ExtensionUri.Rid) this.#ridExtId = ext.id;
-      if (ext.uri === ExtensionUri.RepairedRid) this.#repairedRidExtId = ext.id;
       if (ext.uri === ExtensionUri.TransportCc) {
         this.#twccExtId = ext.id;
         this.#twcc ??= new TwccRecorder();
@@ -513,11 +431,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     });
     producer.on('closed', () => {
       this.producers.delete(producer.id);
-      this.#producersByMid.delete(producer.mid);
-      for (const layer of producer.layers) {
-        if (layer.ssrc !== undefined) this.#layersBySsrc.delete(layer.ssrc);
-        if (layer.rtxSsrc !== undefined) this.#layersByRtxSsrc.delete(layer.rtxSsrc);
-      }
+      this.#listener.remove(producer);
     });
     this.emit('producer', producer);
     return producer;
@@ -552,7 +466,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     if (!this.#connected) return;
     if (this.#twcc !== undefined && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
       this.#lastTwccAt = nowMs;
-      const mediaSsrc = this.#layersBySsrc.keys().next().value ?? 0;
+      const mediaSsrc = this.#listener.anySsrc;
       const feedback = this.#twcc.buildFeedback(this.rtcpSsrc, mediaSsrc, nowMs);
       if (feedback.length > 0) {
         this.#stats.transportCcFeedback += feedback.length;
