@@ -58,8 +58,17 @@ export interface ConsumerOptions {
   preferredRank?: number;
 }
 
+/**
+ * Why a consumer closed: `closed` (its own `close()`: the subscriber no longer gets the
+ * track), `rejected` (the subscriber's answer refused its m-line), `producer_closed`,
+ * `transport_closed` (the subscriber's transport ended, or the router closed).
+ */
+export type ConsumerCloseReason = 'closed' | 'rejected' | 'producer_closed' | 'transport_closed';
+
 export type ConsumerEvents = {
-  closed: [];
+  closed: [reason: ConsumerCloseReason];
+  /** Simulcast: the layer forwarded changed (at a keyframe of the new one): its index into `producer.layers`. */
+  layerChange: [layer: number];
 };
 
 /** One scratch buffer for every consumer: forwarding is synchronous and single-threaded. */
@@ -198,6 +207,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
         this.layerSwitches++;
       }
       this.#layer = index;
+      this.emit('layerChange', index);
     }
     const length = view.length;
     if (length > MAX_PACKET) return;
@@ -267,12 +277,12 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#transport.sendRtp(rtxScratch.subarray(0, writeRtx(packet, this.rtxSsrc, rtxPt, rtxSeq, rtxScratch)));
   };
 
-  /** Closes the consumer and detaches it from its producer. Idempotent. */
-  close(): void {
+  /** Closes the consumer and detaches it from its producer. Idempotent (the first reason stands). */
+  close(reason: ConsumerCloseReason = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
     this.producer.consumers.delete(this);
-    this.emit('closed');
+    this.emit('closed', reason);
     this.removeAllListeners();
   }
 }

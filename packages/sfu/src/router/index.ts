@@ -8,7 +8,12 @@ export {
   type ActiveSpeakerOptions,
   type ActiveSpeakers,
 } from './active-speaker-observer.ts';
-export { Consumer, type ConsumerOptions, type ConsumerTransport } from './consumer.ts';
+export {
+  Consumer,
+  type ConsumerCloseReason,
+  type ConsumerOptions,
+  type ConsumerTransport,
+} from './consumer.ts';
 export { SfuError, SfuErrorCode } from './errors.ts';
 export { Producer, type ProducerOptions } from './producer.ts';
 export { Router, type RouterOptions } from './router.ts';

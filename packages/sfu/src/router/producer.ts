@@ -79,7 +79,8 @@ export type ProducerEvents = {
   keyframeRequest: [request: PictureLossIndication | FullIntraRequest];
   /** Ask the publisher to resend these sequence numbers of a layer (the transport sends a NACK, RFC 4585 §6.2.1). */
   nack: [producer: Producer, sequences: readonly number[], layer: ProducerLayer];
-  closed: [];
+  /** `closed`: its own `close()` (the publisher stopped the track); `transport_closed`: its transport ended. */
+  closed: [reason: 'closed' | 'transport_closed'];
 };
 
 export class Producer extends TypedEmitter<ProducerEvents> {
@@ -293,15 +294,15 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     }
   }
 
-  /** Closes the producer and every consumer of it. Idempotent. */
-  close(): void {
+  /** Closes the producer and every consumer of it (`producer_closed`). Idempotent (the first reason stands). */
+  close(reason: 'closed' | 'transport_closed' = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const layer of this.layers) layer.close();
-    for (const consumer of [...this.consumers]) consumer.close();
+    for (const consumer of [...this.consumers]) consumer.close('producer_closed');
     this.consumers.clear();
     for (const o of this.#observers.splice(0)) o.removeProducer(this);
-    this.emit('closed');
+    this.emit('closed', reason);
     this.removeAllListeners();
   }
 }

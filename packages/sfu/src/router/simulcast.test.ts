@@ -96,6 +96,8 @@ function assertContinuous(sent: Buffer[]): void {
 
 test('a consumer starts at a keyframe of the best layer, steps down when it stops and back up at its keyframes', () => {
   const { producer, consumer, sent, plis, step, forwardedFrom } = setup();
+  const layerChanges: number[] = [];
+  consumer.on('layerChange', (layer) => layerChanges.push(layer));
   // All three layers flow, no keyframe yet: nothing is forwarded; once ranked, the best
   // layer (f, the highest bitrate) is the target and gets a PLI.
   for (let i = 0; i < 30; i++) step(['q', 'h', 'f']);
@@ -128,7 +130,21 @@ test('a consumer starts at a keyframe of the best layer, steps down when it stop
   step(['q', 'h', 'f'], ['f']);
   assert.equal(consumer.layer, 2);
   assert.equal(consumer.layerSwitches, 2);
+  assert.deepEqual(layerChanges, [2, 1, 2], 'layerChange at the start and at each switch');
   assertContinuous(sent);
+});
+
+test('close events name their cause: producer_closed, transport_closed, closed', () => {
+  const a = setup();
+  const reasons: string[] = [];
+  a.consumer.on('closed', (reason) => reasons.push(`consumer:${reason}`));
+  a.producer.on('closed', (reason) => reasons.push(`producer:${reason}`));
+  a.producer.close('transport_closed');
+  const b = setup();
+  b.consumer.on('closed', (reason) => reasons.push(`consumer:${reason}`));
+  b.consumer.close();
+  b.consumer.close('rejected'); // idempotent: the first reason stands
+  assert.deepEqual(reasons, ['consumer:producer_closed', 'producer:transport_closed', 'consumer:closed']);
 });
 
 test('preferredRank picks a lower layer, and changing it moves the consumer at the next keyframe', () => {

@@ -521,8 +521,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   close(reason = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const p of [...this.producers.values()]) p.close();
-    for (const c of [...this.consumers.values()]) c.close();
+    for (const p of [...this.producers.values()]) p.close('transport_closed');
+    for (const c of [...this.consumers.values()]) c.close('transport_closed');
     this.#dtls?.close();
     this.#egress?.close();
     this.#egress = undefined;

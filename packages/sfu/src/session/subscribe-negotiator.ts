@@ -55,7 +55,8 @@ export interface SlotConsumer {
     readonly extensions: readonly { id: number; uri: string }[];
   };
   resume(): void;
-  close(): void;
+  /** `rejected`: the subscriber's answer refused its m-line. */
+  close(reason?: 'rejected'): void;
 }
 
 /** One m-line of the subscribe peer connection. */
@@ -309,7 +310,7 @@ export class SubscribeNegotiator<C extends SlotConsumer> {
         continue;
       }
       if (slot.consumer !== c) continue; // ended meanwhile
-      if (rejected.has(slot.mid)) c.close();
+      if (rejected.has(slot.mid)) c.close('rejected');
       else if (c.paused) c.resume();
     }
     return { kind: 'accepted', result };
