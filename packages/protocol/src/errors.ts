@@ -71,6 +71,17 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
 
+/** The codes a media server (`SfuBackend`) may answer or throw with; the signaling core passes them on as they are. */
+export const SFU_ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  ErrorCode.SfuUnavailable,
+  ErrorCode.SfuBadOffer,
+  ErrorCode.SfuOfferTooLarge,
+  ErrorCode.SfuBadAnswer,
+  ErrorCode.SfuStaleVersion,
+  ErrorCode.SfuTransportClosed,
+  ErrorCode.SfuLimitReached,
+]);
+
 /** WebSocket close codes used by the server. */
 export const CloseCode = {
   /** After `leave`, or a normal end. */

@@ -1,6 +1,6 @@
 export { decodeClientMessage, decodeServerMessage, encodeMessage, ProtocolError } from './decode.ts';
 export { clampDisplayName, displayNameProblem, normalizeDisplayName } from './display-name.ts';
-export { CloseCode, ERROR_CODES, ErrorCode } from './errors.ts';
+export { CloseCode, ERROR_CODES, ErrorCode, SFU_ERROR_CODES } from './errors.ts';
 export {
   DEFAULT_LIMITS,
   MAX_DATA_PAYLOAD,

@@ -18,7 +18,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isItdaError } from '@itda/common';
 import { RoomMode } from '@itda/protocol';
 import type { SignalCore } from '@itda/signal';
-import { HttpError, readBody, sendJson } from './http-util.ts';
+import { HttpError } from './http-errors.ts';
+import { readBody, sendJson } from './http-util.ts';
 
 export type ApiAccess = { mode: 'open' } | { mode: 'key'; key: string } | { mode: 'disabled' };
 
@@ -36,18 +37,18 @@ export interface ApiContext {
 function checkAccess(req: IncomingMessage, access: ApiAccess): void {
   if (access.mode === 'open') return;
   if (access.mode === 'disabled') {
-    throw new HttpError(403, 'api_disabled', 'the room API is disabled: open rooms are off and no API key is set');
+    throw new HttpError('api_disabled', 'the room API is disabled: open rooms are off and no API key is set');
   }
   const header = req.headers.authorization ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(header);
   const given = Buffer.from(m?.[1]?.trim() ?? '');
   const expected = Buffer.from(access.key);
   const ok = given.length === expected.length && timingSafeEqual(given, expected);
-  if (!ok) throw new HttpError(401, 'unauthorized', 'missing or wrong API key (Authorization: Bearer <key>)');
+  if (!ok) throw new HttpError('unauthorized', 'missing or wrong API key (Authorization: Bearer <key>)');
 }
 
 function methodNotAllowed(allowed: string): never {
-  throw Object.assign(new HttpError(405, 'method_not_allowed', `allowed: ${allowed}`), { allow: allowed });
+  throw Object.assign(new HttpError('method_not_allowed', `allowed: ${allowed}`), { allow: allowed });
 }
 
 async function readJsonObject(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
@@ -56,10 +57,10 @@ async function readJsonObject(req: IncomingMessage, limit: number): Promise<Reco
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'bad_json', 'the body is not valid JSON');
+    throw new HttpError('bad_json', 'the body is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'bad_request', 'the body must be a JSON object');
+    throw new HttpError('bad_request', 'the body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -68,7 +69,7 @@ function decodeSegment(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    throw new HttpError(400, 'bad_request', 'malformed path');
+    throw new HttpError('bad_request', 'malformed path');
   }
 }
 
@@ -85,8 +86,7 @@ export async function handleApi(
       .split('/')
       .filter((p) => p.length > 0)
       .map(decodeSegment); // ['api', 'rooms', ...]
-    if (parts[1] !== 'rooms' || parts.length > 5 || parts.length === 4)
-      throw new HttpError(404, 'not_found', 'no such API');
+    if (parts[1] !== 'rooms' || parts.length > 5 || parts.length === 4) throw new HttpError('not_found', 'no such API');
     const method = req.method ?? 'GET';
     const name = parts[2];
     if (name === undefined) {
@@ -96,14 +96,14 @@ export async function handleApi(
       }
       if (method !== 'POST') methodNotAllowed('GET, POST');
       const body = await readJsonObject(req, ctx.maxBodyBytes);
-      if (typeof body.name !== 'string') throw new HttpError(400, 'bad_request', '"name" must be a string');
+      if (typeof body.name !== 'string') throw new HttpError('bad_request', '"name" must be a string');
       // Without a mode: the server's default (`--room-mode`; sfu when the SFU runs).
       const mode = body.mode === undefined ? undefined : RoomMode.safeParse(body.mode);
       if (mode !== undefined && !mode.success) {
-        throw new HttpError(400, 'bad_request', '"mode" must be one of p2p, sfu, auto');
+        throw new HttpError('bad_request', '"mode" must be one of p2p, sfu, auto');
       }
       if (body.capacity !== undefined && typeof body.capacity !== 'number') {
-        throw new HttpError(400, 'bad_request', '"capacity" must be a number');
+        throw new HttpError('bad_request', '"capacity" must be a number');
       }
       const room = ctx.core.createRoom({
         name: body.name,
@@ -116,19 +116,19 @@ export async function handleApi(
     if (parts[3] === 'participants') {
       if (method !== 'DELETE') methodNotAllowed('DELETE');
       if (!ctx.core.removeParticipant(name, parts[4] ?? '')) {
-        throw new HttpError(404, 'participant_not_found', 'no such participant in this room');
+        throw new HttpError('participant_not_found', 'no such participant in this room');
       }
       res.writeHead(204).end();
       return 204;
     }
     if (method === 'GET') {
       const room = ctx.core.getRoom(name);
-      if (room === undefined) throw new HttpError(404, 'room_not_found', `no room "${name}"`);
+      if (room === undefined) throw new HttpError('room_not_found', `no room "${name}"`);
       sendJson(res, 200, { room });
       return 200;
     }
     if (method !== 'DELETE') methodNotAllowed('GET, DELETE');
-    if (!ctx.core.closeRoom(name)) throw new HttpError(404, 'room_not_found', `no room "${name}"`);
+    if (!ctx.core.closeRoom(name)) throw new HttpError('room_not_found', `no room "${name}"`);
     res.writeHead(204).end();
     return 204;
   } catch (err) {

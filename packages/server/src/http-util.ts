@@ -1,14 +1,6 @@
 /** Small helpers for node:http handlers: JSON answers, API errors, bounded bodies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ItdaError } from '@itda/common';
-
-/** An HTTP API error: `{ "error": { "code", "message" } }` with `status`. */
-export class HttpError extends ItdaError {
-  override readonly name = 'HttpError';
-  constructor(status: number, code: string, message: string) {
-    super(code, message, { status });
-  }
-}
+import { HttpError } from './http-errors.ts';
 
 export function sendJson(
   res: ServerResponse,
@@ -45,7 +37,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpError(413, 'body_too_large', `request body over ${limit} bytes`));
+      reject(new HttpError('body_too_large', `request body over ${limit} bytes`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -55,7 +47,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.off('data', onData);
         req.pause();
-        reject(new HttpError(413, 'body_too_large', `request body over ${limit} bytes`));
+        reject(new HttpError('body_too_large', `request body over ${limit} bytes`));
         return;
       }
       chunks.push(chunk);

@@ -11,9 +11,16 @@ import type { Clock, Logger, TimerHandle } from '@itda/common';
 import type { LeaveReason, MediaState, ServerMessage } from '@itda/protocol';
 import { type SfuService, type WebRtcTransport, WhepPlayer } from '@itda/sfu';
 import { createIceCredentials, type IceCredentials } from '@itda/sfu/ice';
-import { effectiveDirection, type MediaSection, parseSdp, type SessionDescription, selectCodec } from '@itda/sfu/sdp';
+import {
+  effectiveDirection,
+  type MediaSection,
+  parseSdp,
+  SdpErrorCode,
+  type SessionDescription,
+  selectCodec,
+} from '@itda/sfu/sdp';
 import type { SignalCore } from '@itda/signal';
-import { HttpError } from './http-util.ts';
+import { HttpError, isHttpErrorCode } from './http-errors.ts';
 
 /** One live WHIP or WHEP session, addressed by `/whip|whep/<room>/<id>`. */
 export interface WhipResource {
@@ -57,12 +64,15 @@ export function newEtag(): string {
   return `"${randomBytes(9).toString('base64url')}"`;
 }
 
+/** The SDP layer's codes: a player's offer the SFU could not answer (400 `sfu_bad_offer`). */
+const SDP_ERROR_CODES: ReadonlySet<string> = new Set(Object.values(SdpErrorCode));
+
 /** The parsed offer, or HttpError 400 `sfu_bad_offer`. */
 export function parseOffer(sdp: string): SessionDescription {
   try {
     return parseSdp(sdp);
   } catch (err) {
-    throw new HttpError(400, 'sfu_bad_offer', `the offer is not valid SDP: ${(err as Error).message}`);
+    throw new HttpError('sfu_bad_offer', `the offer is not valid SDP: ${(err as Error).message}`);
   }
 }
 
@@ -111,11 +121,11 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   const offer = parseOffer(req.offer);
   const media = sentMedia(offer);
   if (!media.audio && !media.video) {
-    throw new HttpError(400, 'sfu_bad_offer', 'the offer sends no audio or video (sendonly/sendrecv m-lines)');
+    throw new HttpError('sfu_bad_offer', 'the offer sends no audio or video (sendonly/sendrecv m-lines)');
   }
   // Checked before joining, so the room sees no participant come and go for an offer the SFU cannot take.
   if (!offer.media.some((m) => m.port !== 0 && sends(offer, m) && selectCodec(m) !== undefined)) {
-    throw new HttpError(400, 'sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
+    throw new HttpError('sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
   }
   const id = newResourceId();
   let resource: WhipResource | undefined;
@@ -151,15 +161,15 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   if (answer?.type !== 'published' || transport === undefined) {
     ctx.core.removeExternalParticipant(participantId, 'left');
     const detail = answer?.type === 'error' ? answer : undefined;
-    if (detail?.code === 'sfu_offer_too_large') throw new HttpError(400, detail.code, detail.message);
+    if (detail?.code === 'sfu_offer_too_large') throw new HttpError(detail.code, detail.message);
     if (detail?.code === 'sfu_bad_offer' || detail?.code === undefined) {
-      throw new HttpError(400, 'sfu_bad_offer', detail?.message ?? 'the SFU did not accept the offer');
+      throw new HttpError('sfu_bad_offer', detail?.message ?? 'the SFU did not accept the offer');
     }
-    throw new HttpError(detail.code === 'forbidden' ? 403 : 503, detail.code, detail.message);
+    throw new HttpError(isHttpErrorCode(detail.code) ? detail.code : 'sfu_unavailable', detail.message);
   }
   if (transport.producers.size === 0) {
     ctx.core.removeExternalParticipant(participantId, 'left');
-    throw new HttpError(400, 'sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
+    throw new HttpError('sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
   }
   let closed = false;
   let timer: TimerHandle | undefined;
@@ -229,9 +239,9 @@ export function createPlayer(
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const message = (err as Error).message;
-    if (code === 'sfu_not_found') throw new HttpError(404, 'no_stream', message);
-    if (typeof code === 'string' && code.startsWith('sdp_')) throw new HttpError(400, 'sfu_bad_offer', message);
-    throw new HttpError(503, 'sfu_unavailable', message);
+    if (code === 'sfu_not_found') throw new HttpError('no_stream', message);
+    if (typeof code === 'string' && SDP_ERROR_CODES.has(code)) throw new HttpError('sfu_bad_offer', message);
+    throw new HttpError('sfu_unavailable', message);
   }
   const resource: WhipResource = {
     kind: 'whep',
@@ -263,16 +273,16 @@ function joinError(err: unknown): unknown {
   const message = err instanceof Error ? err.message : String(err);
   switch (code) {
     case 'room_not_found':
-      return new HttpError(404, 'room_not_found', message);
+      return new HttpError('room_not_found', message);
     case 'not_sfu_room':
     case 'unsupported_mode':
-      return new HttpError(409, 'not_sfu_room', 'this room does not use the SFU (p2p room)');
+      return new HttpError('not_sfu_room', 'this room does not use the SFU (p2p room)');
     case 'room_full':
-      return new HttpError(409, 'room_full', message);
+      return new HttpError('room_full', message);
     case 'bad_message':
-      return new HttpError(400, 'bad_request', message);
+      return new HttpError('bad_request', message);
     case 'server_shutdown':
-      return new HttpError(503, 'sfu_unavailable', message);
+      return new HttpError('sfu_unavailable', message);
     default:
       return err;
   }

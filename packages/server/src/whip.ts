@@ -16,7 +16,8 @@ import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from 
 import { displayNameProblem, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
 import { QUALITY_RANK, type SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
-import { HttpError, readBody, sendJson } from './http-util.ts';
+import { HttpError } from './http-errors.ts';
+import { readBody, sendJson } from './http-util.ts';
 import { createPlayer, createPublisher, newEtag, type ResourceContext, type WhipResource } from './whip-resources.ts';
 import { parseSdpFragment, restartFragment } from './whip-sdpfrag.ts';
 
@@ -73,10 +74,10 @@ function decode(segment: string): string | undefined {
 function publisherName(query: string | null, claims: RoomTokenClaims | undefined): string {
   if (query === null) return claims?.name ?? 'WHIP';
   const problem = displayNameProblem(query);
-  if (problem !== undefined) throw new HttpError(400, 'bad_name', `?name=: ${problem}`);
+  if (problem !== undefined) throw new HttpError('bad_name', `?name=: ${problem}`);
   const name = query.trim();
   if (claims !== undefined && name !== claims.name && !claims.grants.canRename) {
-    throw new HttpError(403, 'forbidden', 'the token does not grant canRename: ?name= may not change its name');
+    throw new HttpError('forbidden', 'the token does not grant canRename: ?name= may not change its name');
   }
   return name;
 }
@@ -145,9 +146,9 @@ export class WhipEndpoint {
     const [kind, roomSegment, id, ...rest] = url.pathname.split('/').slice(1);
     const room = roomSegment === undefined ? undefined : decode(roomSegment);
     if ((kind !== 'whip' && kind !== 'whep') || room === undefined || rest.length > 0 || id === '') {
-      throw new HttpError(404, 'not_found', 'no such WHIP/WHEP endpoint');
+      throw new HttpError('not_found', 'no such WHIP/WHEP endpoint');
     }
-    if (!ROOM_NAME_PATTERN.test(room)) throw new HttpError(400, 'bad_request', 'bad room name');
+    if (!ROOM_NAME_PATTERN.test(room)) throw new HttpError('bad_request', 'bad room name');
     const method = req.method ?? 'GET';
     if (id === undefined) {
       if (method === 'OPTIONS') {
@@ -158,7 +159,7 @@ export class WhipEndpoint {
           'accept-post': 'application/sdp',
         });
       }
-      if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'allowed: POST, OPTIONS');
+      if (method !== 'POST') throw new HttpError('method_not_allowed', 'allowed: POST, OPTIONS');
       return this.#create(req, res, kind, room, url);
     }
     const resource = this.#resources.get(id);
@@ -171,10 +172,10 @@ export class WhipEndpoint {
       });
     }
     if (method !== 'PATCH' && method !== 'DELETE') {
-      throw new HttpError(405, 'method_not_allowed', 'allowed: PATCH, DELETE, OPTIONS');
+      throw new HttpError('method_not_allowed', 'allowed: PATCH, DELETE, OPTIONS');
     }
     if (resource === undefined || resource.kind !== kind || resource.room !== room) {
-      throw new HttpError(404, 'not_found', 'no such session (deleted, expired or never created)');
+      throw new HttpError('not_found', 'no such session (deleted, expired or never created)');
     }
     if (method === 'DELETE') {
       resource.close('deleted');
@@ -193,10 +194,10 @@ export class WhipEndpoint {
   ): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/sdp') {
-      throw new HttpError(415, 'unsupported_media_type', 'the offer must be Content-Type: application/sdp');
+      throw new HttpError('unsupported_media_type', 'the offer must be Content-Type: application/sdp');
     }
     const sfu = this.#options.sfu;
-    if (sfu === undefined || this.#closed) throw new HttpError(503, 'sfu_unavailable', 'this server runs no SFU');
+    if (sfu === undefined || this.#closed) throw new HttpError('sfu_unavailable', 'this server runs no SFU');
     const claims = this.#authorize(req, room, kind === 'whip' ? 'canPublish' : 'canSubscribe');
     const name = kind === 'whip' ? publisherName(url.searchParams.get('name'), claims) : undefined;
     const offer = (await readBody(req, this.#options.maxBodyBytes ?? WHIP_MAX_BODY_BYTES)).toString('utf8');
@@ -215,15 +216,15 @@ export class WhipEndpoint {
     } else {
       const info = core.getRoom(room);
       if (info === undefined && !core.config.openRooms) {
-        throw new HttpError(404, 'room_not_found', 'no such room');
+        throw new HttpError('room_not_found', 'no such room');
       }
       if (info !== undefined && info.mode !== 'sfu') {
-        throw new HttpError(409, 'not_sfu_room', 'this room does not use the SFU (p2p room)');
+        throw new HttpError('not_sfu_room', 'this room does not use the SFU (p2p room)');
       }
       let players = 0;
       for (const r of this.#resources.values()) if (r.kind === 'whep' && r.room === room) players++;
       if (info !== undefined && players >= info.capacity) {
-        throw new HttpError(409, 'room_full', `the room has ${info.capacity} players already`);
+        throw new HttpError('room_full', `the room has ${info.capacity} players already`);
       }
       const wanted = url.searchParams.get('participant') ?? undefined;
       // A WHIP resource id names its publisher too (what a WHIP client knows from its Location).
@@ -233,7 +234,7 @@ export class WhipEndpoint {
       let preferredRank: number | undefined;
       if (quality !== null) {
         const parsed = VideoQuality.safeParse(quality);
-        if (!parsed.success) throw new HttpError(400, 'bad_quality', 'quality must be high, medium or low');
+        if (!parsed.success) throw new HttpError('bad_quality', 'quality must be high, medium or low');
         preferredRank = QUALITY_RANK[parsed.data];
       }
       resource = createPlayer(ctx, {
@@ -243,7 +244,7 @@ export class WhipEndpoint {
         ...(preferredRank === undefined ? {} : { preferredRank }),
       });
     }
-    if (resource.transport.closed) throw new HttpError(503, 'sfu_unavailable', 'the session ended at once');
+    if (resource.transport.closed) throw new HttpError('sfu_unavailable', 'the session ended at once');
     this.#resources.set(resource.id, resource);
     send(
       res,
@@ -262,22 +263,22 @@ export class WhipEndpoint {
   async #patch(req: IncomingMessage, res: ServerResponse, resource: WhipResource): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (type !== 'application/trickle-ice-sdpfrag') {
-      throw new HttpError(415, 'unsupported_media_type', 'PATCH takes Content-Type: application/trickle-ice-sdpfrag');
+      throw new HttpError('unsupported_media_type', 'PATCH takes Content-Type: application/trickle-ice-sdpfrag');
     }
     const body = (await readBody(req, this.#options.maxBodyBytes ?? WHIP_MAX_BODY_BYTES)).toString('utf8');
     const frag = parseSdpFragment(body);
-    if (frag === undefined) throw new HttpError(400, 'bad_request', 'not an SDP fragment (RFC 8840)');
+    if (frag === undefined) throw new HttpError('bad_request', 'not an SDP fragment (RFC 8840)');
     const restart = frag.iceUfrag !== undefined && frag.iceUfrag !== resource.remoteUfrag;
     // RFC 9725 §4.3.1: trickle names the session's ICE state with If-Match (412 when stale);
     // a restart sends If-Match: "*". A client that sends none is let through.
     const ifMatch = req.headers['if-match'];
     if (ifMatch !== undefined && ifMatch.trim() !== '*' && !restart && ifMatch.trim() !== resource.etag) {
-      throw new HttpError(412, 'precondition_failed', 'If-Match does not name the current ICE session (ETag)');
+      throw new HttpError('precondition_failed', 'If-Match does not name the current ICE session (ETag)');
     }
     if (!restart) return send(res, 204);
     if (frag.iceUfrag === undefined || frag.icePwd === undefined)
-      throw new HttpError(400, 'bad_request', 'an ICE restart needs a=ice-pwd too');
-    if (resource.transport.closed) throw new HttpError(404, 'not_found', 'the session has ended');
+      throw new HttpError('bad_request', 'an ICE restart needs a=ice-pwd too');
+    if (resource.transport.closed) throw new HttpError('not_found', 'the session has ended');
     const ice = resource.restartIce(frag.iceUfrag);
     resource.remoteUfrag = frag.iceUfrag;
     resource.etag = newEtag();
@@ -300,21 +301,21 @@ export class WhipEndpoint {
     const header = req.headers.authorization;
     if (header === undefined) {
       if (core.config.openRooms) return undefined;
-      throw new HttpError(401, 'unauthorized', 'this server requires a room token (Authorization: Bearer …)');
+      throw new HttpError('unauthorized', 'this server requires a room token (Authorization: Bearer …)');
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (match?.[1] === undefined) throw new HttpError(401, 'invalid_token', 'expected Authorization: Bearer <token>');
+    if (match?.[1] === undefined) throw new HttpError('invalid_token', 'expected Authorization: Bearer <token>');
     const verify = core.config.verifyToken;
-    if (verify === undefined) throw new HttpError(401, 'invalid_token', 'this server has no token secret configured');
+    if (verify === undefined) throw new HttpError('invalid_token', 'this server has no token secret configured');
     let claims: RoomTokenClaims;
     try {
       claims = verify(match[1]);
     } catch (err) {
       const code = isItdaError(err) && err.code === 'token_expired' ? 'token_expired' : 'invalid_token';
-      throw new HttpError(401, code, err instanceof Error ? err.message : 'invalid token');
+      throw new HttpError(code, err instanceof Error ? err.message : 'invalid token');
     }
-    if (claims.room !== room) throw new HttpError(403, 'forbidden', 'the token is for another room');
-    if (!claims.grants[grant]) throw new HttpError(403, 'forbidden', `the token does not grant ${grant}`);
+    if (claims.room !== room) throw new HttpError('forbidden', 'the token is for another room');
+    if (!claims.grants[grant]) throw new HttpError('forbidden', `the token does not grant ${grant}`);
     return claims;
   }
 

@@ -13,6 +13,7 @@ import {
   type PublishMessage,
   type QualityMessage,
   type ResubscribeMessage,
+  SFU_ERROR_CODES,
   type SubscribedMessage,
 } from '@itda/protocol';
 import type { Connection, CoreContext } from './context.ts';
@@ -46,8 +47,8 @@ function lifecycle(ctx: CoreContext, what: string, fields: Record<string, unknow
 /**
  * publish / subscribed / resubscribe / quality: only in `sfu` rooms (`not_sfu_room`), only with
  * the grant (`forbidden`: `canPublish` for publish, `canSubscribe` for the others).
- * The backend answers through its `send`. A backend throw with an `sfu_*` code becomes
- * that error; any other throw is `internal` (the core's handler-failure path).
+ * The backend answers through its `send`. A backend throw with one of `SFU_ERROR_CODES`
+ * becomes that error; any other throw is `internal` (the core's handler-failure path).
  */
 export function handleSfuMessage(
   ctx: CoreContext,
@@ -71,7 +72,7 @@ export function handleSfuMessage(
     else if (msg.type === 'quality') sfu.setQuality(room.name, p.id, msg);
     else sfu.resubscribe(room.name, p.id, msg);
   } catch (err) {
-    if (isItdaError(err) && err.code.startsWith('sfu_')) {
+    if (isItdaError(err) && SFU_ERROR_CODES.has(err.code)) {
       throw new SignalError(err.code, err.message, { ref: msg.type, cause: err });
     }
     throw err;
