@@ -78,12 +78,18 @@ function makeCase(name: string, kind: 'audio' | 'video', observe: boolean): Case
     const observer = new ActiveSpeakerObserver();
     // Six participants in the room (the others' levels come as silence).
     for (let p = 1; p < 6; p++) {
-      observer.addProducer({
-        ...producer,
+      const other = new Producer({
+        id: `${name}-${p}`,
         participantId: `p${p}`,
         kind: 'audio',
+        source: 'microphone',
+        mid: String(p),
+        codec: OPUS,
         extensions: [AUDIO_LEVEL],
-      } as Producer);
+        clock,
+        rtcpSsrc: 1,
+      });
+      observer.addProducer(other);
     }
     if (observer.addProducer(producer)) producer.observe(observer);
     tick = (nowMs) => observer.tick(nowMs);
