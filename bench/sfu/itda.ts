@@ -20,7 +20,7 @@ import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stop } from '../../e2e/interop/coturn.ts';
-import { ITDA_NODE_FLAGS } from '../../packages/server/src/node-flags.ts';
+import { ITDA_NODE_FLAGS } from '../../packages/server/src/config/node-flags.ts';
 import type { Published, SdpPeer, SfuTarget, Subscribed } from './target.ts';
 
 export const ITDA_NOT_WIRED = 'itda SFU target not wired yet';

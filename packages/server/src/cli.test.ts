@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createTokenVerifier } from '@itda/signal';
 import { runCli } from './cli.ts';
-import { SETTINGS } from './config.ts';
+import { SETTINGS } from './config/config.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/itda.js', import.meta.url));

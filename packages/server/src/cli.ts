@@ -9,13 +9,13 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { createLogger, isItdaError } from '@itda/common';
 import { displayNameProblem, ROOM_NAME_PATTERN } from '@itda/protocol';
 import { signRoomToken } from '@itda/signal';
-import { SETTINGS } from './config.ts';
-import { parseDuration } from './duration.ts';
-import { serveHelp, tokenHelp, turnHelp } from './help.ts';
-import { type FlagValues, loadConfig, loadServerConfig, readConfigFile } from './load-config.ts';
+import { SETTINGS } from './config/config.ts';
+import { parseDuration } from './config/duration.ts';
+import { serveHelp, tokenHelp, turnHelp } from './config/help.ts';
+import { type FlagValues, loadConfig, loadServerConfig, readConfigFile } from './config/load-config.ts';
+import { TURN_CLI_SETTINGS, TURN_CLI_SPEC } from './config/turn-cli-config.ts';
 import { type ItdaServer, startServer } from './server.ts';
-import { type RunningTurn, startTurn } from './turn-cli.ts';
-import { TURN_CLI_SETTINGS, TURN_CLI_SPEC } from './turn-cli-config.ts';
+import { type RunningTurn, startTurn } from './turn/turn-cli.ts';
 
 export interface CliIo {
   stdout(text: string): void;

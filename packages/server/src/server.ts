@@ -16,16 +16,16 @@ import { type Clock, createLogger, ItdaError, type Logger, type LogSink } from '
 import { openFileLimit } from '@itda/common/node';
 import { createTokenVerifier, type IceServersProvider } from '@itda/signal';
 import { SignalServer } from '@itda/signal/node';
-import { apiAccess } from './api.ts';
-import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config.ts';
-import { createRequestHandler } from './http.ts';
-import { HttpCounters } from './prometheus.ts';
-import { securityHeaders } from './security-headers.ts';
-import { type EmbeddedSfu, startEmbeddedSfu } from './sfu-embed.ts';
-import { StaticFiles } from './static-files.ts';
-import { mediaTcpBudget, tcpGuardMetricsText } from './tcp-limits.ts';
-import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn-embed.ts';
-import { WhipEndpoint } from './whip.ts';
+import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config/config.ts';
+import { mediaTcpBudget, tcpGuardMetricsText } from './config/tcp-limits.ts';
+import { apiAccess } from './http/api.ts';
+import { createRequestHandler } from './http/http.ts';
+import { HttpCounters } from './http/prometheus.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { StaticFiles } from './http/static-files.ts';
+import { type EmbeddedSfu, startEmbeddedSfu } from './sfu/sfu-embed.ts';
+import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn/turn-embed.ts';
+import { WhipEndpoint } from './whip/whip.ts';
 
 /**
  * Every ServerConfig key, all optional (no environment is read). Unlike the CLI, TURN and

@@ -16,8 +16,8 @@ import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from 
 import { displayNameProblem, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
 import { QUALITY_RANK, type SfuService } from '@itda/sfu';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
-import { HttpError } from './http-errors.ts';
-import { readBody, sendJson } from './http-util.ts';
+import { HttpError } from '../http/http-errors.ts';
+import { readBody, sendJson } from '../http/http-util.ts';
 import { createPlayer, createPublisher, newEtag, type ResourceContext, type WhipResource } from './whip-resources.ts';
 import { parseSdpFragment, restartFragment } from './whip-sdpfrag.ts';
 

@@ -7,9 +7,9 @@
 import { fileURLToPath } from 'node:url';
 import type { LogLevel } from '@itda/common';
 import { DEFAULT_LIMITS, type IceServer } from '@itda/protocol';
+import { validateFrameAncestors } from '../http/security-headers.ts';
 import { configError } from './config-error.ts';
 import { parseDuration } from './duration.ts';
-import { validateFrameAncestors } from './security-headers.ts';
 import {
   DEFAULT_EMBEDDED_SFU_CONFIG,
   type EmbeddedSfuConfig,
@@ -74,7 +74,7 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, Tcp
   frameAncestors: string[];
 }
 
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
+export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../../apps/web/dist', import.meta.url));
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   port: 8080,

@@ -6,8 +6,8 @@
 import { ItdaError, type Logger, systemClock } from '@itda/common';
 import type { SharedConnectionBudget } from '@itda/common/node';
 import { RtcServer, SfuService } from '@itda/sfu';
-import type { ServerConfig } from './config.ts';
-import { tcpGuardLimits } from './tcp-limits.ts';
+import type { ServerConfig } from '../config/config.ts';
+import { tcpGuardLimits } from '../config/tcp-limits.ts';
 
 /** What `/healthz` shows of the SFU. */
 export interface SfuHealth {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isItdaError } from '@itda/common';
-import { loadConfig, loadServerConfig } from './load-config.ts';
-import { DEFAULT_TURN_CLI_CONFIG, TURN_CLI_SPEC } from './turn-cli-config.ts';
+import { loadConfig, loadServerConfig } from '../config/load-config.ts';
+import { DEFAULT_TURN_CLI_CONFIG, TURN_CLI_SPEC } from '../config/turn-cli-config.ts';
 import { chooseRelayIp, turnListenHost } from './turn-embed.ts';
 
 function errorOf(fn: () => unknown): string {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { isItdaError, type LogFields, silentLogger } from '@itda/common';
 import { openFileLimit } from '@itda/common/node';
 import { WebSocket } from 'ws';
-import { startServer } from './server.ts';
+import { startServer } from '../server.ts';
 import { DEFAULT_TCP_LIMITS_CONFIG, mediaTcpBudget } from './tcp-limits.ts';
 
 /** Generous bound for what the test waits on (a busy CI machine); never a speed assertion. */

@@ -13,7 +13,7 @@ import { ErrorCode } from '@itda/protocol';
 import { parseSdp, writeSdp } from '@itda/sfu/sdp';
 import { buildPublishOffer, randomSsrc } from '@itda/sfu/testing';
 import { TestClient } from '@itda/signal/node';
-import { type ItdaServer, startServer } from './server.ts';
+import { type ItdaServer, startServer } from '../server.ts';
 
 const records: LogFields[] = [];
 const clients: TestClient[] = [];

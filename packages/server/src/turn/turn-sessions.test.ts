@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import type { IceServer, JoinedMessage } from '@itda/protocol';
 import { connectTransport, TurnClient, type TurnClientError } from '@itda/turn/client';
 import { WebSocket } from 'ws';
-import { type ItdaServer, startServer } from './server.ts';
+import { type ItdaServer, startServer } from '../server.ts';
 
 /** Generous bound for anything the server does on a loaded machine. */
 const BOUND_MS = 10_000;

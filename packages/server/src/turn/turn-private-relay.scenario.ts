@@ -15,7 +15,7 @@ import { createSocket } from 'node:dgram';
 import type { IceServer, JoinedMessage } from '@itda/protocol';
 import { connectTransport, TurnClient, type TurnClientError } from '@itda/turn/client';
 import { WebSocket } from 'ws';
-import { startServer } from './server.ts';
+import { startServer } from '../server.ts';
 
 const ADDRESS = process.argv[2] ?? '198.18.0.1';
 const BOUND_MS = 10_000;

@@ -12,7 +12,7 @@
 import type { IceServer } from '@itda/protocol';
 import type { IceServersContext, IceServersProvider } from '@itda/signal';
 import { restCredential } from '@itda/turn';
-import { isHostName, type TurnAnnounce } from './turn-settings.ts';
+import { isHostName, type TurnAnnounce } from '../config/turn-settings.ts';
 
 export interface TurnIceOptions {
   /** Bound ports of the listeners; a missing one is not announced. */

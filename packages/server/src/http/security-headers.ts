@@ -22,7 +22,7 @@
  * - `Cross-Origin-Opener-Policy: same-origin` (WHATWG HTML): a cross-origin page the
  *   app opens, or that opens the app, gets no handle on its window.
  */
-import { configError } from './config-error.ts';
+import { configError } from '../config/config-error.ts';
 
 /**
  * A `frame-ancestors` source: `'self'`, or an origin `https://host[:port]` (`http:`

@@ -6,13 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@itda/common';
 import type { SignalServer } from '@itda/signal/node';
+import type { EmbeddedSfu } from '../sfu/sfu-embed.ts';
+import type { EmbeddedTurn } from '../turn/turn-embed.ts';
+import { WhipEndpoint } from '../whip/whip.ts';
 import { type ApiAccess, handleApi } from './api.ts';
 import { sendError, sendJson } from './http-util.ts';
 import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
-import type { EmbeddedSfu } from './sfu-embed.ts';
 import type { StaticFiles } from './static-files.ts';
-import type { EmbeddedTurn } from './turn-embed.ts';
-import { WhipEndpoint } from './whip.ts';
 
 export interface HttpContext {
   signal: SignalServer;

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { isItdaError } from '@itda/common';
 import { CloseCode } from '@itda/protocol';
 import { TestClient } from '@itda/signal/node';
-import { type ItdaServer, startServer } from './server.ts';
+import { type ItdaServer, startServer } from '../server.ts';
 
 let webDir: string;
 let server: ItdaServer;

@@ -25,11 +25,11 @@ import {
   TurnServer,
   type TurnServerOptions,
 } from '@itda/turn';
-import type { ServerConfig } from './config.ts';
-import { configError } from './config-error.ts';
+import type { ServerConfig } from '../config/config.ts';
+import { configError } from '../config/config-error.ts';
+import { tcpGuardLimits } from '../config/tcp-limits.ts';
+import { type TurnAnnounce, turnUsersRecord } from '../config/turn-settings.ts';
 import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
-import { tcpGuardLimits } from './tcp-limits.ts';
-import { type TurnAnnounce, turnUsersRecord } from './turn-settings.ts';
 
 /** What `/healthz` shows of TURN. */
 export interface TurnHealth {

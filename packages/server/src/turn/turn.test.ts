@@ -26,9 +26,9 @@ import {
 } from '@itda/stun';
 import { restCredential } from '@itda/turn';
 import { WebSocket } from 'ws';
-import { runCli } from './cli.ts';
-import { startServer } from './server.ts';
-import { TURN_CLI_SETTINGS } from './turn-cli-config.ts';
+import { runCli } from '../cli.ts';
+import { TURN_CLI_SETTINGS } from '../config/turn-cli-config.ts';
+import { startServer } from '../server.ts';
 
 /** One STUN request over UDP from a fresh socket on 127.0.0.1; the answer, within 2 s. */
 class StunUdp {
@@ -331,7 +331,7 @@ test('`itda turn --help` and docs/server.md document every `itda turn` flag and 
   assert.deepEqual(await runCli(['turn', '--help'], io), { code: 0 });
   assert.deepEqual(await runCli(['help', 'turn'], io), { code: 0 });
   const { readFile } = await import('node:fs/promises');
-  const doc = await readFile(new URL('../../../docs/server.md', import.meta.url), 'utf8');
+  const doc = await readFile(new URL('../../../../docs/server.md', import.meta.url), 'utf8');
   const help = out.join('');
   for (const s of TURN_CLI_SETTINGS) {
     for (const text of [`--${s.flag}`, ...s.env]) {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRestUsername, restPassword } from '@itda/turn';
+import { loadServerConfig } from '../config/load-config.ts';
 import { hostOfHeader, isSessionIdentity, restIdentity, turnIceServersProvider, turnUrls } from './ice-servers.ts';
-import { loadServerConfig } from './load-config.ts';
 import { remoteTurnProvider } from './turn-embed.ts';
 
 test('hostOfHeader keeps plain host names and IP literals, drops ports and anything odd', () => {

@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { ItdaError, type Logger } from '@itda/common';
 import { selfSignedCertificate } from '@itda/common/node';
 import { type BoundAddress, formatTurnMetrics, type ListenOptions, systemAddresses, type TurnServer } from '@itda/turn';
-import { configError } from './config-error.ts';
-import { sendError, sendJson } from './http-util.ts';
-import { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
-import type { TurnCliConfig } from './turn-cli-config.ts';
+import { configError } from '../config/config-error.ts';
+import type { TurnCliConfig } from '../config/turn-cli-config.ts';
+import { turnUsersRecord } from '../config/turn-settings.ts';
+import { sendError, sendJson } from '../http/http-util.ts';
+import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus.ts';
 import { chooseRelayIp, startTurnServer } from './turn-embed.ts';
-import { turnUsersRecord } from './turn-settings.ts';
 
 /** A running `itda turn`. */
 export interface RunningTurn {

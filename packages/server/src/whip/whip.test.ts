@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { parseSdp } from '@itda/sfu/sdp';
 import { signRoomToken } from '@itda/signal';
 import { TestClient } from '@itda/signal/node';
-import { type ItdaServer, startServer } from './server.ts';
+import { type ItdaServer, startServer } from '../server.ts';
 
 const FINGERPRINT =
   'a=fingerprint:sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99';

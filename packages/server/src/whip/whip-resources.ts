@@ -20,7 +20,7 @@ import {
   selectCodec,
 } from '@itda/sfu/sdp';
 import type { SignalCore } from '@itda/signal';
-import { HttpError, isHttpErrorCode } from './http-errors.ts';
+import { HttpError, isHttpErrorCode } from '../http/http-errors.ts';
 
 /** One live WHIP or WHEP session, addressed by `/whip|whep/<room>/<id>`. */
 export interface WhipResource {
