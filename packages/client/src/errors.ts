@@ -5,6 +5,7 @@
  * listed in `ClientErrorCode`. Tests and apps branch on `code`, never on message text.
  */
 import { ItdaError, type ItdaErrorOptions } from '@itda/common';
+import { ERROR_CODES, ErrorCode } from '@itda/protocol';
 
 export const ClientErrorCode = {
   /** The WebSocket could not be opened or closed before `joined`. */
@@ -35,10 +36,28 @@ export const ClientErrorCode = {
 
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
+/** Every code a ClientError carries: the SDK's own, or a signaling error code of the server. */
+export type ClientErrorCodeOrSignal = ClientErrorCode | ErrorCode;
+
+const SIGNAL_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
 /** An error of the client SDK; `code` is a `ClientErrorCode` or a signaling `ErrorCode`. */
 export class ClientError extends ItdaError {
   override readonly name: string = 'ClientError';
-  constructor(code: string, message: string, options: ItdaErrorOptions = {}) {
+  override readonly code: ClientErrorCodeOrSignal;
+  constructor(code: ClientErrorCodeOrSignal, message: string, options: ItdaErrorOptions = {}) {
     super(code, message, options);
+    this.code = code;
+  }
+
+  /**
+   * The server's `error` message as a ClientError. A code this SDK does not know (a newer
+   * server) becomes `internal`, the server's code kept in `details.serverCode`.
+   */
+  static fromServer(m: { code: string; message: string; ref?: string | undefined }): ClientError {
+    const known = SIGNAL_CODES.has(m.code);
+    return new ClientError(known ? (m.code as ErrorCode) : ErrorCode.Internal, m.message, {
+      details: { ref: m.ref, ...(known ? {} : { serverCode: m.code }) },
+    });
   }
 }

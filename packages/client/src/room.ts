@@ -387,7 +387,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'error':
         this.#log.warn('server refused a message', { code: m.code, message: m.message, ref: m.ref });
-        this.emit('error', new ClientError(m.code, m.message, { details: { ref: m.ref } }));
+        this.emit('error', ClientError.fromServer(m));
         return;
       default:
         return;

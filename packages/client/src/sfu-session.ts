@@ -198,7 +198,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
           this.#transportClosed(role ? 'subscribe' : 'publish');
           return true;
         }
-        const err = new ClientError(m.code, m.message, { details: { ref: m.ref } });
+        const err = ClientError.fromServer(m);
         if (m.ref === 'publish') {
           void this.publisher.handleError(err);
           return true;

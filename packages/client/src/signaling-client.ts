@@ -309,7 +309,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   #onError(msg: Extract<ServerMessage, { type: 'error' }>): void {
-    const err = new ClientError(msg.code, msg.message, { details: { ref: msg.ref } });
+    const err = ClientError.fromServer(msg);
     if (this.#phase === 'session') {
       this.emit('message', msg);
       return;

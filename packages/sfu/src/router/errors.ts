@@ -14,8 +14,6 @@ export const SfuErrorCode = {
   Duplicate: 'sfu_duplicate',
   /** A limit (transports per router, producers per transport, consumers) was reached. */
   LimitReached: 'sfu_limit_reached',
-  /** The transport is not connected (no ICE-selected tuple or DTLS not done). */
-  NotConnected: 'sfu_not_connected',
   /** Parameters that cannot work: a consumer of a kind the transport cannot carry, … */
   BadParameters: 'sfu_bad_parameters',
 } as const;
