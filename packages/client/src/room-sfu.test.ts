@@ -271,3 +271,30 @@ test('sfu room: setVideoQuality sends `quality` for a participant; simulcastEnco
     ['h', 'f'],
   );
 });
+
+test('sfu room: active-speaker messages set participant.speaking and emit activeSpeakerChanged / speakingChanged once per change', async () => {
+  const { room, reply } = await sfuRoom();
+  const events: string[] = [];
+  room.on('activeSpeakerChanged', (id) => events.push(`active:${id}`));
+  room.on('speakingChanged', (id, speaking) => events.push(`${id}:${speaking}`));
+  const speakers = (dominant: string | null, speaking: string[]): ServerMessage => ({
+    type: 'active-speaker',
+    dominant,
+    speaking,
+    levels: Object.fromEntries(speaking.map((id) => [id, 0.8])),
+  });
+  reply(speakers('p_bob', ['p_bob']));
+  await settle();
+  assert.equal(room.participants.get('p_bob')?.speaking, true);
+  assert.equal(room.participants.get('p_bob')?.audioLevel, 0.8);
+  assert.equal(room.activeSpeaker, 'p_bob');
+  // Ada (the local participant) speaks too, then Bob stops: each change once.
+  reply(speakers('p_bob', ['p_ada', 'p_bob']));
+  reply(speakers('p_ada', ['p_ada']));
+  reply(speakers('p_ada', ['p_ada']));
+  await settle();
+  assert.equal(room.localParticipant.speaking, true);
+  assert.equal(room.participants.get('p_bob')?.speaking, false);
+  assert.deepEqual(events, ['p_bob:true', 'active:p_bob', 'p_ada:true', 'p_bob:false', 'active:p_ada']);
+  room.leave();
+});
