@@ -140,8 +140,10 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
       media,
       create: req.create,
       requireMode: 'sfu',
+      // The answer to its publish: `published`, or an `error`. Other messages the room sends
+      // it (`active-speaker` when someone speaks, …) are not for a WHIP publisher.
       deliver: (message) => {
-        answer ??= message;
+        if (message.type === 'published' || message.type === 'error') answer ??= message;
       },
       onRemoved: (reason) => {
         removedByCore = true;

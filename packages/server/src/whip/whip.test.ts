@@ -398,3 +398,25 @@ test('kicking the WHIP participant or closing its room ends the WHIP session', a
   assert.equal(server.signal.core.stats().participants, 0);
   assert.equal(server.sfu?.health().transports, 0);
 });
+
+test('a WHIP publisher takes its answer whatever the room sends it first (active-speaker when someone speaks)', async () => {
+  // The SFU tells a newcomer who speaks before it answers its offer when someone in the room
+  // is speaking (a person in the web app with a microphone on). Simulated here: the core hands
+  // every external participant an `active-speaker` message as soon as it joins.
+  const core = server.signal.core;
+  const original = core.addExternalParticipant.bind(core);
+  core.addExternalParticipant = (room, options) => {
+    const info = original(room, options);
+    options.deliver?.({ type: 'active-speaker', dominant: 'p_someone', speaking: ['p_someone'], levels: {} });
+    return info;
+  };
+  try {
+    const pub = await http(server, 'POST', '/whip/speaking?name=Cam', whipOffer('sPk1'), sdp);
+    assert.equal(pub.status, 201, pub.text);
+    assert.equal(parseSdp(pub.text).iceLite, true);
+    const del = await http(server, 'DELETE', pub.headers.get('location') ?? '');
+    assert.equal(del.status, 200);
+  } finally {
+    core.addExternalParticipant = original;
+  }
+});
