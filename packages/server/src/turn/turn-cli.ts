@@ -15,7 +15,7 @@ import type { TurnCliConfig } from '../config/turn-cli-config.ts';
 import { turnUsersRecord } from '../config/turn-settings.ts';
 import { sendError, sendJson } from '../http/http-util.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus.ts';
-import { chooseRelayIp, startTurnServer } from './turn-embed.ts';
+import { chooseRelayIp, relayAndQuotaOptions, startTurnServer } from './turn-embed.ts';
 
 /** A running `itda turn`. */
 export interface RunningTurn {
@@ -108,16 +108,7 @@ export async function startTurn(config: TurnCliConfig, log: Logger): Promise<Run
     listen,
     users: turnUsersRecord(config.users, '--user'),
     secrets: config.secrets,
-    ...(relayIp === undefined ? {} : { relayIp }),
-    ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
-    minPort: config.minPort,
-    maxPort: config.maxPort,
-    allowLoopbackPeers: config.allowLoopbackPeers,
-    quotas: {
-      allocationsPerUser: config.userQuota,
-      allocationsPerSource: config.sourceQuota,
-      allocationsTotal: config.totalQuota,
-    },
+    ...relayAndQuotaOptions(config, relayIp),
     allowedPeers: config.allowedPeers,
     deniedPeers: config.deniedPeers,
     ...(config.rfc5780 === undefined ? {} : { rfc5780: { alternateIp: config.rfc5780 } }),

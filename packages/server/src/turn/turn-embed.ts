@@ -106,6 +106,24 @@ export async function startTurnServer(options: TurnServerOptions): Promise<TurnS
   return server;
 }
 
+/** The relay and quota settings `itda serve` and `itda turn` share, as `TurnServerOptions`. */
+export function relayAndQuotaOptions(
+  c: Pick<
+    ServerConfig,
+    'externalIp' | 'minPort' | 'maxPort' | 'allowLoopbackPeers' | 'userQuota' | 'sourceQuota' | 'totalQuota'
+  >,
+  relayIp: string | undefined,
+): Partial<TurnServerOptions> {
+  return {
+    ...(relayIp === undefined ? {} : { relayIp }),
+    ...(c.externalIp === undefined ? {} : { externalIp: c.externalIp }),
+    minPort: c.minPort,
+    maxPort: c.maxPort,
+    allowLoopbackPeers: c.allowLoopbackPeers,
+    quotas: { allocationsPerUser: c.userQuota, allocationsPerSource: c.sourceQuota, allocationsTotal: c.totalQuota },
+  };
+}
+
 /** The first non-internal IPv4 address of this machine, if any. */
 export function firstExternalIpv4(): string | undefined {
   for (const list of Object.values(networkInterfaces())) {
@@ -230,16 +248,7 @@ export async function startEmbeddedTurn(
     listen,
     users: turnUsersRecord(config.turnUsers, '--turn-user'),
     secrets,
-    ...(relayIp === undefined ? {} : { relayIp }),
-    ...(config.externalIp === undefined ? {} : { externalIp: config.externalIp }),
-    minPort: config.minPort,
-    maxPort: config.maxPort,
-    allowLoopbackPeers: config.allowLoopbackPeers,
-    quotas: {
-      allocationsPerUser: config.userQuota,
-      allocationsPerSource: config.sourceQuota,
-      allocationsTotal: config.totalQuota,
-    },
+    ...relayAndQuotaOptions(config, relayIp),
     ...(sessionActive === undefined
       ? {}
       : { restIdentityActive: (id: string) => !isSessionIdentity(id) || sessionActive(id) }),
