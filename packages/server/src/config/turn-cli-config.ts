@@ -5,13 +5,19 @@
  */
 import { isIP } from 'node:net';
 import type { LogLevel } from '@itda/common';
-import { DEFAULT_ALLOCATIONS_PER_SOURCE, DEFAULT_ALLOCATIONS_PER_USER, DEFAULT_ALLOCATIONS_TOTAL } from '@itda/turn';
 import { type HostPort, type Setting, validateSettings } from './config.ts';
 import { configError } from './config-error.ts';
 import type { ConfigSpec } from './load-config.ts';
-import { QUOTA_SETTINGS, REALM_SETTING, RELAY_PORT_SETTINGS, turnUsersRecord } from './turn-settings.ts';
+import {
+  DEFAULT_SHARED_TURN_CONFIG,
+  QUOTA_SETTINGS,
+  REALM_SETTING,
+  RELAY_PORT_SETTINGS,
+  type SharedTurnConfig,
+  turnUsersRecord,
+} from './turn-settings.ts';
 
-export interface TurnCliConfig {
+export interface TurnCliConfig extends SharedTurnConfig {
   /** UDP and TCP listeners. Default `0.0.0.0:3478`. */
   listen: HostPort[];
   /** TLS listeners. Default none. */
@@ -19,22 +25,10 @@ export interface TurnCliConfig {
   /** PEM certificate (chain) file for the TLS listeners. Unset: self-signed at start. */
   cert: string | undefined;
   key: string | undefined;
-  realm: string;
   /** `name:password` static users. */
   users: string[];
   /** TURN REST shared secrets (any verifies). */
   secrets: string[];
-  relayIp: string | undefined;
-  externalIp: string | undefined;
-  minPort: number;
-  maxPort: number;
-  allowLoopbackPeers: boolean;
-  /** Allocations per user at once (486 beyond). Default 1,000. */
-  userQuota: number;
-  /** Allocations per client source address (IPv4, IPv6 /64) at once. Default 500. */
-  sourceQuota: number;
-  /** Allocations in total at once. Default 10,000. */
-  totalQuota: number;
   /** Peers allowed despite the default deny policy (CIDRs). */
   allowedPeers: string[];
   /** Peers denied in addition to the default policy (CIDRs). */
@@ -47,21 +41,13 @@ export interface TurnCliConfig {
 }
 
 export const DEFAULT_TURN_CLI_CONFIG: TurnCliConfig = {
+  ...DEFAULT_SHARED_TURN_CONFIG,
   listen: [{ host: '0.0.0.0', port: 3478 }],
   tlsListen: [],
   cert: undefined,
   key: undefined,
-  realm: 'itda',
   users: [],
   secrets: [],
-  relayIp: undefined,
-  externalIp: undefined,
-  minPort: 49152,
-  maxPort: 65535,
-  allowLoopbackPeers: false,
-  userQuota: DEFAULT_ALLOCATIONS_PER_USER,
-  sourceQuota: DEFAULT_ALLOCATIONS_PER_SOURCE,
-  totalQuota: DEFAULT_ALLOCATIONS_TOTAL,
   allowedPeers: [],
   deniedPeers: [],
   rfc5780: undefined,

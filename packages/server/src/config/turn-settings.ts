@@ -13,7 +13,40 @@ import { configError } from './config-error.ts';
 export const TURN_ANNOUNCE = ['stun', 'udp', 'tcp', 'tls'] as const;
 export type TurnAnnounce = (typeof TURN_ANNOUNCE)[number];
 
-export interface EmbeddedTurnConfig {
+/** What every TURN config has, `itda serve`'s embedded one and `itda turn`'s alike. */
+export interface SharedTurnConfig {
+  /** REALM of the long-term credentials (RFC 8489 §9.2). Default `itda`. */
+  realm: string;
+  /** Local address relay sockets bind to. Unset: the listen host if it is an address, else the local address each Allocate arrived on. */
+  relayIp: string | undefined;
+  /** Public address announced in XOR-RELAYED-ADDRESS (and by `itda serve` in the ICE URLs): 1:1 NAT, e.g. a cloud VM. */
+  externalIp: string | undefined;
+  /** Relay port range, inclusive. Default 49152–65535 (RFC 8656 §7.2 recommends the dynamic range). */
+  minPort: number;
+  maxPort: number;
+  /** Relay to loopback peers (tests on one machine). Default false: loopback is denied like every special range. */
+  allowLoopbackPeers: boolean;
+  /** TURN allocations per user (static user, or participant session) at once. Default 1,000; 1–100,000. */
+  userQuota: number;
+  /** TURN allocations per client source address (IPv4 address, IPv6 /64) at once. Default 500; 1–1,000,000. */
+  sourceQuota: number;
+  /** TURN allocations in total at once. Default 10,000; 1–1,000,000. */
+  totalQuota: number;
+}
+
+export const DEFAULT_SHARED_TURN_CONFIG: SharedTurnConfig = {
+  realm: 'itda',
+  relayIp: undefined,
+  externalIp: undefined,
+  minPort: 49152,
+  maxPort: 65535,
+  allowLoopbackPeers: false,
+  userQuota: DEFAULT_ALLOCATIONS_PER_USER,
+  sourceQuota: DEFAULT_ALLOCATIONS_PER_SOURCE,
+  totalQuota: DEFAULT_ALLOCATIONS_TOTAL,
+};
+
+export interface EmbeddedTurnConfig extends SharedTurnConfig {
   /** Run the STUN/TURN server in this process. Default true (`startServer`: false unless asked). */
   turn: boolean;
   /** UDP and TCP port for STUN/TURN. Default 3478 (RFC 8656 §4). */
@@ -26,29 +59,12 @@ export interface EmbeddedTurnConfig {
   turnCert: string | undefined;
   /** PEM private key file for `turnCert`. */
   turnKey: string | undefined;
-  /** REALM of the long-term credentials (RFC 8489 §9.2). Default `itda`. */
-  realm: string;
   /** Static long-term users, `name:password`. Default none. */
   turnUsers: string[];
   /** TURN REST shared secrets (any verifies, the first signs). Unset: one random secret per start. */
   turnSecrets: string[];
-  /** Local address relay sockets bind to. Unset: `host` if it is an address, else the local address each Allocate arrived on. */
-  relayIp: string | undefined;
-  /** Public address announced in XOR-RELAYED-ADDRESS and in the ICE URLs (1:1 NAT, e.g. a cloud VM). */
-  externalIp: string | undefined;
   /** Host name in the ICE URLs. Unset: `externalIp`, else the host the browser used to reach the page. */
   turnHost: string | undefined;
-  /** Relay port range, inclusive. Default 49152–65535 (RFC 8656 §7.2 recommends the dynamic range). */
-  minPort: number;
-  maxPort: number;
-  /** Relay to loopback peers (tests on one machine). Default false: loopback is denied like every special range. */
-  allowLoopbackPeers: boolean;
-  /** TURN allocations per user (static user, or participant session) at once. Default 1,000; 1–100,000. */
-  userQuota: number;
-  /** TURN allocations per client source address (IPv4 address, IPv6 /64) at once. Default 500; 1–1,000,000. */
-  sourceQuota: number;
-  /** TURN allocations in total at once. Default 10,000; 1–1,000,000. */
-  totalQuota: number;
   /** Lifetime of the ephemeral TURN credentials in `joined`, ms. Default 12 h. */
   turnCredentialTtlMs: number;
   /**
@@ -60,38 +76,23 @@ export interface EmbeddedTurnConfig {
 }
 
 export const DEFAULT_EMBEDDED_TURN_CONFIG: EmbeddedTurnConfig = {
+  ...DEFAULT_SHARED_TURN_CONFIG,
   turn: true,
   turnPort: 3478,
   turnTls: true,
   turnTlsPort: 5349,
   turnCert: undefined,
   turnKey: undefined,
-  realm: 'itda',
   turnUsers: [],
   turnSecrets: [],
-  relayIp: undefined,
-  externalIp: undefined,
   turnHost: undefined,
-  minPort: 49152,
-  maxPort: 65535,
-  allowLoopbackPeers: false,
-  userQuota: DEFAULT_ALLOCATIONS_PER_USER,
-  sourceQuota: DEFAULT_ALLOCATIONS_PER_SOURCE,
-  totalQuota: DEFAULT_ALLOCATIONS_TOTAL,
   turnCredentialTtlMs: 12 * 3_600_000,
   turnAnnounce: undefined,
 };
 
 // Typed against EmbeddedTurnConfig; config.ts spreads them into the ServerConfig table.
 /** Keys every TURN config (`itda serve`'s embedded one and `itda turn`'s) has. */
-type SharedTurnKeys =
-  | 'realm'
-  | 'minPort'
-  | 'maxPort'
-  | 'allowLoopbackPeers'
-  | 'userQuota'
-  | 'sourceQuota'
-  | 'totalQuota';
+type SharedTurnKeys = keyof SharedTurnConfig;
 
 /** `--realm`, the same for `itda serve` and `itda turn`. */
 export const REALM_SETTING: Setting<Record<SharedTurnKeys, unknown>> = {

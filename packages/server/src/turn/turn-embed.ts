@@ -28,7 +28,7 @@ import {
 import type { ServerConfig } from '../config/config.ts';
 import { configError } from '../config/config-error.ts';
 import { tcpGuardLimits } from '../config/tcp-limits.ts';
-import { type TurnAnnounce, turnUsersRecord } from '../config/turn-settings.ts';
+import { type SharedTurnConfig, type TurnAnnounce, turnUsersRecord } from '../config/turn-settings.ts';
 import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
 
 /** What `/healthz` shows of TURN. */
@@ -107,13 +107,7 @@ export async function startTurnServer(options: TurnServerOptions): Promise<TurnS
 }
 
 /** The relay and quota settings `itda serve` and `itda turn` share, as `TurnServerOptions`. */
-export function relayAndQuotaOptions(
-  c: Pick<
-    ServerConfig,
-    'externalIp' | 'minPort' | 'maxPort' | 'allowLoopbackPeers' | 'userQuota' | 'sourceQuota' | 'totalQuota'
-  >,
-  relayIp: string | undefined,
-): Partial<TurnServerOptions> {
+export function relayAndQuotaOptions(c: SharedTurnConfig, relayIp: string | undefined): Partial<TurnServerOptions> {
   return {
     ...(relayIp === undefined ? {} : { relayIp }),
     ...(c.externalIp === undefined ? {} : { externalIp: c.externalIp }),
