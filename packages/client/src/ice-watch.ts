@@ -32,7 +32,7 @@ export class IceWatch {
     this.#pc = pc;
     this.#o = options;
     // The owner may use `onconnectionstatechange` for itself: listen beside it.
-    pc.addEventListener?.('connectionstatechange', () => this.onStateChange());
+    pc.addEventListener('connectionstatechange', () => this.onStateChange());
   }
 
   /** True when ICE is connected (or completed) and so is the connection as a whole. */

@@ -52,7 +52,6 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
   /** Mids whose `track` event was emitted. */
   readonly #emitted = new Set<string>();
   #newest = -1;
-  #applied = -1;
   /** The last answer sent, sent again when its offer comes again. */
   #lastAnswer: SubscribedMessage | undefined;
   /** Offers in a row that could not be applied. */
@@ -81,7 +80,7 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
 
   /** The version of the last offer answered, or -1. */
   get version(): number {
-    return this.#applied;
+    return this.#lastAnswer?.version ?? -1;
   }
 
   /** The tracks delivered (`track` events) and still listed. */
@@ -121,7 +120,6 @@ export class SfuSubscriber extends TypedEmitter<SfuSubscriberEvents> {
       await pc.setLocalDescription();
       const answer = pc.localDescription;
       if (this.#closed || answer === null) return;
-      this.#applied = msg.version;
       this.#applyFailures = 0;
       this.#lastAnswer = { type: 'subscribed', sdp: answer.sdp, version: msg.version };
       this.#o.send(this.#lastAnswer);

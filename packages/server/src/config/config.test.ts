@@ -81,6 +81,10 @@ test('bad values stop the start with a message naming the setting and its source
     /--room-capacity: must be from 1 to 1000/,
   );
   assert.match(
+    errorOf(() => loadServerConfig({ flags: { 'active-speaker-interval': '50ms' } })),
+    /--active-speaker-interval: must be from 100ms to 5000ms/,
+  );
+  assert.match(
     errorOf(() => loadServerConfig({ flags: { 'resume-grace': 'soon' } })),
     /--resume-grace: must be a duration/,
   );

@@ -42,6 +42,15 @@ function bounded(name: string, value: number | undefined, fallback: number, min:
   return v;
 }
 
+/** The options with their defaults; RangeError for one out of range. */
+export function resolveActiveSpeakerOptions(options: ActiveSpeakerOptions = {}): Required<ActiveSpeakerOptions> {
+  return {
+    intervalMs: bounded('intervalMs', options.intervalMs, 300, 100, 5000),
+    speakingThresholdDbov: bounded('speakingThresholdDbov', options.speakingThresholdDbov, -50, -127, 0),
+    holdMs: bounded('holdMs', options.holdMs, 1000, 0, 10_000),
+  };
+}
+
 export class ActiveSpeakerObserver extends TypedEmitter<ActiveSpeakerEvents> implements RtpObserver {
   readonly intervalMs: number;
   readonly #detector: DominantSpeaker;
@@ -57,10 +66,9 @@ export class ActiveSpeakerObserver extends TypedEmitter<ActiveSpeakerEvents> imp
   /** @throws RangeError for an option out of range. */
   constructor(options: ActiveSpeakerOptions = {}) {
     super();
-    this.intervalMs = bounded('intervalMs', options.intervalMs, 300, 100, 5000);
-    const dbov = bounded('speakingThresholdDbov', options.speakingThresholdDbov, -50, -127, 0);
-    const holdMs = bounded('holdMs', options.holdMs, 1000, 0, 10_000);
-    this.#detector = new DominantSpeaker({ speakingLevel: 127 + dbov, holdMs });
+    const o = resolveActiveSpeakerOptions(options);
+    this.intervalMs = o.intervalMs;
+    this.#detector = new DominantSpeaker({ speakingLevel: 127 + o.speakingThresholdDbov, holdMs: o.holdMs });
   }
 
   /** The last decision. */

@@ -7,6 +7,7 @@ export {
   ActiveSpeakerObserver,
   type ActiveSpeakerOptions,
   type ActiveSpeakers,
+  resolveActiveSpeakerOptions,
 } from './active-speaker-observer.ts';
 export {
   Consumer,

@@ -236,7 +236,9 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     if (layer.nack?.onPacket(seq, nowMs) === true) layer.requestKeyframe();
     layer.history?.store(packet, nowMs);
     if (this.#paused) return;
-    if (!retransmission) for (const o of this.#observers) o.onRtp(this, view, nowMs);
+    const observers = this.#observers;
+    if (!retransmission)
+      for (let i = 0; i < observers.length; i++) (observers[i] as RtpObserver).onRtp(this, view, nowMs);
     for (const consumer of this.consumers) consumer.forward(packet, view, nowMs, layer);
   }
 

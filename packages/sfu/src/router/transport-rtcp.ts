@@ -12,7 +12,7 @@
  */
 import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { parseRtcpKinds, type ReportBlock, type RtcpKind, type RtcpPacket, type RtpPacketView } from '../rtp/index.ts';
-import { SrtpError } from '../srtp/index.ts';
+import { SrtpError, type SrtpSession } from '../srtp/index.ts';
 import type { Consumer } from './consumer.ts';
 import type { Producer } from './producer.ts';
 import type { RtpListener } from './rtp-listener.ts';
@@ -79,14 +79,15 @@ export class TransportRtcp {
   }
 
   /**
-   * A decrypted compound RTCP packet. `decrypt` throws for a bad packet: counted as a drop
-   * (its `code`, or `rtcp_malformed`); the packets parsed before a malformed one are acted on.
+   * An SRTCP datagram, decrypted with `rx`. One that fails SRTCP or does not parse is
+   * counted as a drop (its SRTP code, or `rtcp_malformed`); the packets parsed before a
+   * malformed one are acted on.
    */
-  receive(decrypt: () => Uint8Array, nowMs: number): void {
+  receive(rx: SrtpSession, datagram: Uint8Array, nowMs: number): void {
     const packets = this.#in;
     packets.length = 0;
     try {
-      parseRtcpKinds(decrypt(), USED_RTCP, packets);
+      parseRtcpKinds(rx.unprotectRtcp(datagram), USED_RTCP, packets);
     } catch (err) {
       this.#o.stats.drop(err instanceof SrtpError ? err.code : 'rtcp_malformed');
     }

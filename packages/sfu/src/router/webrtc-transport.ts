@@ -214,7 +214,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     }
     if (isRtcp(datagram)) {
       this.#stats.rxRtcp++;
-      this.#rtcp.receive(() => rx.unprotectRtcp(datagram), nowMs);
+      this.#rtcp.receive(rx, datagram, nowMs);
       return;
     }
     this.#stats.rxRtp++;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SfuHarness, type TestParticipant } from '../testing/index.ts';
+import { SfuService } from './sfu-service.ts';
 import type { SfuOutMessage } from './types.ts';
 
 type ActiveSpeakerMsg = Extract<SfuOutMessage, { type: 'active-speaker' }>;
@@ -77,6 +78,26 @@ test('active speaker: the one who talks is dominant and speaking for everyone; t
     assert.equal(lastSpeakers(dee)?.dominant, 'bob');
   } finally {
     for (const t of talking) t.stop();
+    await h.close();
+  }
+});
+
+test('active speaker options out of range are refused when the service is made (RangeError naming the option)', async () => {
+  const h = await SfuHarness.start();
+  try {
+    for (const [activeSpeaker, name] of [
+      [{ intervalMs: 50 }, 'intervalMs'],
+      [{ intervalMs: 6000 }, 'intervalMs'],
+      [{ speakingThresholdDbov: 3 }, 'speakingThresholdDbov'],
+      [{ holdMs: -1 }, 'holdMs'],
+      [{ holdMs: Number.NaN }, 'holdMs'],
+    ] as const) {
+      assert.throws(() => new SfuService({ transports: h.server, clock: h.clock, activeSpeaker }), {
+        name: 'RangeError',
+        message: new RegExp(`^${name} must be`),
+      });
+    }
+  } finally {
     await h.close();
   }
 });

@@ -23,6 +23,7 @@ import {
   type ActiveSpeakers,
   type Producer,
   Router,
+  resolveActiveSpeakerOptions,
   SfuError,
   SfuErrorCode,
   type TrackSource,
@@ -105,7 +106,7 @@ export class SfuService {
     this.#log = options.logger ?? silentLogger;
     this.#maxPublishMedia = publishMediaSectionsOption(options.maxPublishMediaSections);
     // Checks the options now (RangeError), not at the first room.
-    new ActiveSpeakerObserver(options.activeSpeaker).close();
+    resolveActiveSpeakerOptions(options.activeSpeaker);
     this.#inputLog = new RateLimitedLog({
       logger: this.#log,
       clock: options.clock,

@@ -50,17 +50,6 @@ function oneRecordPerWrite(socket: Socket): void {
   (socket as { _writev?: unknown })._writev = undefined;
 }
 
-/** Closes a UDP socket; one already closed (an address that vanished) resolves at once. */
-function closeDgram(socket: DgramSocket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve(); // ERR_SOCKET_DGRAM_NOT_RUNNING
-    }
-  });
-}
-
 function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
@@ -213,8 +202,9 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#state = 'closed';
     this.#poll?.cancel();
     this.#core.close();
-    // The groups wait for a poll in progress; their sockets are closed with the others below.
+    // The groups close their own sockets (after a poll in progress); the others are closed below.
     await Promise.all(this.#perAddress.map((g) => g.close()));
+    for (const e of this.#addressEndpoints.values()) this.#udp.delete(e.id);
     while (this.#binding.size > 0) await Promise.allSettled([...this.#binding]);
     for (const r of this.#relays) r.close();
     this.#relays.clear();
@@ -222,7 +212,7 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
     this.#sockets.clear();
     this.#streamClients.clear();
     const closing: Promise<void>[] = [];
-    for (const u of this.#udp.values()) closing.push(closeDgram(u));
+    for (const u of this.#udp.values()) closing.push(new Promise((resolve) => u.close(() => resolve())));
     this.#udp.clear();
     for (const s of this.#servers) closing.push(new Promise((resolve) => s.close(() => resolve())));
     this.#servers.length = 0;
