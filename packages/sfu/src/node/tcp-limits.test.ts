@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { handlesLeft, withTimeout } from '@itda/common/node-testing';
 import { SfuHarness, type TestParticipant, type TestPeer } from '../testing/index.ts';
 
 /** Generous bound for what the test waits on (a busy CI machine); never a speed assertion. */
@@ -21,22 +22,10 @@ before(async () => {
 after(async () => {
   await h.close();
   // Leak check: no socket is left (handles finish closing within a few turns).
-  let left: string[] = [];
-  for (let i = 0; i < 100; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP/.test(r));
-    if (left.length === 0) break;
-  }
-  assert.deepEqual(left, []);
+  assert.deepEqual(await handlesLeft(/UDP|TCP/, 1000), []);
 });
 
-function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${WAIT_MS} ms: ${what}`)), WAIT_MS);
-  });
-  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
-}
+const within = <T>(p: Promise<T>, what: string): Promise<T> => withTimeout(p, WAIT_MS, what);
 
 /** A connection from `localAddress` that sends `ff ff` and nothing more. */
 async function stall(localAddress: string): Promise<{ socket: Socket; closed: Promise<void> }> {

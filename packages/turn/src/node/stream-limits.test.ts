@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { selfSignedCertificate } from '@itda/common/node';
+import { handlesLeft, withTimeout } from '@itda/common/node-testing';
 import { AttrType, type StunAttribute, StunClass, StunMethod } from '@itda/stun';
 import { TestConn, TestTurnClient } from './test-client.ts';
 import { TurnServer } from './turn-server.ts';
@@ -40,22 +41,10 @@ after(async () => {
   for (const s of clients) s.destroy();
   await server.close();
   // Leak check: no TCP or TLS handle is left (handles finish closing within a few turns).
-  let left: string[] = [];
-  for (let i = 0; i < 100; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP|TLS|Timeout/.test(r));
-    if (left.length === 0) break;
-  }
-  assert.deepEqual(left, []);
+  assert.deepEqual(await handlesLeft(/UDP|TCP|TLS|Timeout/, 1000), []);
 });
 
-function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${WAIT_MS} ms: ${what}`)), WAIT_MS);
-  });
-  return Promise.race([p, bound]).finally(() => clearTimeout(timer));
-}
+const within = <T>(p: Promise<T>, what: string): Promise<T> => withTimeout(p, WAIT_MS, what);
 
 function portOf(transport: 'tcp' | 'tls'): number {
   const a = server.addresses.find((x) => x.transport === transport);

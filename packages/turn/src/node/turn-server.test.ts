@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { selfSignedCertificate } from '@itda/common/node';
+import { handlesLeft } from '@itda/common/node-testing';
 import {
   AttrType,
   createTransactionId,
@@ -44,13 +45,7 @@ after(async () => {
   await server.close();
   await new Promise<void>((resolve) => echo.close(() => resolve()));
   // leak check: no socket or server handle is left behind (handles finish closing within a few turns)
-  let left: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    left = process.getActiveResourcesInfo().filter((r) => /UDP|TCP|TLS/.test(r));
-    if (left.length === 0) break;
-  }
-  assert.deepEqual(left, []);
+  assert.deepEqual(await handlesLeft(/UDP|TCP|TLS/, 500), []);
 });
 
 const peerAttr = (): StunAttribute =>

@@ -1,0 +1,2 @@
+/** Node-only helpers for tests (not part of any runtime): `@itda/common/node-testing`. */
+export { handlesLeft, withTimeout } from './handles-testing.ts';
