@@ -160,6 +160,7 @@ export async function runCli(args: string[], io: CliIo): Promise<CliResult> {
       return { code: 2 };
     }
     if (isItdaError(err)) {
+      // `invalid_config` (ServerErrorCode, also the signaling core's and TURN's): exit 2.
       io.stderr(`itda: ${err.message}\n`);
       return { code: err.code === 'invalid_config' ? 2 : 1 };
     }

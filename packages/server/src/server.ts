@@ -12,11 +12,12 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Clock, createLogger, ItdaError, type Logger, type LogSink } from '@itda/common';
+import { type Clock, createLogger, type Logger, type LogSink } from '@itda/common';
 import { openFileLimit } from '@itda/common/node';
 import { createTokenVerifier, type IceServersProvider } from '@itda/signal';
 import { SignalServer } from '@itda/signal/node';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig, validateServerConfig } from './config/config.ts';
+import { listenError } from './config/config-error.ts';
 import { mediaTcpBudget, tcpGuardMetricsText } from './config/tcp-limits.ts';
 import { apiAccess } from './http/api.ts';
 import { createRequestHandler } from './http/http.ts';
@@ -123,7 +124,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     onSessionEnded: turn === undefined ? undefined : (s) => turn.endSession(s.participantId),
     verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
     logger: log.child('signal'),
-    sfu: sfu?.service,
+    sfu: sfu?.client,
     ...(clock === undefined ? {} : { clock }),
   });
 
@@ -131,7 +132,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
 
   const whip = new WhipEndpoint({
     core: signal.core,
-    sfu,
+    sfu: sfu?.client,
     connectTimeoutMs: config.rtcConsentTimeoutMs,
     logger: log.child('whip'),
   });
@@ -173,11 +174,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        new ItdaError('listen_failed', `cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`, {
-          cause: err,
-        }),
-      );
+      reject(listenError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`, err));
     };
     http.once('error', onError);
     http.listen(config.port, config.host, () => {

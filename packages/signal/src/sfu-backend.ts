@@ -3,8 +3,11 @@
  * validates and authorises the SFU messages (`publish`, `subscribed`, `resubscribe`, `quality`)
  * and hands them over; the backend answers through the `send` function it got in
  * `addParticipant` (`published`, `subscribe`, or `error` with an `sfu_*` code).
- * `@itda/sfu`'s `SfuService` implements it; `@itda/signal/testing` has a fake.
- * See docs/signaling.md, "SFU rooms".
+ * Every call is a message: it returns nothing, and the answer may come later (the SFU may
+ * run in another process), so the core never waits for or reads anything of the backend.
+ * `@itda/sfu`'s `SfuClient` (the SFU's API) implements it; so does `SfuService` (direct
+ * calls, answers at once), and `@itda/signal/testing` has a fake. See docs/signaling.md,
+ * "SFU rooms", and docs/sfu.md, "The API".
  */
 import type {
   PublishMessage,

@@ -1,12 +1,15 @@
 /**
  * The SFU inside `itda serve`: an `RtcServer` (@itda/sfu: one UDP and one TCP port for
- * every participant's media) and the `SfuService` that the signaling core drives for
- * rooms in `sfu` mode. Also its `/healthz` section and `itda_sfu_*` metrics.
+ * every participant's media), the `SfuHost` with its `SfuService`, and the `SfuClient`
+ * through which the signaling core and the WHIP/WHEP endpoint reach it — over an
+ * in-process link that copies every message, as a network would. Also its `/healthz`
+ * section and `itda_sfu_*` metrics.
  */
-import { ItdaError, type Logger, systemClock } from '@itda/common';
+import { type Logger, systemClock } from '@itda/common';
 import type { SharedConnectionBudget } from '@itda/common/node';
-import { RtcServer, SfuService } from '@itda/sfu';
+import { localSfuLink, RtcServer, SfuClient, SfuHost, type SfuService } from '@itda/sfu';
 import type { ServerConfig } from '../config/config.ts';
+import { listenError } from '../config/config-error.ts';
 import { tcpGuardLimits } from '../config/tcp-limits.ts';
 
 /** What `/healthz` shows of the SFU. */
@@ -22,6 +25,10 @@ export interface SfuHealth {
 
 export interface EmbeddedSfu {
   readonly rtc: RtcServer;
+  /** The SFU's API: the only way signaling and WHIP/WHEP reach it. */
+  readonly client: SfuClient;
+  /** Behind the API, for metrics, health and tests that look inside. */
+  readonly host: SfuHost;
   readonly service: SfuService;
   health(): SfuHealth;
   metricsText(): string;
@@ -47,16 +54,18 @@ export async function startEmbeddedSfu(
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ItdaError('listen_failed', `cannot listen for SFU media on ${config.host}:${config.rtcPort}: ${code}`, {
-      cause: err,
-    });
+    throw listenError(`cannot listen for SFU media on ${config.host}:${config.rtcPort}: ${code}`, err);
   }
-  const service = new SfuService({
+  const link = localSfuLink();
+  const host = new SfuHost({
+    link: link.host,
     transports: rtc,
     clock: systemClock,
     logger: options.log,
     activeSpeaker: { intervalMs: config.activeSpeakerIntervalMs },
   });
+  const service = host.service;
+  const client = new SfuClient({ link: link.client, clock: systemClock, logger: options.log });
   options.log.info('sfu listening', {
     udpPort: rtc.udpPort,
     tcpPort: rtc.tcpPort,
@@ -65,6 +74,8 @@ export async function startEmbeddedSfu(
   });
   return {
     rtc,
+    client,
+    host,
     service,
     health: () => ({
       udpPort: rtc.udpPort,
@@ -76,7 +87,8 @@ export async function startEmbeddedSfu(
     }),
     metricsText: () => sfuMetricsText(rtc, service),
     close: async () => {
-      service.close();
+      client.close();
+      host.close();
       await rtc.close();
     },
   };

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ItdaError, type Logger } from '@itda/common';
+import type { Logger } from '@itda/common';
 import { selfSignedCertificate } from '@itda/common/node';
 import { type BoundAddress, formatTurnMetrics, type ListenOptions, systemAddresses, type TurnServer } from '@itda/turn';
-import { configError } from '../config/config-error.ts';
+import { configError, listenError } from '../config/config-error.ts';
 import type { TurnCliConfig } from '../config/turn-cli-config.ts';
 import { turnUsersRecord } from '../config/turn-settings.ts';
 import { sendError, sendJson } from '../http/http-util.ts';
@@ -81,7 +81,7 @@ process_resident_memory_bytes ${process.memoryUsage().rss}
   });
   return new Promise((resolve, reject) => {
     http.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new ItdaError('listen_failed', `cannot listen on ${at.host}:${at.port}: ${err.code ?? err.message}`)),
+      reject(listenError(`cannot listen on ${at.host}:${at.port}: ${err.code ?? err.message}`, err)),
     );
     http.listen(at.port, at.host, () => resolve(http));
   });

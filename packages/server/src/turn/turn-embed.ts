@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
-import { ItdaError, isItdaError, type Logger } from '@itda/common';
+import { isItdaError, type Logger } from '@itda/common';
 import { type SharedConnectionBudget, selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { IceServersProvider } from '@itda/signal';
 import {
@@ -26,7 +26,7 @@ import {
   type TurnServerOptions,
 } from '@itda/turn';
 import type { ServerConfig } from '../config/config.ts';
-import { configError } from '../config/config-error.ts';
+import { configError, listenError, type ServerError } from '../config/config-error.ts';
 import { tcpGuardLimits } from '../config/tcp-limits.ts';
 import { type SharedTurnConfig, type TurnAnnounce, turnUsersRecord } from '../config/turn-settings.ts';
 import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
@@ -74,16 +74,10 @@ export interface EmbeddedTurn {
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
 /** A TurnServer failure as the CLI reports it: bad options → `invalid_config` (exit 2), else `listen_failed`. */
-export function turnStartError(err: unknown): ItdaError {
+export function turnStartError(err: unknown): ServerError {
   const message = `cannot start TURN: ${(err as Error).message}`;
   if (isItdaError(err, 'turn_bad_options')) return configError(message);
-  return new ItdaError(
-    'listen_failed',
-    `${message} (another STUN/TURN server on the port? see --turn-port, --no-turn)`,
-    {
-      cause: err,
-    },
-  );
+  return listenError(`${message} (another STUN/TURN server on the port? see --turn-port, --no-turn)`, err);
 }
 
 /**

@@ -1,16 +1,15 @@
 /**
  * The two kinds of WHIP/WHEP resource (RFC 9725 §4.2, draft-ietf-wish-whep): a WHIP
  * publisher — an external participant of its room (core.addExternalParticipant) whose
- * offer goes through the SFU's publish path like a browser's — and a WHEP player (an
- * `@itda/sfu` WhepPlayer, not a participant). Each owns one WebRtcTransport and frees
- * itself when the transport dies (consent freshness, RFC 7675), when it does not
- * connect in time, or when it is deleted.
+ * offer goes through the SFU's publish path like a browser's — and a WHEP player (not a
+ * participant). Both reach the SFU only through its API (`SfuClient`: messages, answers
+ * later), as if it ran elsewhere. Each frees itself when its transport dies (consent
+ * freshness, RFC 7675), when it does not connect in time, or when it is deleted.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, Logger, TimerHandle } from '@itda/common';
 import type { LeaveReason, MediaState, ServerMessage } from '@itda/protocol';
-import { type SfuService, type WebRtcTransport, WhepPlayer } from '@itda/sfu';
-import { createIceCredentials, type IceCredentials } from '@itda/sfu/ice';
+import { type IceRestartResult, SfuCallError, type SfuClient, type SfuTransportChange } from '@itda/sfu/api';
 import {
   effectiveDirection,
   type MediaSection,
@@ -30,26 +29,29 @@ export interface WhipResource {
   /** WHIP: the publisher's participant id. WHEP: the participant being played. */
   readonly participantId: string;
   readonly answer: string;
-  readonly transport: WebRtcTransport;
   /** The client's current ICE ufrag (a PATCH with another one is an ICE restart). */
   remoteUfrag: string;
   /** Entity tag of the session's ICE state (RFC 9725 §4.3.1): a new one after each ICE restart. */
   etag: string;
   /** mid and kind of the BUNDLE tag, for sdpfrag answers. */
   readonly tag: { mid: string; kind: string } | undefined;
-  /** ICE restart: new local credentials; `remoteUfrag` is the client's new one. */
-  restartIce(remoteUfrag: string): IceCredentials;
+  /** True once freed. */
+  readonly closed: boolean;
+  /** ICE restart: our new credentials and candidates; `remoteUfrag` is the client's new one. HttpError 404 once ended. */
+  restartIce(remoteUfrag: string): Promise<IceRestartResult>;
   /** Frees everything. Idempotent. */
   close(reason: string): void;
 }
 
 export interface ResourceContext {
   core: SignalCore;
-  service: SfuService;
+  sfu: SfuClient;
   clock: Clock;
   log: Logger;
   /** Not connected after this long: freed. */
   connectTimeoutMs: number;
+  /** The SFU's answer to a publish must come within this long (else 503 `sfu_unavailable`). */
+  answerTimeoutMs: number;
   /** Called once when a resource is gone, whatever the reason. */
   onGone(resource: WhipResource): void;
 }
@@ -94,13 +96,6 @@ function sentMedia(offer: SessionDescription): MediaState {
   return { audio: sendsKind('audio'), video: sendsKind('video'), screenStreamId: null };
 }
 
-/** Frees a resource whose transport never connects (RFC 7675 gives no consent to expire then). */
-function connectTimer(ctx: ResourceContext, transport: WebRtcTransport, close: (reason: string) => void): TimerHandle {
-  return ctx.clock.setTimeout(() => {
-    if (!transport.connected) close('connect_timeout');
-  }, ctx.connectTimeoutMs);
-}
-
 export interface PublishRequest {
   room: string;
   offer: string;
@@ -114,10 +109,10 @@ export interface PublishRequest {
  * A WHIP publisher: joins the room as an external participant (`participant-joined`
  * for the others), publishes its offer through the SFU, and leaves the room when it is
  * freed (`participant-left`, reason `left` on DELETE, `timeout` when its transport died).
- * Throws HttpError: 400 `sfu_bad_offer`, 404 `room_not_found`, 409 `not_sfu_room` /
- * `room_full`, 503 `sfu_unavailable`.
+ * Rejects with HttpError: 400 `sfu_bad_offer`, 404 `room_not_found`, 409 `not_sfu_room` /
+ * `room_full`, 413 `sfu_offer_too_large`, 503 `sfu_unavailable`.
  */
-export function createPublisher(ctx: ResourceContext, req: PublishRequest): WhipResource {
+export async function createPublisher(ctx: ResourceContext, req: PublishRequest): Promise<WhipResource> {
   const offer = parseOffer(req.offer);
   const media = sentMedia(offer);
   if (!media.audio && !media.video) {
@@ -129,8 +124,16 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
   }
   const id = newResourceId();
   let resource: WhipResource | undefined;
-  let answer: ServerMessage | undefined;
-  let removedByCore = false;
+  let removedBy: string | undefined;
+  // What happens before the resource exists: the SFU's answer, the participant removed, a transport change.
+  let settle: ((message: ServerMessage | undefined) => void) | undefined;
+  const answered = new Promise<ServerMessage | undefined>((resolve) => {
+    settle = resolve;
+  });
+  let connected = false;
+  let endedBy: string | undefined;
+  let closed = false;
+  let timer: TimerHandle | undefined;
   let participantId: string;
   try {
     participantId = ctx.core.addExternalParticipant(req.room, {
@@ -143,50 +146,49 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
       // The answer to its publish: `published`, or an `error`. Other messages the room sends
       // it (`active-speaker` when someone speaks, …) are not for a WHIP publisher.
       deliver: (message) => {
-        if (message.type === 'published' || message.type === 'error') answer ??= message;
+        if (message.type === 'published' || message.type === 'error') settle?.(message);
       },
       onRemoved: (reason) => {
-        removedByCore = true;
-        resource?.close(`participant_${reason}`);
+        removedBy = `participant_${reason}`;
+        settle?.(undefined);
+        resource?.close(removedBy);
       },
     }).id;
   } catch (err) {
     throw joinError(err);
   }
-  try {
-    ctx.service.publish(req.room, participantId, { type: 'publish', sdp: req.offer, tracks: [] });
-  } catch (err) {
-    ctx.core.removeExternalParticipant(participantId, 'left');
-    throw err;
-  }
-  const transport = ctx.service.transportOf(req.room, participantId, 'publish');
-  if (answer?.type !== 'published' || transport === undefined) {
-    ctx.core.removeExternalParticipant(participantId, 'left');
-    const detail = answer?.type === 'error' ? answer : undefined;
-    if (detail?.code === 'sfu_offer_too_large') throw new HttpError(detail.code, detail.message);
-    if (detail?.code === 'sfu_bad_offer' || detail?.code === undefined) {
-      throw new HttpError('sfu_bad_offer', detail?.message ?? 'the SFU did not accept the offer');
+  const onTransport = (change: SfuTransportChange): void => {
+    if (change.role !== 'publish') return;
+    if (change.state === 'connected') {
+      connected = true;
+      timer?.cancel();
+    } else {
+      endedBy ??= change.reason ?? 'closed';
+      resource?.close(endedBy);
     }
-    throw new HttpError(isHttpErrorCode(detail.code) ? detail.code : 'sfu_unavailable', detail.message);
+  };
+  ctx.sfu.watchTransports(req.room, participantId, onTransport);
+  ctx.sfu.publish(req.room, participantId, { type: 'publish', sdp: req.offer, tracks: [] });
+  const deadline = ctx.clock.setTimeout(() => settle?.(undefined), ctx.answerTimeoutMs);
+  const answer = await answered;
+  settle = undefined;
+  deadline.cancel();
+  if (answer?.type !== 'published') {
+    if (removedBy === undefined) ctx.core.removeExternalParticipant(participantId, 'left');
+    throw publishError(answer, removedBy);
   }
-  if (transport.producers.size === 0) {
-    ctx.core.removeExternalParticipant(participantId, 'left');
-    throw new HttpError('sfu_bad_offer', 'the offer has no track in a codec the SFU forwards');
-  }
-  let closed = false;
-  let timer: TimerHandle | undefined;
   const close = (reason: string): void => {
     if (closed) return;
     closed = true;
     timer?.cancel();
-    if (!removedByCore) {
+    if (removedBy === undefined) {
       const leave: LeaveReason =
         reason === 'ice_consent_expired' || reason === 'connect_timeout' || reason.startsWith('dtls')
           ? 'timeout'
           : 'left';
+      // The SFU closes the participant's transports when it leaves.
       ctx.core.removeExternalParticipant(participantId, leave);
     }
-    transport.close(reason);
     ctx.log.info('whip publisher closed', { room: req.room, resource: id, participantId, reason });
     if (resource !== undefined) ctx.onGone(resource);
   };
@@ -196,72 +198,117 @@ export function createPublisher(ctx: ResourceContext, req: PublishRequest): Whip
     room: req.room,
     participantId,
     answer: answer.sdp,
-    transport,
     remoteUfrag: iceUfragOf(offer),
     etag: newEtag(),
     tag: tagOf(offer),
-    restartIce: (remoteUfrag) => {
-      const ice = createIceCredentials();
-      transport.restartIce(ice);
-      transport.setRemoteParameters({ iceUfrag: remoteUfrag, fingerprints: [] });
-      return ice;
+    get closed() {
+      return closed;
     },
+    restartIce: (remoteUfrag) => callOrGone(ctx.sfu.restartIce(req.room, participantId, remoteUfrag)),
     close,
   };
-  timer = connectTimer(ctx, transport, close);
-  transport.on('connected', () => timer?.cancel());
-  transport.on('closed', (reason) => close(reason));
+  if (endedBy !== undefined) {
+    close(endedBy);
+    throw new HttpError('sfu_unavailable', 'the session ended at once');
+  }
+  if (!connected) {
+    timer = ctx.clock.setTimeout(() => {
+      if (!connected) close('connect_timeout');
+    }, ctx.connectTimeoutMs);
+  }
   ctx.log.info('whip publisher', { room: req.room, resource: id, participantId, name: req.name });
   return resource;
 }
 
+/** The HTTP error for a publish the SFU did not answer with `published`. */
+function publishError(answer: ServerMessage | undefined, removedBy: string | undefined): HttpError {
+  if (answer?.type !== 'error') {
+    return new HttpError(
+      'sfu_unavailable',
+      removedBy === undefined ? 'the SFU did not answer the offer in time' : `the publisher was removed (${removedBy})`,
+    );
+  }
+  if (answer.code === 'sfu_offer_too_large') return new HttpError(answer.code, answer.message);
+  if (answer.code === 'sfu_bad_offer') return new HttpError('sfu_bad_offer', answer.message);
+  return new HttpError(isHttpErrorCode(answer.code) ? answer.code : 'sfu_unavailable', answer.message);
+}
+
+/** A call on an ended session: 404. */
+async function callOrGone<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof SfuCallError && err.code === 'sfu_not_found') {
+      throw new HttpError('not_found', 'the session has ended');
+    }
+    if (err instanceof SfuCallError && err.code === 'sfu_bad_parameters')
+      throw new HttpError('bad_request', err.message);
+    throw err instanceof SfuCallError ? new HttpError('sfu_unavailable', err.message) : err;
+  }
+}
+
 /**
- * A WHEP player of `participantId` (or of the newest video publisher). Throws HttpError:
- * 400 `sfu_bad_offer`, 404 `no_stream`, 503 `sfu_unavailable` (router limits).
+ * A WHEP player of `participantId` (or of the newest video publisher). Rejects with
+ * HttpError: 400 `sfu_bad_offer`, 404 `no_stream`, 503 `sfu_unavailable` (router limits).
  */
-export function createPlayer(
+export async function createPlayer(
   ctx: ResourceContext,
   req: { room: string; offer: string; participantId: string | undefined; preferredRank?: number },
-): WhipResource {
+): Promise<WhipResource> {
   const offer = parseOffer(req.offer);
   const id = newResourceId();
-  let player: WhepPlayer;
+  let closed = false;
+  let resource: WhipResource | undefined;
+  let endedBy: string | undefined;
+  const ended = (reason: string): void => {
+    if (closed) return;
+    closed = true;
+    ctx.log.info('whep player closed', { room: req.room, resource: id, reason });
+    if (resource !== undefined) ctx.onGone(resource);
+  };
+  let played: { answer: string; participantId: string };
   try {
-    player = WhepPlayer.create({
-      service: ctx.service,
-      room: req.room,
-      ...(req.participantId === undefined ? {} : { participantId: req.participantId }),
-      ...(req.preferredRank === undefined ? {} : { preferredRank: req.preferredRank }),
-      offerSdp: req.offer,
-      clock: ctx.clock,
-      logger: ctx.log,
-      connectTimeoutMs: ctx.connectTimeoutMs,
-      id,
-    });
+    played = await ctx.sfu.play(
+      {
+        room: req.room,
+        playerId: id,
+        ...(req.participantId === undefined ? {} : { participantId: req.participantId }),
+        ...(req.preferredRank === undefined ? {} : { preferredRank: req.preferredRank }),
+        offer: req.offer,
+        connectTimeoutMs: ctx.connectTimeoutMs,
+      },
+      (reason) => {
+        endedBy = reason;
+        ended(reason);
+      },
+    );
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
+    const code = err instanceof SfuCallError ? err.code : undefined;
     const message = (err as Error).message;
     if (code === 'sfu_not_found') throw new HttpError('no_stream', message);
-    if (typeof code === 'string' && SDP_ERROR_CODES.has(code)) throw new HttpError('sfu_bad_offer', message);
+    if (code !== undefined && SDP_ERROR_CODES.has(code)) throw new HttpError('sfu_bad_offer', message);
     throw new HttpError('sfu_unavailable', message);
   }
-  const resource: WhipResource = {
+  resource = {
     kind: 'whep',
     id,
     room: req.room,
-    participantId: player.participantId,
-    answer: player.answer,
-    transport: player.transport,
+    participantId: played.participantId,
+    answer: played.answer,
     remoteUfrag: iceUfragOf(offer),
     etag: newEtag(),
     tag: tagOf(offer),
-    restartIce: (remoteUfrag) => player.restartIce(remoteUfrag),
-    close: (reason) => player.close(reason),
+    get closed() {
+      return closed;
+    },
+    restartIce: (remoteUfrag) => callOrGone(ctx.sfu.restartPlayerIce(id, remoteUfrag)),
+    close: (reason) => {
+      if (closed) return;
+      ctx.sfu.stopPlayer(id, reason);
+      ended(reason);
+    },
   };
-  player.on('closed', (reason) => {
-    ctx.log.info('whep player closed', { room: req.room, resource: id, reason });
-    ctx.onGone(resource);
-  });
+  if (endedBy !== undefined) throw new HttpError('sfu_unavailable', 'the session ended at once');
   return resource;
 }
 

@@ -14,7 +14,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, isItdaError, type Logger, silentLogger, systemClock } from '@itda/common';
 import { displayNameProblem, ROOM_NAME_PATTERN, VideoQuality } from '@itda/protocol';
-import { QUALITY_RANK, type SfuService } from '@itda/sfu';
+import { QUALITY_RANK } from '@itda/sfu';
+import type { SfuClient } from '@itda/sfu/api';
 import type { RoomTokenClaims, SignalCore } from '@itda/signal';
 import { HttpError } from '../http/http-errors.ts';
 import { readBody, sendJson } from '../http/http-util.ts';
@@ -26,15 +27,12 @@ export const WHIP_MAX_BODY_BYTES = 64 * 1024;
 
 export interface WhipEndpointOptions {
   core: SignalCore;
-  /** The SFU; without it every POST is 503 `sfu_unavailable`. */
-  sfu:
-    | {
-        service: SfuService;
-        rtc: { readonly candidates: readonly { protocol: 'udp' | 'tcp'; address: string; port: number }[] };
-      }
-    | undefined;
+  /** The SFU's API; without it every POST is 503 `sfu_unavailable`. */
+  sfu: SfuClient | undefined;
   /** A session not connected after this long is freed; `rtcConsentTimeoutMs`. Default 30,000. */
   connectTimeoutMs?: number;
+  /** The SFU must answer a WHIP offer within this long, else 503 `sfu_unavailable`. Default 10,000 ms. */
+  answerTimeoutMs?: number;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
   clock?: Clock;
@@ -86,6 +84,8 @@ export class WhipEndpoint {
   readonly #options: WhipEndpointOptions;
   readonly #log: Logger;
   readonly #resources = new Map<string, WhipResource>();
+  /** WHEP players being created, by room. */
+  readonly #pendingPlayers = new Map<string, number>();
   #closed = false;
 
   constructor(options: WhipEndpointOptions) {
@@ -202,10 +202,10 @@ export class WhipEndpoint {
     const name = kind === 'whip' ? publisherName(url.searchParams.get('name'), claims) : undefined;
     const offer = (await readBody(req, this.#options.maxBodyBytes ?? WHIP_MAX_BODY_BYTES)).toString('utf8');
     const core = this.#options.core;
-    const ctx = this.#context(sfu.service);
+    const ctx = this.#context(sfu);
     let resource: WhipResource;
     if (name !== undefined) {
-      resource = createPublisher(ctx, {
+      resource = await createPublisher(ctx, {
         room,
         offer,
         name,
@@ -221,7 +221,7 @@ export class WhipEndpoint {
       if (info !== undefined && info.mode !== 'sfu') {
         throw new HttpError('not_sfu_room', 'this room does not use the SFU (p2p room)');
       }
-      let players = 0;
+      let players = this.#pendingPlayers.get(room) ?? 0;
       for (const r of this.#resources.values()) if (r.kind === 'whep' && r.room === room) players++;
       if (info !== undefined && players >= info.capacity) {
         throw new HttpError('room_full', `the room has ${info.capacity} players already`);
@@ -237,14 +237,26 @@ export class WhipEndpoint {
         if (!parsed.success) throw new HttpError('bad_quality', 'quality must be high, medium or low');
         preferredRank = QUALITY_RANK[parsed.data];
       }
-      resource = createPlayer(ctx, {
-        room,
-        offer,
-        participantId,
-        ...(preferredRank === undefined ? {} : { preferredRank }),
-      });
+      // Counted while the SFU answers, so that players arriving together cannot pass the capacity.
+      this.#pendingPlayers.set(room, (this.#pendingPlayers.get(room) ?? 0) + 1);
+      try {
+        resource = await createPlayer(ctx, {
+          room,
+          offer,
+          participantId,
+          ...(preferredRank === undefined ? {} : { preferredRank }),
+        });
+      } finally {
+        const left = (this.#pendingPlayers.get(room) ?? 1) - 1;
+        if (left > 0) this.#pendingPlayers.set(room, left);
+        else this.#pendingPlayers.delete(room);
+      }
     }
-    if (resource.transport.closed) throw new HttpError('sfu_unavailable', 'the session ended at once');
+    if (this.#closed) {
+      resource.close('server_shutdown');
+      throw new HttpError('sfu_unavailable', 'the server is shutting down');
+    }
+    if (resource.closed) throw new HttpError('sfu_unavailable', 'the session ended at once');
     this.#resources.set(resource.id, resource);
     send(
       res,
@@ -278,11 +290,10 @@ export class WhipEndpoint {
     if (!restart) return send(res, 204);
     if (frag.iceUfrag === undefined || frag.icePwd === undefined)
       throw new HttpError('bad_request', 'an ICE restart needs a=ice-pwd too');
-    if (resource.transport.closed) throw new HttpError('not_found', 'the session has ended');
-    const ice = resource.restartIce(frag.iceUfrag);
+    if (resource.closed) throw new HttpError('not_found', 'the session has ended');
+    const { ice, candidates } = await resource.restartIce(frag.iceUfrag);
     resource.remoteUfrag = frag.iceUfrag;
     resource.etag = newEtag();
-    const candidates = this.#options.sfu?.rtc.candidates ?? [];
     send(
       res,
       200,
@@ -319,13 +330,14 @@ export class WhipEndpoint {
     return claims;
   }
 
-  #context(service: SfuService): ResourceContext {
+  #context(sfu: SfuClient): ResourceContext {
     return {
       core: this.#options.core,
-      service,
+      sfu,
       clock: this.#options.clock ?? systemClock,
       log: this.#log,
       connectTimeoutMs: this.#options.connectTimeoutMs ?? 30_000,
+      answerTimeoutMs: this.#options.answerTimeoutMs ?? 10_000,
       onGone: (resource) => {
         if (this.#resources.get(resource.id) === resource) this.#resources.delete(resource.id);
       },

@@ -12,8 +12,8 @@
  * so the browser knows their SSRCs before the first packet; video consumers then ask
  * the publisher for a keyframe.
  *
- * It shapes itself after `@itda/signal`'s `SfuBackend`, so the server passes an
- * `SfuService` to the signaling core as is.
+ * It shapes itself after `@itda/signal`'s `SfuBackend`. The server puts it behind the
+ * SFU's API (`SfuHost`, src/api/), and its users hold an `SfuClient`.
  */
 import { type Clock, type Logger, RateLimitedLog, silentLogger } from '@itda/common';
 import { createIceCredentials } from '../ice/index.ts';
@@ -70,6 +70,17 @@ export interface SfuServiceOptions {
    * and hold (default 1,000 ms). Out of range: RangeError from the constructor.
    */
   activeSpeaker?: ActiveSpeakerOptions;
+  /** Told when a participant's transport connects or closes (SfuHost makes `transport` events of it). */
+  onTransport?: (change: TransportChange) => void;
+}
+
+/** A participant's transport connected or closed (`reason`: its close cause). */
+export interface TransportChange {
+  room: string;
+  participantId: string;
+  role: 'publish' | 'subscribe';
+  state: 'connected' | 'closed';
+  reason?: string;
 }
 
 /** Close reason of a transport made for an offer that could not be answered (no one is told). */
@@ -258,6 +269,15 @@ export class SfuService {
     for (const [mid, producer] of [...peer.producers]) {
       if (!live.has(mid)) producer.close();
     }
+    if (created.length === 0 && rejected.length > 0 && peer.producers.size === 0) {
+      // Not one track could be taken: an answer would promise media the SFU drops.
+      if (fresh) {
+        transport.close(UNUSED);
+        peer.publish = undefined;
+      }
+      this.#badSdp(peer, 'sfu_bad_offer', 'publish', rejected[0]?.err);
+      return;
+    }
     peer.send({ type: 'published', sdp: result.sdp });
     for (const other of room.peers.values()) {
       if (other === peer || !other.info.canSubscribe) continue;
@@ -404,7 +424,11 @@ export class SfuService {
   #createTransport(room: SfuRoom, peer: SfuPeer, role: 'publish' | 'subscribe'): WebRtcTransport {
     const transport = this.#options.transports.createTransport();
     room.router.adopt(transport);
+    const onTransport = this.#options.onTransport;
+    const change = { room: room.router.id, participantId: peer.id, role };
+    if (onTransport !== undefined) transport.on('connected', () => onTransport({ ...change, state: 'connected' }));
     transport.on('closed', (reason) => {
+      onTransport?.({ ...change, state: 'closed', reason });
       if (peer[role] === transport) peer[role] = undefined;
       if (reason !== 'participant_left' && reason !== 'router_closed' && reason !== UNUSED) {
         this.#log.info('transport ended', { room: room.router.id, participant: peer.id, role, reason });

@@ -3,10 +3,14 @@
  * UDP and TCP ports), an `SfuService` over it, and participants whose `send` callback
  * is the test's. A participant publishes with one `TestPeer` and answers every
  * `subscribe` offer with another, as the web client does (docs/sfu/testing.md).
+ * With `api: 'message-port'` the participants reach the service through its API
+ * (`SfuClient` → a worker_threads MessageChannel → `SfuHost`), as signaling does.
  */
+import { MessageChannel } from 'node:worker_threads';
 import type { Clock, Logger } from '@itda/common';
 import { systemClock } from '@itda/common';
 import type { StreamGuardLimits } from '@itda/common/node';
+import { messagePortLink, SfuClient, type SfuEvent, SfuHost, type SfuRequest } from '../api/index.ts';
 import type { DtlsCertificate } from '../dtls/index.ts';
 import { RtcServer } from '../node/index.ts';
 import type { TrackSource, WebRtcTransport } from '../router/index.ts';
@@ -26,7 +30,18 @@ export interface SfuHarnessOptions {
   /** The ICE-TCP port's limits (RtcServer `tcpLimits`). Default: RtcServer's. */
   tcpLimits?: StreamGuardLimits;
   logger?: Logger;
+  /**
+   * How participants reach the service: `direct` method calls (default), or its API over a
+   * real MessageChannel (every message structured-cloned, every answer later).
+   */
+  api?: 'direct' | 'message-port';
 }
+
+/** What a participant calls: the service itself, or the SfuClient in front of it. */
+export type HarnessBackend = Pick<
+  SfuService,
+  'addParticipant' | 'publish' | 'subscribed' | 'resubscribe' | 'setQuality' | 'resumed' | 'removeParticipant'
+>;
 
 export interface JoinOptions {
   room?: string;
@@ -77,14 +92,28 @@ export class SfuHarness {
   readonly server: RtcServer;
   readonly service: SfuService;
   readonly clock: Clock;
+  /** What participants call: `service`, or with `api: 'message-port'` the `client`. */
+  readonly backend: HarnessBackend;
+  /** With `api: 'message-port'`: the API's two ends. */
+  readonly client: SfuClient | undefined;
+  readonly host: SfuHost | undefined;
   readonly participants = new Map<string, TestParticipant>();
   readonly #tracker: TransportTracker;
 
-  private constructor(server: RtcServer, service: SfuService, clock: Clock, tracker: TransportTracker) {
+  private constructor(
+    server: RtcServer,
+    service: SfuService,
+    clock: Clock,
+    tracker: TransportTracker,
+    api?: { client: SfuClient; host: SfuHost },
+  ) {
     this.#tracker = tracker;
     this.server = server;
     this.service = service;
     this.clock = clock;
+    this.client = api?.client;
+    this.host = api?.host;
+    this.backend = api?.client ?? service;
   }
 
   static async start(options: SfuHarnessOptions = {}): Promise<SfuHarness> {
@@ -101,12 +130,18 @@ export class SfuHarness {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     const tracker = new TransportTracker(server);
-    const service = new SfuService({
+    const serviceOptions = {
       transports: tracker,
       clock,
       ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
-    return new SfuHarness(server, service, clock, tracker);
+    };
+    if (options.api === 'message-port') {
+      const { port1, port2 } = new MessageChannel();
+      const host = new SfuHost({ ...serviceOptions, link: messagePortLink<SfuEvent, SfuRequest>(port2) });
+      const client = new SfuClient({ link: messagePortLink<SfuRequest, SfuEvent>(port1), clock });
+      return new SfuHarness(server, host.service, clock, tracker, { client, host });
+    }
+    return new SfuHarness(server, new SfuService(serviceOptions), clock, tracker);
   }
 
   /** Transports the service created that are not closed yet (to inspect producers and consumers). */
@@ -123,7 +158,7 @@ export class SfuHarness {
   join(id: string, options: JoinOptions = {}): TestParticipant {
     const p = new TestParticipant(this, id, options);
     this.participants.set(id, p);
-    this.service.addParticipant(
+    this.backend.addParticipant(
       {
         room: p.room,
         id,
@@ -139,7 +174,9 @@ export class SfuHarness {
   /** Closes every participant's peers, the service and the server. */
   async close(): Promise<void> {
     for (const p of this.participants.values()) await p.closePeers();
-    this.service.close();
+    this.client?.close();
+    if (this.host === undefined) this.service.close();
+    else this.host.close();
     await this.server.close();
   }
 }
@@ -165,6 +202,7 @@ export class TestParticipant {
   #subscriberUfrag: string | undefined;
   #newestOffer = 0;
   #left = false;
+  #onMessage: (() => void) | undefined;
 
   constructor(harness: SfuHarness, id: string, options: JoinOptions) {
     this.harness = harness;
@@ -176,6 +214,7 @@ export class TestParticipant {
   /** Called by the service (synchronously); subscribe offers are answered in the background. */
   onMessage(msg: SfuOutMessage): void {
     this.messages.push(msg);
+    this.#onMessage?.();
     if (msg.type === 'subscribe' && this.options.manualAnswers !== true) {
       const delay = this.options.answerDelay;
       this.#work = this.#work
@@ -206,7 +245,7 @@ export class TestParticipant {
   }
 
   /**
-   * Publishes (or republishes) through `SfuService.publish` and connects the publish
+   * Publishes (or republishes) through `SfuService.publish` (or the API) and connects the publish
    * peer. `iceRestart` offers new ICE credentials first. `sources` names mids.
    */
   async publish(
@@ -220,12 +259,27 @@ export class TestParticipant {
     if (options.iceRestart === true) peer.restartIce();
     const offer = peer.publishOffer(options);
     const before = this.messages.length;
-    this.harness.service.publish(this.room, this.id, {
+    const replied = (): SfuOutMessage | undefined =>
+      this.messages.slice(before).find((m) => m.type === 'published' || m.type === 'error');
+    this.harness.backend.publish(this.room, this.id, {
       type: 'publish',
       sdp: offer.sdp,
       tracks: options.sources ?? [],
     });
-    const reply = this.messages.slice(before).find((m) => m.type === 'published' || m.type === 'error');
+    // Directly the reply is there at once; through the API it comes later.
+    if (replied() === undefined) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no reply to publish within 10 s')), 10_000);
+        this.#onMessage = () => {
+          if (replied() === undefined) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      }).finally(() => {
+        this.#onMessage = undefined;
+      });
+    }
+    const reply = replied();
     if (reply === undefined) throw new Error('no reply to publish');
     if (reply.type === 'error') throw new Error(`publish refused: ${reply.code} ${reply.message}`);
     if (reply.type !== 'published') throw new Error('unexpected reply');
@@ -241,7 +295,7 @@ export class TestParticipant {
     const peer = this.subscriber ?? (await this.#peer());
     this.subscriber = peer;
     const answer = peer.answerSubscribe(msg.sdp, { reject: this.options.reject ?? [] });
-    this.harness.service.subscribed(this.room, this.id, { type: 'subscribed', sdp: answer.sdp, version: msg.version });
+    this.harness.backend.subscribed(this.room, this.id, { type: 'subscribed', sdp: answer.sdp, version: msg.version });
     this.subscribed = answer.tracks;
     this.version = msg.version;
     const remote = answer.remote;
@@ -273,7 +327,7 @@ export class TestParticipant {
   /** Leaves through the service and closes both peers. */
   async leave(): Promise<void> {
     this.#left = true;
-    this.harness.service.removeParticipant(this.room, this.id);
+    this.harness.backend.removeParticipant(this.room, this.id);
     this.harness.participants.delete(this.id);
     await this.idle();
     await this.closePeers();
