@@ -96,10 +96,10 @@ test('unknown flags and bad settings exit with code 2 and a clear message', asyn
   assert.match(c.out.join(''), /^\d+\.\d+\.\d+/);
 });
 
-test('`itda serve` runs until closed and logs JSON lines', async () => {
+test('`itda serve` runs until closed and logs JSON lines (--log-format json: nothing else)', async () => {
   const a = io();
   const result = await runCli(
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent', '--no-turn'],
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent', '--no-turn', '--log-format', 'json'],
     a.io,
   );
   assert.ok('server' in result);
@@ -124,4 +124,40 @@ test('docs/server.md documents every flag and environment variable', async () =>
     assert.ok(doc.includes(`\`${s.key}\``), s.key);
     for (const e of s.env) assert.ok(doc.includes(e), e);
   }
+});
+
+test('`itda serve` prints a start banner in plain words first, then the JSON lines held back while starting', async () => {
+  const a = io();
+  const result = await runCli(
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--web-dir', '/nonexistent', '--no-turn', '--no-sfu'],
+    a.io,
+  );
+  assert.ok('server' in result);
+  if (!('server' in result)) return;
+  await result.server.close();
+  const text = a.out.join('');
+  const firstJson = text.indexOf('\n{');
+  const banner = text.slice(0, firstJson);
+  assert.match(banner, /^itda \d+\.\d+\.\d+ is running\./);
+  assert.match(banner, new RegExp(`http://localhost:${result.server.port}`));
+  assert.match(banner, /Rooms are open/);
+  const lines = text
+    .slice(firstJson + 1)
+    .trim()
+    .split('\n');
+  assert.ok(lines.length > 0);
+  for (const line of lines) JSON.parse(line);
+  assert.ok(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'listening'));
+});
+
+test('--log-format other than banner or json, or a TLS certificate without its key, is invalid_config (exit 2)', async () => {
+  const a = io();
+  assert.deepEqual(await runCli(['serve', '--log-format', 'xml'], a.io), { code: 2 });
+  assert.match(a.err.join(''), /--log-format/);
+  const b = io();
+  assert.deepEqual(await runCli(['serve', '--tls-cert', '/nonexistent.pem'], b.io), { code: 2 });
+  assert.match(b.err.join(''), /--tls-cert and --tls-key go together/);
+  const c = io();
+  assert.deepEqual(await runCli(['serve', '--tls', 'on'], c.io), { code: 2 });
+  assert.match(c.err.join(''), /must be off or self-signed/);
 });

@@ -9,6 +9,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { createLogger, isItdaError } from '@itda/common';
 import { displayNameProblem, ROOM_NAME_PATTERN } from '@itda/protocol';
 import { signRoomToken } from '@itda/signal';
+import { bannerFacts, startBanner } from './banner.ts';
 import { SETTINGS } from './config/config.ts';
 import { parseDuration } from './config/duration.ts';
 import { serveHelp, tokenHelp, turnHelp } from './config/help.ts';
@@ -135,7 +136,28 @@ async function runServe(args: string[], io: CliIo): Promise<CliResult> {
     return { code: 0 };
   }
   const config = loadServerConfig({ flags, env: io.env });
-  const server = await startServer({ ...config, logSink: (record) => io.stdout(`${JSON.stringify(record)}\n`) });
+  // The banner comes first: log lines written while starting wait for it.
+  let held: string[] | undefined = config.logFormat === 'banner' ? [] : undefined;
+  const flush = (): void => {
+    for (const line of held ?? []) io.stdout(line);
+    held = undefined;
+  };
+  let server: ItdaServer;
+  try {
+    server = await startServer({
+      ...config,
+      logSink: (record) => {
+        const line = `${JSON.stringify(record)}\n`;
+        if (held === undefined) io.stdout(line);
+        else held.push(line);
+      },
+    });
+  } catch (err) {
+    flush();
+    throw err;
+  }
+  if (held !== undefined) io.stdout(startBanner(bannerFacts(server, VERSION)));
+  flush();
   return { server };
 }
 
@@ -196,4 +218,15 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  if ('server' in result) {
+    const running = result.server;
+    process.on('SIGHUP', () => {
+      // A certificate renewed on disk: new connections get it, calls go on. A bad pair keeps the old one.
+      try {
+        running.reloadTls();
+      } catch (err) {
+        io.stderr(`itda: SIGHUP: ${(err as Error).message}; the old certificate stays\n`);
+      }
+    });
+  }
 }

@@ -1,6 +1,7 @@
 /**
  * `startServer`: one process, one port — the web app, signaling at `/ws`, `/healthz`,
- * `/metrics` and the room API. Used by the CLI, tests, e2e and the benchmark.
+ * `/metrics` and the room API, over HTTP or HTTPS (`tls`, `tlsCert`: the port then
+ * redirects plain HTTP to HTTPS). Used by the CLI, tests, e2e and the benchmark.
  *
  * ```ts
  * const server = await startServer({ port: 0, host: '127.0.0.1', logLevel: 'warn' });
@@ -10,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Clock, createLogger, type Logger, type LogSink } from '@itda/common';
@@ -21,9 +23,11 @@ import { listenError } from './config/config-error.ts';
 import { mediaTcpBudget, tcpGuardMetricsText } from './config/tcp-limits.ts';
 import { apiAccess } from './http/api.ts';
 import { createRequestHandler } from './http/http.ts';
+import { createHttpsPort } from './http/https-port.ts';
 import { HttpCounters } from './http/prometheus.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { StaticFiles } from './http/static-files.ts';
+import { loadTlsIdentity, readTlsFiles, type TlsIdentity } from './http/tls.ts';
 import { type EmbeddedSfu, startEmbeddedSfu } from './sfu/sfu-embed.ts';
 import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn/turn-embed.ts';
 import { WhipEndpoint } from './whip/whip.ts';
@@ -48,18 +52,27 @@ export interface StartServerOptions extends Partial<ServerConfig> {
 export interface ItdaServer {
   readonly port: number;
   readonly host: string;
-  /** `http://HOST:PORT` (a wildcard host becomes loopback). */
+  /** `http://HOST:PORT`, `https://` with TLS (a wildcard host becomes loopback). */
   readonly url: string;
-  /** `ws://HOST:PORT/ws` */
+  /** `ws://HOST:PORT/ws`, `wss://` with TLS. */
   readonly wsUrl: string;
+  /** The HTTPS certificate (fingerprints, names, files), or undefined for plain HTTP. */
+  readonly tls: TlsIdentity | undefined;
   /** The signaling server: `core` (rooms, stats, metrics) and `dropConnection(participantId)`. */
   readonly signal: SignalServer;
   readonly config: ServerConfig;
-  readonly http: Server;
+  readonly http: Server | HttpsServer;
   /** The embedded STUN/TURN server, when `turn` is on: `addresses` (ports resolved), `server.metrics`. */
   readonly turn: EmbeddedTurn | undefined;
   /** The embedded SFU, when `sfu` is on: `rtc` (ports, candidates, stats) and `service` (rooms, transports). */
   readonly sfu: EmbeddedSfu | undefined;
+  /**
+   * Reads `--tls-cert`/`--tls-key` again (SIGHUP): new connections get the new
+   * certificate, calls in progress go on; TURN over TLS too when it shares it. Throws
+   * `invalid_config` naming the file when the new pair does not load (the old one stays).
+   * Nothing to do without certificate files.
+   */
+  reloadTls(): void;
   /** Closes everything (clients get `closed` reason `server_shutdown`, close 1001). Idempotent. */
   close(): Promise<void>;
 }
@@ -78,6 +91,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     givenLogger ?? createLogger({ level: config.logLevel, ...(logSink === undefined ? {} : { sink: logSink }) });
   const startedAt = Date.now();
 
+  // Before anything listens: a certificate that does not load stops the start, naming the file.
+  const tls = loadTlsIdentity(config);
+  if (tls !== undefined) {
+    log.info(tls.selfSigned ? 'https with a self-signed certificate' : 'https', {
+      fingerprint256: tls.fingerprint256,
+      spkiSha256: tls.spkiSha256,
+      ...(tls.files === undefined ? { names: tls.names } : { cert: tls.files.cert }),
+    });
+  }
   const iceServers = config.iceServers;
   // TURN credentials handed out in `joined` are bound to the participant's session: the
   // embedded TURN server asks the signaling core (created below) whether it still exists,
@@ -92,6 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
         ephemeralPorts: config.port === 0 && partial.turnPort === undefined && partial.turnTlsPort === undefined,
         sessionActive: (id) => sessions?.core.hasSession(id) === true,
         tcpSharedBudget,
+        sharedTls: tls,
       })
     : undefined;
   const sfu = config.sfu
@@ -139,26 +162,28 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   const access = apiAccess(config);
   const httpLog = log.child('http');
   const counters = new HttpCounters();
-  const http = createServer(
-    createRequestHandler({
-      signal,
-      files: new StaticFiles(config.webDir),
-      counters,
-      access,
-      maxBodyBytes: config.maxBodyBytes,
-      securityHeaders: securityHeaders(config.frameAncestors),
-      startedAt,
-      log: httpLog,
-      turn,
-      sfu,
-      whip,
-      tcpMetricsText: () =>
-        tcpGuardMetricsText([
-          ...(sfu?.rtc.tcpGuard === undefined ? [] : [sfu.rtc.tcpGuard]),
-          ...(turn?.server.streamGuards ?? []),
-        ]),
-    }),
-  );
+  const handler = createRequestHandler({
+    signal,
+    files: new StaticFiles(config.webDir),
+    counters,
+    access,
+    maxBodyBytes: config.maxBodyBytes,
+    securityHeaders: securityHeaders(config.frameAncestors),
+    startedAt,
+    log: httpLog,
+    turn,
+    sfu,
+    whip,
+    tcpMetricsText: () =>
+      tcpGuardMetricsText([
+        ...(sfu?.rtc.tcpGuard === undefined ? [] : [sfu.rtc.tcpGuard]),
+        ...(turn?.server.streamGuards ?? []),
+      ]),
+  });
+  const http = tls === undefined ? createServer(handler) : createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+  // With TLS one port takes both: HTTPS, and plain HTTP answered with a redirect to it.
+  const httpsPort = tls === undefined ? undefined : createHttpsPort({ https: http as HttpsServer });
+  const listener = httpsPort?.server ?? http;
   http.on('upgrade', (req, socket, head) => {
     if (signal.handleUpgrade(req, socket, head)) {
       counters.count('ws', 101);
@@ -176,9 +201,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     const onError = (err: NodeJS.ErrnoException): void => {
       reject(listenError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`, err));
     };
-    http.once('error', onError);
-    http.listen(config.port, config.host, () => {
-      http.off('error', onError);
+    listener.once('error', onError);
+    listener.listen(config.port, config.host, () => {
+      listener.off('error', onError);
       resolve();
     });
   }).catch(async (err: unknown) => {
@@ -189,9 +214,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     throw err;
   });
 
-  const port = (http.address() as AddressInfo).port;
-  const url = `http://${urlHost(config.host)}:${port}`;
-  const wsUrl = `ws://${urlHost(config.host)}:${port}${signal.path}`;
+  const port = (listener.address() as AddressInfo).port;
+  const secure = tls === undefined ? '' : 's';
+  const url = `http${secure}://${urlHost(config.host)}:${port}`;
+  const wsUrl = `ws${secure}://${urlHost(config.host)}:${port}${signal.path}`;
   log.info('listening', { url, wsUrl, host: config.host, port, openRooms: config.openRooms, api: access.mode });
   if (access.mode === 'disabled') {
     log.warn('room API disabled: open rooms are off and no --api-key is set', { code: 'api_disabled' });
@@ -207,8 +233,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
       whip.close();
       await signal.close();
       await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
+        if (httpsPort === undefined) {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        } else {
+          httpsPort.server.close(() => resolve());
+          httpsPort.closeAll();
+        }
       });
       await turn?.close();
       await sfu?.close();
@@ -216,5 +247,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     return closing;
   };
 
-  return { port, host: config.host, url, wsUrl, signal, config, http, turn, sfu, close };
+  const reloadTls = (): void => {
+    if (tls?.files === undefined) return;
+    const fresh = readTlsFiles(tls.files.cert, tls.files.key);
+    (http as HttpsServer).setSecureContext({ cert: fresh.cert, key: fresh.key });
+    if (config.turnCert === undefined) turn?.server.setCertificate(fresh.cert, fresh.key);
+    Object.assign(tls, {
+      cert: fresh.cert,
+      key: fresh.key,
+      fingerprint256: fresh.fingerprint256,
+      spkiSha256: fresh.spkiSha256,
+      names: fresh.names,
+    });
+    log.info('tls certificate reloaded', { fingerprint256: fresh.fingerprint256, cert: tls.files.cert });
+  };
+
+  return { port, host: config.host, url, wsUrl, tls, signal, config, http, turn, sfu, reloadTls, close };
 }

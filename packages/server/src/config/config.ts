@@ -17,6 +17,7 @@ import {
   validateEmbeddedSfu,
 } from './sfu-settings.ts';
 import { DEFAULT_TCP_LIMITS_CONFIG, TCP_LIMIT_SETTINGS, type TcpLimitsConfig } from './tcp-limits.ts';
+import { DEFAULT_TLS_CONFIG, TLS_SETTINGS, type TlsConfig, validateTls } from './tls-settings.ts';
 import {
   DEFAULT_EMBEDDED_TURN_CONFIG,
   type EmbeddedTurnConfig,
@@ -25,12 +26,14 @@ import {
 } from './turn-settings.ts';
 
 /** The `itda serve` settings; the TURN ones (`turn…`, `realm`, `relayIp`, …) are in EmbeddedTurnConfig. */
-export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, TcpLimitsConfig {
+export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, TcpLimitsConfig, TlsConfig {
   /** TCP port for HTTP and WebSocket. 0 picks a free port. Default 8080. */
   port: number;
   /** Address to listen on. Default `0.0.0.0`. */
   host: string;
   logLevel: LogLevel;
+  /** `banner` (default): a plain-words start banner, then JSON log lines. `json`: only the JSON lines. */
+  logFormat: 'banner' | 'json';
   /** Joins without a token; rooms created on join. Default true. */
   openRooms: boolean;
   /** HS256 secrets for room tokens: any verifies, the first signs. */
@@ -80,6 +83,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   port: 8080,
   host: '0.0.0.0',
   logLevel: 'info',
+  logFormat: 'banner',
   openRooms: true,
   jwtSecrets: [],
   apiKey: undefined,
@@ -104,6 +108,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   ...DEFAULT_EMBEDDED_TURN_CONFIG,
   ...DEFAULT_EMBEDDED_SFU_CONFIG,
   ...DEFAULT_TCP_LIMITS_CONFIG,
+  ...DEFAULT_TLS_CONFIG,
 };
 
 /** How a setting's text (flag, env) or JSON value (file) is read. */
@@ -173,6 +178,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'level',
     arg: '<level>',
     help: 'debug, info, warn or error',
+  },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    env: ['ITDA_LOG_FORMAT'],
+    kind: 'string',
+    arg: '<format>',
+    help: 'banner: a start banner in plain words, then JSON log lines; json: only the JSON lines',
   },
   {
     key: 'openRooms',
@@ -380,6 +393,7 @@ export const SETTINGS: readonly Setting[] = [
     help: "origin that may frame the web app (CSP frame-ancestors), or 'self'; repeatable (env: comma-separated)",
     shownDefault: 'none',
   },
+  ...TLS_SETTINGS,
   ...TURN_SERVE_SETTINGS,
   ...SFU_SERVE_SETTINGS,
   ...TCP_LIMIT_SETTINGS,
@@ -490,6 +504,13 @@ export function validateServerConfig(config: ServerConfig): ServerConfig {
   validateSettings(SETTINGS, config);
   validateEmbeddedTurn(config);
   validateEmbeddedSfu(config);
+  validateTls(config);
+  if (config.logFormat !== 'banner' && config.logFormat !== 'json') {
+    throw configError(
+      `logFormat (--log-format, ITDA_LOG_FORMAT): must be banner or json, got ${JSON.stringify(config.logFormat)}`,
+      { key: 'logFormat' },
+    );
+  }
   validateFrameAncestors(config.frameAncestors);
   if (config.roomMode !== undefined && config.roomMode !== 'p2p' && config.roomMode !== 'sfu') {
     throw configError(

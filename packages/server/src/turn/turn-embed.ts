@@ -4,7 +4,8 @@
  * servers provider that hands browsers its URLs with ephemeral REST credentials.
  *
  * Development defaults that make it work with no configuration:
- * - no `--turn-cert`/`--turn-key`: a self-signed certificate is made at start
+ * - no `--turn-cert`/`--turn-key`: itda's HTTPS certificate when it has one (`--tls-cert`,
+ *   `--tls self-signed`), else a self-signed certificate made at start
  *   (self-signed.ts) — browsers do not check TURN server certificates (docs/server.md);
  * - no `--turn-secret`: one random REST secret per start, kept in memory (credentials
  *   handed out before a restart stop working after it, and clients get new ones on rejoin);
@@ -148,7 +149,12 @@ function tlsMaterial(
   config: ServerConfig,
   relayIp: string | undefined,
   log: Logger,
+  shared: { cert: string; key: string; selfSigned: boolean } | undefined,
 ): { cert: string; key: string; selfSigned: boolean } {
+  if (config.turnCert === undefined && shared !== undefined) {
+    // itda's HTTPS certificate (--tls-cert, --tls self-signed): `turns:` with the same one.
+    return { cert: shared.cert, key: shared.key, selfSigned: shared.selfSigned };
+  }
   if (config.turnCert !== undefined && config.turnKey !== undefined) {
     try {
       const cert = readFileSync(config.turnCert, 'utf8');
@@ -209,6 +215,8 @@ export async function startEmbeddedTurn(
      */
     sessionActive?: (participantId: string) => boolean;
     tcpSharedBudget?: SharedConnectionBudget | undefined;
+    /** itda's HTTPS certificate: TURN over TLS uses it unless `--turn-cert` is given. */
+    sharedTls?: { cert: string; key: string; selfSigned: boolean } | undefined;
   },
 ): Promise<EmbeddedTurn> {
   const { log, sessionActive } = options;
@@ -222,7 +230,7 @@ export async function startEmbeddedTurn(
   ];
   let certificate: TurnCertificate | undefined;
   if (config.turnTls) {
-    const { cert, key, selfSigned } = tlsMaterial(config, relayIp, log);
+    const { cert, key, selfSigned } = tlsMaterial(config, relayIp, log, options.sharedTls);
     certificate = { pem: cert, selfSigned, spkiSha256: spkiSha256(cert) };
     listen.push({ transport: 'tls', host, port: tlsPort, cert, key });
   }

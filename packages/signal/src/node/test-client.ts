@@ -8,6 +8,8 @@ import { WebSocket } from 'ws';
 export interface TestClientOptions {
   /** Longest wait in `next`/`closed`, ms. Default 3000. */
   timeoutMs?: number;
+  /** wss://: the certificate (PEM) to trust, e.g. the server's self-signed one. */
+  ca?: string;
 }
 
 type Waiter = { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void };
@@ -35,10 +37,10 @@ export class TestClient {
     });
   }
 
-  /** Connects to `url` (a ws:// URL on loopback). */
+  /** Connects to `url` (a ws:// or wss:// URL on loopback). */
   static connect(url: string, options: TestClientOptions = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options.ca === undefined ? {} : { ca: options.ca });
       const client = new TestClient(ws, options);
       ws.once('open', () => resolve(client));
       ws.once('error', reject);

@@ -9,7 +9,7 @@
  */
 import type { Socket as DgramSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, TLSSocket, Server as TlsServer } from 'node:tls';
 import { type Clock, type Logger, silentLogger, systemClock, type TimerHandle } from '@itda/common';
 import { StreamGuard } from '@itda/common/node';
 import { resolveCoreOptions } from '../protocol/config.ts';
@@ -197,6 +197,14 @@ export class TurnServer implements TurnIo<NodeRelay, Socket> {
   }
 
   /** Closes every listener, connection, relay socket and timer. Idempotent. */
+  /**
+   * A new certificate for every TLS listener (a reload on SIGHUP): new connections get
+   * it, open ones keep theirs. Throws when the pair does not load (the old one stays).
+   */
+  setCertificate(cert: string, key: string): void {
+    for (const s of this.#servers) if (s instanceof TlsServer) s.setSecureContext({ cert, key });
+  }
+
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
