@@ -10,7 +10,7 @@ const PHONE = { width: 360, height: 740 };
 
 let h: Harness;
 before(async () => {
-  h = await Harness.start();
+  h = await Harness.start({ server: { sfu: true } });
 });
 after(() => h?.close());
 
@@ -24,6 +24,15 @@ test('Join room with a typed name navigates to /r/<name>', async () => {
   await page.waitForURL((url) => url.pathname === `/r/${room}`);
   await button(page, 'Join').waitFor();
   assert.deepEqual(unexpectedErrors(ada), []);
+  await h.dismiss(ada);
+});
+
+test('the landing page tells the truth about this server: rooms through it, for up to 50 people', async () => {
+  const ada = await h.person('Ada');
+  await ada.page.goto(`${h.url}/`);
+  await ada.page.getByText('through your own server').waitFor();
+  await ada.page.getByText('rooms hold up to 50 people').waitFor();
+  assert.equal(await ada.page.getByText('peer to peer').count(), 0);
   await h.dismiss(ada);
 });
 

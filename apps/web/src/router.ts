@@ -35,5 +35,9 @@ export function startRouter(el: HTMLElement, resolver: (path: string) => Screen)
   root = el;
   resolve = resolver;
   window.addEventListener('popstate', render);
+  // An invitation link opened in a tab already on its room changes only the fragment: show it afresh.
+  window.addEventListener('hashchange', () => {
+    if (new URLSearchParams(location.hash.slice(1)).has('token')) render();
+  });
   render();
 }

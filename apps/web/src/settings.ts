@@ -4,6 +4,8 @@ import type { DeviceChoice } from './media/devices.ts';
 export interface CallSettings extends DeviceChoice {
   room: string;
   name: string;
+  /** The invitation's room token (invitation.ts), when the person came by a link. */
+  token?: string;
 }
 
 const NAME_KEY = 'itda.displayName';

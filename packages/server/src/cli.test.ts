@@ -161,3 +161,24 @@ test('--log-format other than banner or json, or a TLS certificate without its k
   assert.deepEqual(await runCli(['serve', '--tls', 'on'], c.io), { code: 2 });
   assert.match(c.err.join(''), /must be off or self-signed/);
 });
+
+test('`itda token --url` prints an invitation link with the token in the fragment; a bad --url is a usage error', async () => {
+  const a = io();
+  assert.deepEqual(
+    await runCli(
+      ['token', '--room', 'standup', '--identity', 'ada', '--secret', 's3cret', '--url', 'https://10.0.0.5:8080/'],
+      a.io,
+    ),
+    { code: 0 },
+  );
+  const link = a.out.join('').trim();
+  const m = /^https:\/\/10\.0\.0\.5:8080\/r\/standup#token=([\w-]+\.[\w-]+\.[\w-]+)$/.exec(link);
+  assert.ok(m?.[1], link);
+  assert.equal(createTokenVerifier({ secrets: ['s3cret'] })(m[1]).identity, 'ada');
+  const b = io();
+  assert.deepEqual(
+    await runCli(['token', '--room', 'r', '--identity', 'x', '--secret', 's', '--url', 'meet.example'], b.io),
+    { code: 2 },
+  );
+  assert.match(b.err.join(''), /--url must be/);
+});

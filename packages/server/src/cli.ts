@@ -57,6 +57,7 @@ const TOKEN_OPTIONS: ParseArgsOptionsConfig = {
   subscribe: { type: 'boolean', default: true },
   rename: { type: 'boolean' },
   secret: { type: 'string' },
+  url: { type: 'string' },
   'jwt-secret': { type: 'string', multiple: true },
   config: { type: 'string' },
 };
@@ -106,8 +107,25 @@ function runToken(args: string[], io: CliIo): CliResult {
       ...(typeof flags.rename === 'boolean' ? { canRename: flags.rename } : {}),
     },
   });
-  io.stdout(`${token}\n`);
+  io.stdout(`${typeof flags.url === 'string' ? invitationLink(flags.url, room, token) : token}\n`);
   return { code: 0 };
+}
+
+/**
+ * `<base>/r/<room>#token=<jwt>`: the token in the fragment, which browsers never send to
+ * the server (so it is in no request line, proxy log or Referer); the app takes it and
+ * removes it from the address bar.
+ */
+export function invitationLink(base: string, room: string, token: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw usage(`--url must be the server's address, like https://meet.example.com or https://192.168.1.20:8080`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usage('--url must be an http(s):// address');
+  const path = url.pathname.replace(/\/+$/, '');
+  return `${url.origin}${path}/r/${encodeURIComponent(room)}#token=${token}`;
 }
 
 async function runTurn(args: string[], io: CliIo): Promise<CliResult> {

@@ -174,6 +174,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     turn,
     sfu,
     whip,
+    appConfig: () => {
+      const mode = signal.core.config.defaultRoomMode === 'sfu' ? 'sfu' : 'p2p';
+      return {
+        roomMode: mode,
+        roomCapacity: mode === 'sfu' ? config.sfuRoomCapacity : config.roomCapacity,
+        openRooms: config.openRooms,
+      };
+    },
     tcpMetricsText: () =>
       tcpGuardMetricsText([
         ...(sfu?.rtc.tcpGuard === undefined ? [] : [sfu.rtc.tcpGuard]),
@@ -218,7 +226,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
   const secure = tls === undefined ? '' : 's';
   const url = `http${secure}://${urlHost(config.host)}:${port}`;
   const wsUrl = `ws${secure}://${urlHost(config.host)}:${port}${signal.path}`;
-  log.info('listening', { url, wsUrl, host: config.host, port, openRooms: config.openRooms, api: access.mode });
+  log.info('listening', {
+    url,
+    wsUrl,
+    host: config.host,
+    port,
+    openRooms: config.openRooms,
+    api: access.mode,
+    ...(tls === undefined ? {} : { tls: { fingerprint256: tls.fingerprint256, spkiSha256: tls.spkiSha256 } }),
+  });
   if (access.mode === 'disabled') {
     log.warn('room API disabled: open rooms are off and no --api-key is set', { code: 'api_disabled' });
   }

@@ -47,9 +47,7 @@ export class ChatPanel {
 
   constructor(handlers: ChatPanelHandlers) {
     this.#log = h('div', { class: 'chat-log', role: 'log', 'aria-label': 'Chat', 'aria-live': 'polite' });
-    this.#log.append(
-      h('p', { class: 'empty muted' }, 'Messages and files are sent directly to the people in the call.'),
-    );
+    this.#log.append(h('p', { class: 'empty muted' }, 'Messages and files go to the people in the call.'));
     this.#input = h('input', {
       type: 'text',
       'aria-label': 'Message',
@@ -116,6 +114,16 @@ export class ChatPanel {
         h('div', { class: 'text' }, text),
       ),
     );
+  }
+
+  /** Says how messages travel, once the room's mode is known (sfu: through the server; p2p: browser to browser). */
+  setMode(mode: string): void {
+    const empty = this.#log.querySelector('.empty');
+    if (empty === null) return;
+    empty.textContent =
+      mode === 'sfu'
+        ? 'Messages and files go through this meeting’s server to the people in the call.'
+        : 'Messages and files go straight from your browser to the people in the call.';
   }
 
   addSystem(text: string): void {

@@ -10,7 +10,9 @@ import { ChatPanel } from '../call/chat-panel.ts';
 import { StatsPanel } from '../call/stats-panel.ts';
 import { TileGrid } from '../call/tiles.ts';
 import { h, icon, logo } from '../dom.ts';
+import { endOf, endState } from '../end-state.ts';
 import { icons } from '../icons.ts';
+import { forgetInvitation } from '../invitation.ts';
 import { appLogger } from '../log.ts';
 import { getTrack, stopStream } from '../media/devices.ts';
 import { type Screen, show } from '../router.ts';
@@ -21,30 +23,6 @@ declare global {
   interface Window {
     /** Test and debugging hook: the current Room. */
     itda?: { room: Room };
-  }
-}
-
-/** Human text for an SDK error code. */
-export function describeError(err: unknown): string {
-  const code = (err as Partial<ClientError> | undefined)?.code;
-  switch (code) {
-    case 'room_full':
-      return 'This room is full.';
-    case 'room_closed':
-    case 'session_closed':
-      return 'The call was ended.';
-    case 'unauthorized':
-    case 'invalid_token':
-    case 'token_expired':
-    case 'forbidden':
-      return 'You are not allowed to join this room.';
-    case 'reconnect_failed':
-      return 'The connection to the server was lost.';
-    case 'connect_failed':
-    case 'connect_timeout':
-      return 'Could not reach the server.';
-    default:
-      return 'Something went wrong with the connection.';
   }
 }
 
@@ -258,7 +236,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     });
 
     leave.addEventListener('click', () => {
-      show(leftScreen(settings, { left: true }));
+      show(leftScreen(settings, endState('left')));
     });
 
     const count = h('span', { class: 'count' }, '1 person');
@@ -340,19 +318,28 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       const id = (err.details as { id?: string } | undefined)?.id;
       if (id !== undefined) chat.failed(id, 'Transfer failed');
     });
-    room.on('disconnected', (err) => show(leftScreen(settings, { message: describeError(err) })));
+    room.on('disconnected', (err) => show(leftScreen(settings, endOf(err))));
 
     banner.textContent = 'Connecting…';
     banner.classList.add('show');
     room
-      .join({ room: settings.room, name: settings.name, localStream: stream })
+      .join({
+        room: settings.room,
+        name: settings.name,
+        localStream: stream,
+        ...(settings.token === undefined ? {} : { token: settings.token }),
+      })
       .then(() => {
         banner.textContent = '';
         banner.classList.remove('show');
+        chat.setMode(room.mode);
         syncButtons();
       })
       .catch((err: unknown) => {
-        if (!ended) show(leftScreen(settings, { message: describeError(err) }));
+        if (ended) return;
+        const end = endOf(err);
+        if (end.kind.startsWith('invitation_')) forgetInvitation(settings.room);
+        show(leftScreen(settings, end));
       });
 
     return () => {

@@ -1,4 +1,8 @@
-/** `/`: join a room by name, or create one with a random name. */
+/**
+ * `/`: join a room by name, or create one with a random name. What it says about rooms
+ * (through the server or browser to browser, how many people, open or by invitation)
+ * comes from the server's `/config.json`, so it is true in every mode.
+ */
 import { h, icon, logo } from '../dom.ts';
 import { icons } from '../icons.ts';
 import { normalizeRoomName, randomRoomName } from '../room-name.ts';
@@ -19,6 +23,19 @@ export const landingScreen: Screen = (root) => {
   });
   const hint = h('p', { id: 'room-hint', class: 'hint' }, 'Letters, digits, dot, dash, underscore or tilde.');
   const go = (name: string): void => navigate(`/r/${encodeURIComponent(name)}`);
+  const lead = h(
+    'p',
+    { class: 'lead' },
+    'Start a room, send the link, talk. Camera, microphone, screen sharing, chat and files, in the browser.',
+  );
+  const size = h('span', { class: 'room-size' });
+  let disposed = false;
+  void describeServer().then((config) => {
+    if (disposed || config === undefined) return;
+    const how = config.roomMode === 'sfu' ? 'through your own server' : 'straight from browser to browser';
+    lead.textContent = `Start a room, send the link, talk. Camera, microphone, screen sharing, chat and files — ${how}, in the browser.`;
+    size.textContent = ` · rooms hold up to ${config.roomCapacity} people${config.openRooms ? '' : ' · joining needs an invitation link'}`;
+  });
   const form = h(
     'form',
     {
@@ -49,11 +66,7 @@ export const landingScreen: Screen = (root) => {
         'section',
         { class: 'hero' },
         h('h1', {}, 'Video calls that connect, on your own server.'),
-        h(
-          'p',
-          { class: 'lead' },
-          'Start a room, send the link, talk. Camera, microphone, screen sharing, chat and files — peer to peer, in the browser.',
-        ),
+        lead,
         h(
           'div',
           { class: 'card actions' },
@@ -66,12 +79,7 @@ export const landingScreen: Screen = (root) => {
           h('div', { class: 'or', 'aria-hidden': 'true' }, h('span', {}, 'or')),
           form,
         ),
-        h(
-          'p',
-          { class: 'foot muted' },
-          h('a', { href: '/lab' }, 'MediaStream API lab'),
-          ' · rooms hold up to 4 people',
-        ),
+        h('p', { class: 'foot muted' }, h('a', { href: '/lab' }, 'MediaStream API lab'), size),
       ),
     ),
   );
@@ -80,5 +88,26 @@ export const landingScreen: Screen = (root) => {
     ev.preventDefault();
     navigate('/lab');
   });
-  return undefined;
+  return () => {
+    disposed = true;
+  };
 };
+
+interface ServerDescription {
+  roomMode: 'sfu' | 'p2p';
+  roomCapacity: number;
+  openRooms: boolean;
+}
+
+/** The server's `/config.json`, or undefined (an older server, or offline). */
+async function describeServer(): Promise<ServerDescription | undefined> {
+  try {
+    const res = await fetch('/config.json', { cache: 'no-store' });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as Partial<ServerDescription>;
+    if ((body.roomMode !== 'sfu' && body.roomMode !== 'p2p') || typeof body.roomCapacity !== 'number') return undefined;
+    return { roomMode: body.roomMode, roomCapacity: body.roomCapacity, openRooms: body.openRooms !== false };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,13 +1,18 @@
-/** After `Leave` (or a lost call): a `Rejoin` button and a way home. */
+/**
+ * After `Leave`, a call that ended, or a join that could not happen: a heading that says
+ * which (end-state.ts), `Rejoin` where it makes sense, and a way home. The page's
+ * `data-end` attribute names the end state (tests rely on it).
+ */
 import { h } from '../dom.ts';
+import type { EndState } from '../end-state.ts';
 import { getLocalMedia } from '../media/devices.ts';
 import { navigate, type Screen, show } from '../router.ts';
 import type { CallSettings } from '../settings.ts';
 import { callScreen } from './call.ts';
 
-export function leftScreen(settings: CallSettings, info: { left?: boolean; message?: string }): Screen {
+export function leftScreen(settings: CallSettings, end: EndState): Screen {
   return (root) => {
-    document.title = `Left ${settings.room} — itda`;
+    document.title = `${end.heading} — itda`;
     let disposed = false;
     const rejoin = h('button', { class: 'btn primary big', type: 'button' }, 'Rejoin');
     rejoin.addEventListener('click', async () => {
@@ -25,13 +30,13 @@ export function leftScreen(settings: CallSettings, info: { left?: boolean; messa
         { class: 'page center' },
         h(
           'section',
-          { class: 'card narrow left' },
-          h('h1', {}, info.left === true ? 'You left the call' : 'The call ended'),
-          h('p', { class: 'muted' }, info.message ?? `Room ${settings.room}`),
+          { class: 'card narrow left', 'data-end': end.kind },
+          h('h1', {}, end.heading),
+          h('p', { class: 'muted' }, end.text === '' ? `Room ${settings.room}` : end.text),
           h(
             'div',
             { class: 'row' },
-            rejoin,
+            ...(end.canRejoin ? [rejoin] : []),
             h(
               'a',
               {

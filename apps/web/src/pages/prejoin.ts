@@ -1,20 +1,27 @@
 /**
  * `/r/<room>` before joining: camera preview, microphone level, device selection,
- * display name, and the `Join` button.
+ * display name, and the `Join` button. An invitation link (`#token=…`, invitation.ts)
+ * fills in the name it carries; a link that cannot work shows why instead.
  */
 import { clampDisplayName, displayNameProblem, MAX_NAME_LENGTH } from '@itda/protocol';
 import { h, logo } from '../dom.ts';
+import { endState } from '../end-state.ts';
+import { takeInvitation } from '../invitation.ts';
 import { getLocalMedia, getTrack, listDevices, stopStream } from '../media/devices.ts';
 import { startLevelMeter } from '../media/level-meter.ts';
 import { normalizeRoomName } from '../room-name.ts';
 import { navigate, type Screen, show } from '../router.ts';
 import { type CallSettings, saveDisplayName, savedDisplayName } from '../settings.ts';
 import { callScreen } from './call.ts';
+import { leftScreen } from './left.ts';
 import { notFoundScreen } from './not-found.ts';
 
 export function prejoinScreen(roomInput: string): Screen {
   const room = normalizeRoomName(roomInput);
   if (room === null) return notFoundScreen;
+  const invite = takeInvitation(room);
+  if (invite.kind === 'problem') return leftScreen({ room, name: '' }, endState(invite.problem));
+  const invitation = invite.kind === 'ok' ? invite.invitation : undefined;
   return (root) => {
     document.title = `${room} — itda`;
     let stream: MediaStream | null = null;
@@ -41,8 +48,11 @@ export function prejoinScreen(roomInput: string): Screen {
       autocomplete: 'nickname',
       maxlength: MAX_NAME_LENGTH,
       required: true,
-      value: savedDisplayName(),
+      value: invitation?.name ?? savedDisplayName(),
     });
+    // A name set by the invitation is the name the others see (the server enforces it).
+    const nameFixed = invitation?.name !== undefined && !invitation.canRename;
+    if (nameFixed) nameInput.readOnly = true;
     const camera = h('select', { id: 'camera-select' });
     const microphone = h('select', { id: 'microphone-select' });
     const speaker = h('select', { id: 'speaker-select' });
@@ -57,6 +67,9 @@ export function prejoinScreen(roomInput: string): Screen {
       h('h1', {}, 'Ready to join?'),
       h('p', { class: 'muted' }, 'Room ', h('strong', { class: 'room-name' }, room)),
       field('display-name', 'Display name', nameInput),
+      ...(invitation === undefined
+        ? []
+        : [h('p', { class: 'muted invited' }, nameFixed ? 'Invited by link, under this name.' : 'Invited by link.')]),
       field('camera-select', 'Camera', camera),
       field('microphone-select', 'Microphone', microphone),
       field('speaker-select', 'Speaker', speaker),
@@ -173,10 +186,11 @@ export function prejoinScreen(roomInput: string): Screen {
         nameInput.focus();
         return;
       }
-      saveDisplayName(name);
+      if (!nameFixed) saveDisplayName(name);
       const settings: CallSettings = {
         room: room as string,
         name,
+        ...(invitation === undefined ? {} : { token: invitation.token }),
         ...(camera.value ? { cameraId: camera.value } : {}),
         ...(microphone.value ? { microphoneId: microphone.value } : {}),
         ...(speaker.value ? { speakerId: speaker.value } : {}),

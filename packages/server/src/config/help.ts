@@ -77,9 +77,12 @@ Options:
   --no-subscribe       the participant may not receive media
   --secret <secret>    signing secret; default: the first --jwt-secret / ITDA_JWT_SECRET /
                        "jwtSecrets" of --config
+  --url <address>      print an invitation link instead: <address>/r/<room>#token=…,
+                       e.g. --url https://192.168.1.20:8080 (the token rides in the
+                       URL fragment, which browsers never send to the server)
   --jwt-secret, --config   as for "itda serve"
 
-Prints the token on stdout.
+Prints the token (or with --url the link) on stdout.
 `;
 }
 

@@ -288,3 +288,23 @@ test('close is idempotent and tells clients server_shutdown with 1001', async ()
   await s.close();
   await assert.rejects(startServer({ port: server.port, host: '127.0.0.1', webDir }), /listen_failed|cannot listen/);
 });
+
+test('/config.json tells the web app the mode and size of new rooms and whether joining needs an invitation', async () => {
+  const p2p = await api('GET', '/config.json');
+  assert.deepEqual(p2p.json, { roomMode: 'p2p', roomCapacity: 4, openRooms: true });
+  const sfu = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    webDir,
+    logLevel: 'warn',
+    sfu: true,
+    openRooms: false,
+    jwtSecrets: ['s'],
+  });
+  try {
+    const res = await fetch(`${sfu.url}/config.json`);
+    assert.deepEqual(await res.json(), { roomMode: 'sfu', roomCapacity: 50, openRooms: false });
+  } finally {
+    await sfu.close();
+  }
+});

@@ -33,6 +33,17 @@ export interface HttpContext {
   whip?: WhipEndpoint | undefined;
   /** `itda_tcp_*`: the media TCP listeners' caps and timeouts (tcp-limits.ts). */
   tcpMetricsText?: (() => string) | undefined;
+  /** `GET /config.json`: what the web app says about this server (no secrets). */
+  appConfig?: (() => AppConfig) | undefined;
+}
+
+/** What the web app needs to describe the server truthfully: the mode and size of new rooms, who may join. */
+export interface AppConfig {
+  roomMode: 'sfu' | 'p2p';
+  /** Participants a new room of that mode holds. */
+  roomCapacity: number;
+  /** False: joining needs an invitation link (a room token). */
+  openRooms: boolean;
 }
 
 export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -62,6 +73,12 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
         ...(ctx.sfu === undefined ? {} : { sfu: ctx.sfu.health() }),
         ...(ctx.whip === undefined ? {} : { whip: ctx.whip.counts() }),
       });
+      return;
+    }
+    if (pathname === '/config.json' && ctx.appConfig !== undefined) {
+      route = 'config';
+      if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
+      sendJson(res, 200, ctx.appConfig());
       return;
     }
     if (pathname === '/metrics') {
