@@ -63,6 +63,12 @@ export const ErrorCode = {
   NotSfuRoom: 'not_sfu_room',
   /** offer / answer / candidate relay in a room that is not in `p2p` mode (use publish/subscribe). */
   NotP2pRoom: 'not_p2p_room',
+  /** `join` of a room a host has locked (hosts with a `roomAdmin` token still get in). */
+  RoomLocked: 'room_locked',
+  /** `join` by an identity a host removed from this room (banned for the room's lifetime). */
+  Banned: 'banned',
+  /** `join` while the room's lobby holds as many newcomers as it takes (50). */
+  LobbyFull: 'lobby_full',
   /** A server fault; the connection stays usable. */
   Internal: 'internal',
 } as const;
@@ -98,8 +104,10 @@ export const CloseCode = {
   HeartbeatTimeout: 4002,
   /** Too many messages over the rate limit: the connection is closed. */
   RateLimitExceeded: 4008,
-  /** The participant was removed (kicked) by the API. */
+  /** The participant was removed (kicked) by a host or the API. */
   Removed: 4009,
+  /** A host did not let the knocking newcomer in (lobby). */
+  Denied: 4010,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

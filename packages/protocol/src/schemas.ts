@@ -41,6 +41,12 @@ export const Grants = z.object({
    * name (or without a token), true.
    */
   canRename: z.boolean(),
+  /**
+   * May moderate the room (`moderate`: mute others, remove them, lock the room, run its
+   * lobby). From a token's `grants.roomAdmin`; in open rooms the first to join a room
+   * without a host gets it (the server's `firstJoinerHost`). Absent: false.
+   */
+  roomAdmin: z.boolean().optional(),
 });
 export type Grants = z.infer<typeof Grants>;
 
@@ -52,8 +58,18 @@ export const ParticipantInfo = z.object({
   /** When the participant joined, ms since the epoch. */
   joinedAt: z.number(),
   media: MediaState,
+  /** True for a participant who may moderate the room (its `grants.roomAdmin`). */
+  host: z.boolean().optional(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
+
+/** Who did a moderation action: a host (its id and name), or the room API (`id` null). */
+export const Moderator = z.object({ id: ParticipantId.nullable(), name: z.string() });
+export type Moderator = z.infer<typeof Moderator>;
+
+/** A room's moderation state: joins refused (`locked`), newcomers wait to be let in (`lobby`). */
+export const RoomState = z.object({ locked: z.boolean(), lobby: z.boolean() });
+export type RoomState = z.infer<typeof RoomState>;
 
 /** The browser's RTCIceServer dictionary. */
 export const IceServer = z.object({
@@ -167,6 +183,18 @@ export const QualityMessage = z.object({
  * (`limits.dataBytesPerSecond` / `limits.dataBurstBytes`).
  */
 export const DataMessage = z.object({ type: z.literal('data'), to: ParticipantId.optional(), payload: DataPayload });
+/**
+ * A host's action (needs `grants.roomAdmin`, else `forbidden`): `mute` someone's
+ * microphone or camera (`participantId`, `kind`); `remove` someone, banned for the
+ * room's lifetime; `lock`/`unlock` the room; `lobby-on`/`lobby-off`; `admit`/`deny` a
+ * knocking newcomer (`participantId` of its `knock`).
+ */
+export const ModerateMessage = z.object({
+  type: z.literal('moderate'),
+  action: z.enum(['mute', 'remove', 'lock', 'unlock', 'lobby-on', 'lobby-off', 'admit', 'deny']),
+  participantId: ParticipantId.optional(),
+  kind: z.enum(['audio', 'video']).optional(),
+});
 
 export const ClientMessage = z.discriminatedUnion('type', [
   JoinMessage,
@@ -182,6 +210,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   ResubscribeMessage,
   QualityMessage,
   DataMessage,
+  ModerateMessage,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export const CLIENT_MESSAGE_TYPES = [
@@ -198,6 +227,7 @@ export const CLIENT_MESSAGE_TYPES = [
   'resubscribe',
   'quality',
   'data',
+  'moderate',
 ] as const;
 
 // ---------------------------------------------------------------- server → client
@@ -234,6 +264,8 @@ export const JoinedMessage = z.object({
   heartbeat: z.object({ intervalMs: z.number(), timeoutMs: z.number() }),
   resumeGraceMs: z.number(),
   limits: Limits,
+  /** The room's moderation state (absent: neither locked nor with a lobby). */
+  roomState: RoomState.optional(),
 });
 
 export const ResumedMessage = z.object({
@@ -302,7 +334,32 @@ export const ErrorMessage = z.object({
 });
 export const ClosedMessage = z.object({
   type: z.literal('closed'),
-  reason: z.enum(['room_closed', 'removed', 'server_shutdown']),
+  /** `denied`: a host did not let the knocking newcomer in. */
+  reason: z.enum(['room_closed', 'removed', 'server_shutdown', 'denied']),
+  /** `removed` / `denied` by a host: who. */
+  by: Moderator.optional(),
+});
+/** To a participant a host acted on: its microphone (`audio`) or camera (`video`) was muted by `by`. */
+export const ModeratedMessage = z.object({
+  type: z.literal('moderated'),
+  action: z.literal('mute'),
+  kind: z.enum(['audio', 'video']),
+  by: Moderator,
+});
+/** To everyone in the room when a host locks or unlocks it, or turns its lobby on or off. */
+export const RoomStateMessage = z.object({ type: z.literal('room-state'), ...RoomState.shape, by: Moderator });
+/** To a newcomer of a room with a lobby: it waits until a host admits (`joined`) or denies it (`closed` denied). */
+export const LobbyMessage = z.object({ type: z.literal('lobby'), room: RoomName, participantId: ParticipantId });
+/** To the hosts: someone knocks (their `participantId` for `admit`/`deny`). Also for everyone waiting when a host joins. */
+export const KnockMessage = z.object({
+  type: z.literal('knock'),
+  participant: z.object({ id: ParticipantId, name: z.string(), identity: z.string().nullable() }),
+});
+/** To the hosts: a knock is over — `admitted`, `denied` or `left` (the newcomer went away). */
+export const KnockEndedMessage = z.object({
+  type: z.literal('knock-ended'),
+  participantId: ParticipantId,
+  outcome: z.enum(['admitted', 'denied', 'left']),
 });
 
 export const ServerMessage = z.discriminatedUnion('type', [
@@ -321,8 +378,14 @@ export const ServerMessage = z.discriminatedUnion('type', [
   SubscribeMessage,
   ActiveSpeakerMessage,
   RelayedData,
+  ModeratedMessage,
+  RoomStateMessage,
+  LobbyMessage,
+  KnockMessage,
+  KnockEndedMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
+export type ModerateMessage = z.infer<typeof ModerateMessage>;
 
 export type JoinMessage = z.infer<typeof JoinMessage>;
 export type ResumeMessage = z.infer<typeof ResumeMessage>;

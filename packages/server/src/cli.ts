@@ -56,6 +56,7 @@ const TOKEN_OPTIONS: ParseArgsOptionsConfig = {
   publish: { type: 'boolean', default: true },
   subscribe: { type: 'boolean', default: true },
   rename: { type: 'boolean' },
+  admin: { type: 'boolean' },
   secret: { type: 'string' },
   url: { type: 'string' },
   'jwt-secret': { type: 'string', multiple: true },
@@ -105,6 +106,7 @@ function runToken(args: string[], io: CliIo): CliResult {
       canPublish: flags.publish !== false,
       canSubscribe: flags.subscribe !== false,
       ...(typeof flags.rename === 'boolean' ? { canRename: flags.rename } : {}),
+      ...(flags.admin === true ? { roomAdmin: true } : {}),
     },
   });
   io.stdout(`${typeof flags.url === 'string' ? invitationLink(flags.url, room, token) : token}\n`);

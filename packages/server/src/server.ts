@@ -129,6 +129,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     : undefined;
   const signal = new SignalServer({
     openRooms: config.openRooms,
+    firstJoinerHost: config.firstJoinerHost,
     roomCapacity: config.roomCapacity,
     sfuRoomCapacity: config.sfuRoomCapacity,
     defaultRoomMode: config.roomMode,

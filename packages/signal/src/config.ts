@@ -43,6 +43,14 @@ export type SessionEndedHook = (context: SessionEndedContext) => void;
 export interface SignalConfig {
   /** Rooms without a token: anyone may join and rooms are created on join. Default true. */
   openRooms: boolean;
+  /**
+   * Someone who joins without a token a room that has no host (nobody with
+   * `grants.roomAdmin` in it) becomes its host: the first person in an open room may
+   * mute, remove, lock and run the lobby. Default true; false: only `roomAdmin` tokens.
+   */
+  firstJoinerHost: boolean;
+  /** Newcomers one room's lobby holds (more: `lobby_full`). Default 50, 1–1000. */
+  lobbyCapacity: number;
   /** Participants per `p2p` room unless the room sets its own. Default 4 (`DEFAULT_LIMITS.roomCapacity`), 1–1000. */
   roomCapacity: number;
   /** Participants per `sfu` room unless the room sets its own. Default 50 (`DEFAULT_LIMITS.sfuRoomCapacity`), 1–1000. */
@@ -117,6 +125,8 @@ export interface SignalConfig {
 
 export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   openRooms: true,
+  firstJoinerHost: true,
+  lobbyCapacity: 50,
   roomCapacity: DEFAULT_LIMITS.roomCapacity,
   sfuRoomCapacity: DEFAULT_LIMITS.sfuRoomCapacity,
   defaultRoomMode: undefined,
@@ -155,6 +165,7 @@ const MAX_MS = 86_400_000;
 const RANGES: Record<string, [min: number, max: number]> = {
   roomCapacity: [1, 1000],
   sfuRoomCapacity: [1, 1000],
+  lobbyCapacity: [1, 1000],
   dataBytesPerSecond: [1024, 1024 * 1024 * 1024],
   dataBurstBytes: [MAX_DATA_PAYLOAD, 1024 * 1024 * 1024],
   roomDataBytesPerSecond: [1024, 1024 * 1024 * 1024],

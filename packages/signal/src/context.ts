@@ -39,6 +39,8 @@ export interface Connection {
   readonly host: string | undefined;
   /** The session this connection carries, once joined or resumed. */
   participant: Participant | undefined;
+  /** While its `join` waits in a room's lobby: the room and the id it will have. */
+  knock: { room: string; id: string } | undefined;
   /** Messages dropped by the rate limit since the connection was last quiet. */
   dropped: number;
   /** `clock.now()` when the last `rate_limited` error was sent. */

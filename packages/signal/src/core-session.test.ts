@@ -9,7 +9,8 @@ test('join answers joined and tells the others; leave tells them too', () => {
   assert.equal(a.v, PROTOCOL_VERSION);
   assert.equal(a.mode, 'p2p');
   assert.deepEqual(a.participants, []);
-  assert.deepEqual(a.grants, { canPublish: true, canSubscribe: true, canRename: true });
+  // The first into an open room hosts it (config.firstJoinerHost).
+  assert.deepEqual(a.grants, { canPublish: true, canSubscribe: true, canRename: true, roomAdmin: true });
   assert.deepEqual(a.limits, {
     maxMessageBytes: 65536,
     ratePerSecond: 50,
@@ -26,9 +27,10 @@ test('join answers joined and tells the others; leave tells them too', () => {
   assert.ok(a.resumeToken.length >= 32);
 
   const b = join('c2', 'room', 'Bob');
+  assert.deepEqual(b.grants, { canPublish: true, canSubscribe: true, canRename: true });
   assert.deepEqual(
-    b.participants.map((p) => [p.id, p.name, p.identity]),
-    [[a.participantId, 'Ada', null]],
+    b.participants.map((p) => [p.id, p.name, p.identity, p.host]),
+    [[a.participantId, 'Ada', null, true]],
   );
   const [joinedNote] = out.take('c1');
   assert.deepEqual(joinedNote, {
@@ -204,7 +206,9 @@ test('removeParticipant kicks one; shutdown closes everyone with 1001 and leaves
   const b = join('c2', 'r');
   out.take('c1');
   assert.equal(core.removeParticipant('r', b.participantId), true);
-  assert.deepEqual(out.ofType('c2', 'closed'), [{ type: 'closed', reason: 'removed' }]);
+  assert.deepEqual(out.ofType('c2', 'closed'), [
+    { type: 'closed', reason: 'removed', by: { id: null, name: 'the room API' } },
+  ]);
   assert.equal(out.closed.get('c2')?.code, CloseCode.Removed);
   assert.deepEqual(out.take('c1'), [{ type: 'participant-left', participantId: b.participantId, reason: 'removed' }]);
   send('c5', { type: 'ping' });

@@ -26,7 +26,9 @@ import { SignalError } from './errors.ts';
 import { type ExternalHooks, type ExternalParticipantOptions, joinExternal } from './external.ts';
 import { handleJoin, handleLeave, handleRelay, handleResume, handleUpdate } from './handlers.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { knockGone } from './lobby.ts';
 import { SignalMetrics } from './metrics.ts';
+import { handleModerate, type ModerationHooks, type ModerationRequest, moderate } from './moderation.ts';
 import type { Participant } from './participant.ts';
 import { TokenBucket } from './rate-limiter.ts';
 import { type CreateRoomOptions, RoomRegistry } from './registry.ts';
@@ -52,6 +54,9 @@ export interface SignalStats {
 
 /** Minimum time between two `rate_limited` errors on one connection, ms. */
 const RATE_ERROR_INTERVAL_MS = 1000;
+
+/** Who moderation actions of the HTTP room API are by. */
+const ROOM_API = { id: null, name: 'the room API' } as const;
 
 const decoder = new TextDecoder('utf-8');
 
@@ -92,6 +97,13 @@ export class SignalCore {
   readonly config: SignalConfig;
   readonly metrics = new SignalMetrics();
   readonly #ctx: CoreContext;
+  readonly #moderation: ModerationHooks = {
+    remove: (p, by) => {
+      this.#evict(p, { type: 'closed', reason: 'removed', by }, CloseCode.Removed, 'removed');
+      this.#removeParticipant(p, 'removed');
+    },
+    closeConnection: (conn, code, reason) => this.#closeConnection(conn, code, reason, 'none'),
+  };
   readonly #log: Logger;
   /** Participants without a connection (WHIP publishers), by participant id. */
   readonly #externals = new Map<string, ExternalHooks>();
@@ -160,6 +172,7 @@ export class SignalCore {
       heartbeat: new Heartbeat(ctx.clock, this.config.heartbeatTimeoutMs, () => this.#heartbeatTimeout(conn)),
       host: info.host,
       participant: undefined,
+      knock: undefined,
       dropped: 0,
       lastRateErrorAt: Number.NEGATIVE_INFINITY,
     };
@@ -226,6 +239,7 @@ export class SignalCore {
     if (conn === undefined) return;
     this.#ctx.connections.delete(connId);
     conn.heartbeat.stop();
+    if (conn.knock !== undefined) knockGone(this.#ctx, conn);
     const p = conn.participant;
     conn.participant = undefined;
     if (p !== undefined && p.connId === connId) this.#startGrace(p);
@@ -258,6 +272,14 @@ export class SignalCore {
       this.#evict(p, { type: 'closed', reason: 'room_closed' }, CloseCode.RoomClosed, 'room closed');
       this.#externalGone(p.id, 'room_closed');
     }
+    for (const k of [...room.knocks.values()]) {
+      const conn = ctx.connections.get(k.connId);
+      if (conn === undefined) continue;
+      conn.knock = undefined;
+      ctx.out.send(conn.id, { type: 'closed', reason: 'room_closed' });
+      this.#closeConnection(conn, CloseCode.RoomClosed, 'room closed', 'none');
+    }
+    room.knocks.clear();
     room.participants.clear();
     ctx.rooms.delete(name);
     sfuRoomClosed(ctx, room);
@@ -266,14 +288,28 @@ export class SignalCore {
   }
 
   /**
-   * Removes one participant (kick): it gets `closed` (reason `removed`) and close code
-   * `CloseCode.Removed`; the others get `participant-left` reason `removed`.
+   * Removes one participant (the room API): it gets `closed` (reason `removed`, by the room
+   * API) and close code `CloseCode.Removed`; the others get `participant-left` reason
+   * `removed`. Its identity and resume token are refused for the room's lifetime, as when
+   * a host removes someone. False when there is no such participant.
    */
   removeParticipant(roomName: string, participantId: string): boolean {
-    const p = this.#ctx.rooms.get(roomName)?.participants.get(participantId);
-    if (p === undefined) return false;
-    this.#evict(p, { type: 'closed', reason: 'removed' }, CloseCode.Removed, 'removed');
-    this.#removeParticipant(p, 'removed');
+    const room = this.#ctx.rooms.get(roomName);
+    if (room?.participants.get(participantId) === undefined) return false;
+    moderate(this.#ctx, room, { action: 'remove', participantId }, ROOM_API, this.#moderation);
+    return true;
+  }
+
+  /**
+   * A host's action through the room API (moderation.ts): `mute`, `remove`, `lock`,
+   * `unlock`, `lobby-on`, `lobby-off`, `admit`, `deny`, done by "the room API". False when
+   * there is no such room; throws SignalError `bad_message`, `unknown_participant`,
+   * `room_full`.
+   */
+  moderate(roomName: string, request: ModerationRequest): boolean {
+    const room = this.#ctx.rooms.get(roomName);
+    if (room === undefined) return false;
+    moderate(this.#ctx, room, request, ROOM_API, this.#moderation);
     return true;
   }
 
@@ -376,6 +412,9 @@ export class SignalCore {
       case 'quality':
         handleSfuMessage(ctx, conn, message);
         return;
+      case 'moderate':
+        handleModerate(ctx, conn, message, this.#moderation);
+        return;
       case 'data': {
         // Its own and its room's budget in payload characters, on top of the message rate.
         const short = takeDataBudget(ctx, conn, message.payload.length);
@@ -471,6 +510,7 @@ export class SignalCore {
     const ctx = this.#ctx;
     if (ctx.connections.get(conn.id) !== conn) return;
     ctx.connections.delete(conn.id);
+    if (conn.knock !== undefined) knockGone(ctx, conn);
     conn.heartbeat.stop();
     ctx.out.close(conn.id, code, reason);
     const p = conn.participant;

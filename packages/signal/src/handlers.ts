@@ -8,8 +8,10 @@ import {
   type CandidateMessage,
   CloseCode,
   ErrorCode,
+  type Grants,
   type JoinMessage,
   MAX_DATA_PAYLOAD,
+  type MediaState,
   type OfferMessage,
   PROTOCOL_VERSION,
   type ResumeMessage,
@@ -17,7 +19,9 @@ import {
 } from '@itda/protocol';
 import type { Connection, CoreContext } from './context.ts';
 import { SignalError } from './errors.ts';
+import { knock, showKnocks } from './lobby.ts';
 import { NO_MEDIA, Participant } from './participant.ts';
+import type { Room } from './room.ts';
 import { sdpSendsMedia } from './sdp.ts';
 import { sfuJoined, sfuResumed } from './sfu-handlers.ts';
 import type { RoomTokenClaims } from './token.ts';
@@ -42,12 +46,24 @@ export function requireJoined(conn: Connection, ref: string): Participant {
   return conn.participant;
 }
 
+/** What a join makes: the participant's id, name, identity, grants and media. */
+export interface JoinGrant {
+  id: string;
+  name: string;
+  identity: string | null;
+  grants: Grants;
+  media: MediaState;
+}
+
 /**
  * `join`: authorise (token or open rooms), find or create the room, check capacity,
- * answer `joined` and tell the others `participant-joined`.
+ * bans and the lock, then either answer `joined` (completeJoin) or, in a room with a
+ * lobby, let the newcomer knock (lobby.ts).
  */
 export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage): void {
-  if (conn.participant !== undefined) throw refuse(ErrorCode.AlreadyJoined, 'this connection has joined', 'join');
+  if (conn.participant !== undefined || conn.knock !== undefined) {
+    throw refuse(ErrorCode.AlreadyJoined, 'this connection has joined', 'join');
+  }
   checkVersion(msg.v, 'join');
   let claims: RoomTokenClaims | undefined;
   if (msg.token !== undefined) {
@@ -70,24 +86,50 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
     if (!ctx.config.openRooms && claims === undefined) throw refuse(ErrorCode.RoomNotFound, 'no such room', 'join');
     room = ctx.rooms.create({ name: msg.room, origin: 'join' });
   }
+  const identity = claims?.identity ?? null;
+  if (identity !== null && room.bannedIdentities.has(identity)) {
+    throw refuse(ErrorCode.Banned, 'a host removed you from this room', 'join');
+  }
+  const admin = claims?.grants.roomAdmin === true;
+  if (room.locked && !admin) throw refuse(ErrorCode.RoomLocked, 'a host has locked this room', 'join');
   if (room.isFull()) throw refuse(ErrorCode.RoomFull, `the room is full (${room.capacity})`, 'join');
 
-  // Everything that may throw (the ICE server provider is a callback) comes before any state changes.
-  const id = `p_${ctx.randomId(9)}`;
-  const identity = claims?.identity ?? null;
+  const grants = claims?.grants ?? { canPublish: true, canSubscribe: true, canRename: true };
+  // In open rooms the first to come into a room without a host hosts it (config.firstJoinerHost).
+  const host = admin || (claims === undefined && ctx.config.firstJoinerHost && !room.hasHost());
+  const grant: JoinGrant = {
+    id: `p_${ctx.randomId(9)}`,
+    name: claims?.name ?? msg.name,
+    identity,
+    grants: host && grants.roomAdmin !== true ? { ...grants, roomAdmin: true } : grants,
+    media: msg.media ?? NO_MEDIA,
+  };
+  if (room.lobby && !host) {
+    knock(ctx, conn, room, grant);
+    return;
+  }
+  completeJoin(ctx, conn, room, grant);
+}
+
+/**
+ * Makes the participant of `grant` in `room` on `conn`: `joined` to it,
+ * `participant-joined` to the others, the SFU told. Throws (before any change) only if the
+ * ICE servers provider throws.
+ */
+export function completeJoin(ctx: CoreContext, conn: Connection, room: Room, grant: JoinGrant): Participant {
   const iceServers = ctx.config.iceServers({
     room: room.name,
-    participantId: id,
-    identity,
+    participantId: grant.id,
+    identity: grant.identity,
     ...(conn.host === undefined ? {} : { host: conn.host }),
   });
   const participant = new Participant({
-    id,
+    id: grant.id,
     room: room.name,
-    name: claims?.name ?? msg.name,
-    identity,
-    grants: claims?.grants ?? { canPublish: true, canSubscribe: true, canRename: true },
-    media: msg.media ?? NO_MEDIA,
+    name: grant.name,
+    identity: grant.identity,
+    grants: grant.grants,
+    media: grant.media,
     joinedAt: ctx.wallClock(),
     resumeToken: ctx.randomId(24),
     connId: conn.id,
@@ -123,17 +165,21 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
       sdpBytesPerSecond: config.sdpBytesPerSecond,
       sdpBurstBytes: config.sdpBurstBytes,
     },
+    ...(room.locked || room.lobby ? { roomState: room.state } : {}),
   });
   const info = participant.info();
   for (const other of others) ctx.sendTo(other, { type: 'participant-joined', participant: info });
   sfuJoined(ctx, room, participant);
+  if (participant.grants.roomAdmin === true) showKnocks(ctx, room, participant);
   ctx.log.info('participant joined', {
     room: room.name,
     participantId: participant.id,
     connId: conn.id,
     identity: participant.identity,
+    host: participant.grants.roomAdmin === true,
     size: room.size,
   });
+  return participant;
 }
 
 /**
@@ -142,8 +188,13 @@ export function handleJoin(ctx: CoreContext, conn: Connection, msg: JoinMessage)
  * closed with `CloseCode.Replaced`.
  */
 export function handleResume(ctx: CoreContext, conn: Connection, msg: ResumeMessage): void {
-  if (conn.participant !== undefined) throw refuse(ErrorCode.AlreadyJoined, 'this connection has joined', 'resume');
+  if (conn.participant !== undefined || conn.knock !== undefined) {
+    throw refuse(ErrorCode.AlreadyJoined, 'this connection has joined', 'resume');
+  }
   checkVersion(msg.v, 'resume');
+  if (ctx.rooms.get(msg.room)?.bannedResumeTokens.has(msg.resumeToken) === true) {
+    throw refuse(ErrorCode.Banned, 'a host removed you from this room', 'resume');
+  }
   const participant = ctx.participants.get(msg.participantId);
   if (
     participant === undefined ||

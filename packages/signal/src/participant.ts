@@ -101,6 +101,14 @@ export class Participant {
   }
 
   info(): ParticipantInfo {
-    return { id: this.id, name: this.name, identity: this.identity, joinedAt: this.joinedAt, media: this.media };
+    const info: ParticipantInfo = {
+      id: this.id,
+      name: this.name,
+      identity: this.identity,
+      joinedAt: this.joinedAt,
+      media: this.media,
+    };
+    if (this.grants.roomAdmin === true) info.host = true;
+    return info;
   }
 }

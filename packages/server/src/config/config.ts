@@ -36,6 +36,8 @@ export interface ServerConfig extends EmbeddedTurnConfig, EmbeddedSfuConfig, Tcp
   logFormat: 'banner' | 'json';
   /** Joins without a token; rooms created on join. Default true. */
   openRooms: boolean;
+  /** Whoever joins without a token a room that has no host present hosts it (mute, remove, lock, lobby). Default true. */
+  firstJoinerHost: boolean;
   /** HS256 secrets for room tokens: any verifies, the first signs. */
   jwtSecrets: string[];
   /** Bearer key for the room API. Unset: API open when open rooms are on, disabled otherwise. */
@@ -85,6 +87,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   logLevel: 'info',
   logFormat: 'banner',
   openRooms: true,
+  firstJoinerHost: true,
   jwtSecrets: [],
   apiKey: undefined,
   roomCapacity: DEFAULT_LIMITS.roomCapacity,
@@ -194,6 +197,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'bool',
     arg: '',
     help: 'allow joins without a token (--no-open-rooms: tokens required)',
+  },
+  {
+    key: 'firstJoinerHost',
+    flag: 'first-joiner-host',
+    env: ['ITDA_FIRST_JOINER_HOST'],
+    kind: 'bool',
+    arg: '',
+    help: 'in open rooms the first to join a room without a host hosts it (--no-first-joiner-host: only --admin tokens host)',
   },
   {
     key: 'jwtSecrets',

@@ -73,6 +73,7 @@ Options:
   --rename             may change the display name even so (grants.canRename);
                        --no-rename: not even without --name
   --ttl <dur>          lifetime, default 1h (a bare number is seconds)
+  --admin              may moderate the room: mute, remove, lock, lobby (grants.roomAdmin)
   --no-publish         the participant may not send audio/video
   --no-subscribe       the participant may not receive media
   --secret <secret>    signing secret; default: the first --jwt-secret / ITDA_JWT_SECRET /

@@ -7,7 +7,8 @@
  * | POST | /api/rooms `{ name, mode?, capacity? }` (mode default: `--room-mode`) | 201 `{ room }`; 400, 409 |
  * | GET | /api/rooms/:name | 200 `{ room }`; 404 |
  * | DELETE | /api/rooms/:name | 204; participants get `closed` and close 4000 |
- * | DELETE | /api/rooms/:name/participants/:id | 204; the participant gets `closed` and close 4009 |
+ * | DELETE | /api/rooms/:name/participants/:id | 204; the participant gets `closed` and close 4009, banned for the room's lifetime |
+ * | POST | /api/rooms/:name/moderate `{ action, participantId?, kind? }` | 204: a host's action by "the room API" (`mute`, `remove`, `lock`, `unlock`, `lobby-on`, `lobby-off`, `admit`, `deny`; docs/signaling.md "Moderation"); 400, 404, 409 |
  *
  * Access: open when no API key is set and open rooms are on (the dev default); with an
  * API key, `Authorization: Bearer <key>` is required (401 otherwise); with open rooms
@@ -16,7 +17,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isItdaError } from '@itda/common';
-import { RoomMode } from '@itda/protocol';
+import { ModerateMessage, RoomMode } from '@itda/protocol';
 import type { SignalCore } from '@itda/signal';
 import { HttpError } from './http-errors.ts';
 import { readBody, sendJson } from './http-util.ts';
@@ -86,7 +87,9 @@ export async function handleApi(
       .split('/')
       .filter((p) => p.length > 0)
       .map(decodeSegment); // ['api', 'rooms', ...]
-    if (parts[1] !== 'rooms' || parts.length > 5 || parts.length === 4) throw new HttpError('not_found', 'no such API');
+    if (parts[1] !== 'rooms' || parts.length > 5 || (parts.length === 4 && parts[3] !== 'moderate')) {
+      throw new HttpError('not_found', 'no such API');
+    }
     const method = req.method ?? 'GET';
     const name = parts[2];
     if (name === undefined) {
@@ -112,6 +115,30 @@ export async function handleApi(
       });
       sendJson(res, 201, { room });
       return 201;
+    }
+    if (parts[3] === 'moderate') {
+      if (method !== 'POST') methodNotAllowed('POST');
+      const body = await readJsonObject(req, ctx.maxBodyBytes);
+      const request = ModerateMessage.safeParse({ ...body, type: 'moderate' });
+      if (!request.success) {
+        throw new HttpError(
+          'bad_request',
+          'expected { action: mute|remove|lock|unlock|lobby-on|lobby-off|admit|deny, participantId?, kind?: audio|video }',
+        );
+      }
+      const { type: _type, ...action } = request.data;
+      let done: boolean;
+      try {
+        done = ctx.core.moderate(name, action);
+      } catch (err) {
+        if (isItdaError(err, 'unknown_participant')) throw new HttpError('participant_not_found', err.message);
+        if (isItdaError(err, 'bad_message')) throw new HttpError('bad_request', err.message);
+        if (isItdaError(err, 'room_full')) throw new HttpError('room_full', err.message);
+        throw err;
+      }
+      if (!done) throw new HttpError('room_not_found', `no room "${name}"`);
+      res.writeHead(204).end();
+      return 204;
     }
     if (parts[3] === 'participants') {
       if (method !== 'DELETE') methodNotAllowed('DELETE');

@@ -245,7 +245,11 @@ test('room API: kick a participant with DELETE …/participants/:id', async () =
   await a.join('kick', 'A');
   const jb = await b.join('kick', 'B');
   assert.equal((await api('DELETE', `/api/rooms/kick/participants/${jb.participantId}`)).status, 204);
-  assert.deepEqual(await b.next('closed'), { type: 'closed', reason: 'removed' });
+  assert.deepEqual(await b.next('closed'), {
+    type: 'closed',
+    reason: 'removed',
+    by: { id: null, name: 'the room API' },
+  });
   assert.equal((await b.closed()).code, CloseCode.Removed);
   assert.deepEqual(await a.next('participant-left'), {
     type: 'participant-left',
@@ -307,4 +311,38 @@ test('/config.json tells the web app the mode and size of new rooms and whether 
   } finally {
     await sfu.close();
   }
+});
+
+test('room API: POST …/moderate does what a host does — mute, lock, lobby with admit and deny — with clear errors', async () => {
+  const a = await TestClient.connect(server.wsUrl);
+  const b = await TestClient.connect(server.wsUrl);
+  await a.join('moderated', 'A');
+  const jb = await b.join('moderated', 'B');
+  const moderate = (body: unknown) => api('POST', '/api/rooms/moderated/moderate', body);
+  assert.equal((await moderate({ action: 'mute', participantId: jb.participantId, kind: 'audio' })).status, 204);
+  assert.deepEqual(await b.next('moderated'), {
+    type: 'moderated',
+    action: 'mute',
+    kind: 'audio',
+    by: { id: null, name: 'the room API' },
+  });
+  assert.equal((await moderate({ action: 'lobby-on' })).status, 204);
+  assert.equal((await a.next('room-state')).lobby, true);
+  const c = await TestClient.connect(server.wsUrl);
+  c.send({ type: 'join', v: 1, room: 'moderated', name: 'C' });
+  const knock = await a.next('knock');
+  const listed = await api('GET', '/api/rooms/moderated');
+  assert.deepEqual(
+    listed.json?.room.knocking.map((k: { id: string }) => k.id),
+    [knock.participant.id],
+  );
+  assert.equal((await moderate({ action: 'admit', participantId: knock.participant.id })).status, 204);
+  assert.equal((await c.next('joined')).participantId, knock.participant.id);
+
+  assert.equal((await moderate({ action: 'dance' })).status, 400);
+  assert.equal((await moderate({ action: 'mute', participantId: 'p_nobody', kind: 'audio' })).status, 404);
+  assert.equal((await moderate({ action: 'mute', participantId: jb.participantId })).status, 400);
+  assert.equal((await api('POST', '/api/rooms/nowhere/moderate', { action: 'lock' })).status, 404);
+  assert.equal((await api('GET', '/api/rooms/moderated/moderate')).status, 405);
+  for (const client of [a, b, c]) await client.close();
 });
