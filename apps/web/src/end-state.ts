@@ -10,6 +10,7 @@ import type { InvitationProblem } from './invitation-token.ts';
 export type EndKind =
   | 'left'
   | 'removed'
+  | 'refused'
   | 'room_closed'
   | 'room_full'
   | 'room_missing'
@@ -17,6 +18,8 @@ export type EndKind =
   | 'invitation_invalid'
   | InvitationProblem
   | 'forbidden'
+  | 'room_locked'
+  | 'banned'
   | 'connection_lost'
   | 'unreachable'
   | 'error';
@@ -36,6 +39,7 @@ const STATES: Record<EndKind, Omit<EndState, 'kind'>> = {
     text: 'Someone who runs this room removed you.',
     canRejoin: false,
   },
+  refused: { heading: 'You were not let in', text: 'A host of this room did not admit you.', canRejoin: false },
   room_closed: { heading: 'The room was closed', text: 'The meeting is over for everyone.', canRejoin: true },
   room_full: {
     heading: 'This room is full',
@@ -73,6 +77,12 @@ const STATES: Record<EndKind, Omit<EndState, 'kind'>> = {
     canRejoin: false,
   },
   forbidden: { heading: 'You are not allowed to join this room', text: '', canRejoin: false },
+  room_locked: {
+    heading: 'This room is locked',
+    text: 'A host has locked it: nobody new can join right now.',
+    canRejoin: true,
+  },
+  banned: { heading: 'You were removed from this room', text: 'You cannot join it again.', canRejoin: false },
   connection_lost: {
     heading: 'The connection was lost',
     text: 'The server could not be reached for a while.',
@@ -81,6 +91,12 @@ const STATES: Record<EndKind, Omit<EndState, 'kind'>> = {
   unreachable: { heading: 'Could not reach the server', text: 'Check your network and try again.', canRejoin: true },
   error: { heading: 'The call ended', text: 'Something went wrong with the connection.', canRejoin: true },
 };
+
+/** An end state with a heading of its own (e.g. naming who removed you). */
+function withHeading(kind: EndKind, heading: string | undefined): EndState {
+  const s = endState(kind);
+  return heading === undefined ? s : { ...s, heading };
+}
 
 /** The end state of a kind. */
 export function endState(kind: EndKind, text?: string): EndState {
@@ -95,9 +111,22 @@ export function endOf(err: unknown): EndState {
   switch (e?.code) {
     case 'room_full':
       return endState('room_full');
-    case 'session_closed':
-      if (details?.reason === 'removed' || e.closeCode === CloseCode.Removed) return endState('removed');
+    case 'session_closed': {
+      // A host by name; the room API (id null) is nobody the person would know.
+      const by = (details as { by?: { id?: unknown; name?: unknown } } | undefined)?.by;
+      const who = typeof by?.id === 'string' && typeof by.name === 'string' ? by.name : undefined;
+      if (details?.reason === 'removed' || e.closeCode === CloseCode.Removed) {
+        return withHeading('removed', who === undefined ? undefined : `You were removed from the room by ${who}`);
+      }
+      if (details?.reason === 'denied' || e.closeCode === CloseCode.Denied) {
+        return endState('refused', who === undefined ? undefined : `${who} did not let you in.`);
+      }
       return endState('room_closed');
+    }
+    case 'room_locked':
+      return endState('room_locked');
+    case 'banned':
+      return endState('banned');
     case 'room_closed':
       return endState('room_closed');
     case 'unauthorized':

@@ -22,6 +22,9 @@ export const icons = {
   send: s('<path d="M22 2L11 13M22 2l-7 20-4-9-9-4z"/>'),
   close: s('<path d="M6 6l12 12M18 6L6 18"/>'),
   plus: s('<path d="M12 5v14M5 12h14"/>'),
+  people: s(
+    '<circle cx="9" cy="8" r="3.5"/><path d="M2 20a7 7 0 0 1 14 0"/><path d="M16 4.5a3.5 3.5 0 0 1 0 7M18 14a7 7 0 0 1 4 6"/>',
+  ),
   arrow: s('<path d="M5 12h14M13 6l6 6-6 6"/>'),
 } as const;
 

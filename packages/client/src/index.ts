@@ -28,11 +28,12 @@ export {
   type PeerFrame,
 } from './peer-protocol.ts';
 export { isPolite } from './polite.ts';
-export { Room } from './room.ts';
+export { type ModerationRequest, Room } from './room.ts';
 export {
   type ChatMessage,
   type FileProgress,
   type FileReceivedEvent,
+  type Knock,
   type LocalParticipant,
   RoomEvent,
   type RoomEvents,

@@ -24,6 +24,8 @@ export class RemoteParticipant {
   identity: string | null;
   joinedAt: number;
   media: MediaState;
+  /** May moderate the room (a host). */
+  host: boolean;
   /** Speaking now (`sfu` rooms: the server's audio levels; see `RoomEvent.SpeakingChanged`). */
   speaking = false;
   /** The loudest audio level while speaking, 0–1 (0 when not speaking). */
@@ -40,6 +42,7 @@ export class RemoteParticipant {
     this.identity = info.identity;
     this.joinedAt = info.joinedAt;
     this.media = info.media;
+    this.host = info.host === true;
     this.link = link;
   }
 
@@ -111,5 +114,6 @@ export class RemoteParticipant {
     this.name = info.name;
     this.identity = info.identity;
     this.media = info.media;
+    this.host = info.host === true;
   }
 }

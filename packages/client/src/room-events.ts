@@ -2,7 +2,7 @@
  * The events of a Room, as a documented const object (livekit's `RoomEvent` style):
  * `room.on(RoomEvent.TrackAdded, (info) => …)`. Names are stable.
  */
-import type { LeaveReason, MediaState } from '@itda/protocol';
+import type { LeaveReason, MediaState, Moderator, RoomState } from '@itda/protocol';
 import type { ClientError } from './errors.ts';
 import type { RemoteParticipant } from './participant.ts';
 import type { ConnectionState } from './signaling-client.ts';
@@ -39,6 +39,16 @@ export const RoomEvent = {
   ActiveSpeakerChanged: 'activeSpeakerChanged',
   /** A participant (remote, or the local one by its id) started or stopped speaking. */
   SpeakingChanged: 'speakingChanged',
+  /** The room has a lobby: `join()` waits until a host lets this participant in. */
+  Lobby: 'lobby',
+  /** A host muted this participant's microphone or camera (with who). */
+  Moderated: 'moderated',
+  /** The room was locked or unlocked, or its lobby turned on or off. */
+  RoomStateChanged: 'roomStateChanged',
+  /** Hosts: someone knocks at the lobby. */
+  Knock: 'knock',
+  /** Hosts: a knock is over (admitted, denied, left). */
+  KnockEnded: 'knockEnded',
   /** A non-fatal problem (a refused signaling message, a failed transfer). */
   Error: 'error',
 } as const;
@@ -98,6 +108,13 @@ export interface LocalParticipant {
   speaking: boolean;
 }
 
+/** Someone waiting in the lobby, as hosts see them. */
+export interface Knock {
+  id: string;
+  name: string;
+  identity: string | null;
+}
+
 export type RoomEvents = {
   participantJoined: [participant: RemoteParticipant];
   participantLeft: [participant: RemoteParticipant, reason: LeaveReason | 'rejoined'];
@@ -113,5 +130,15 @@ export type RoomEvents = {
   fileReceived: [file: FileReceivedEvent];
   activeSpeakerChanged: [participantId: string | undefined];
   speakingChanged: [participantId: string, speaking: boolean];
+  /** The room has a lobby: `join()` waits until a host admits this participant (or rejects when denied). */
+  lobby: [];
+  /** A host muted this participant's microphone (`audio`) or camera (`video`); the SDK has turned it off. */
+  moderated: [event: { kind: 'audio' | 'video'; by: Moderator }];
+  /** A host locked or unlocked the room, or turned its lobby on or off. */
+  roomStateChanged: [state: RoomState, by: Moderator];
+  /** Hosts: someone knocks at the lobby (`room.admit(id)` / `room.deny(id)`). */
+  knock: [knock: Knock];
+  /** Hosts: a knock is over. */
+  knockEnded: [id: string, outcome: 'admitted' | 'denied' | 'left'];
   error: [err: ClientError];
 };

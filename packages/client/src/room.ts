@@ -19,9 +19,11 @@ import type {
   JoinedMessage,
   LeaveReason,
   MediaState,
+  ModerateMessage,
   ParticipantInfo,
   ResumedMessage,
   RoomMode,
+  RoomState,
   ServerMessage,
   SubscribeTrack,
   VideoQuality,
@@ -34,13 +36,16 @@ import { MeshLinks } from './mesh-links.ts';
 import { RemoteParticipant } from './participant.ts';
 import type { ChannelFileProgress, PeerChannel } from './peer-channel.ts';
 import { checkChatText, MAX_FILE_BYTES } from './peer-protocol.ts';
-import type { ChatMessage, LocalParticipant, RoomEvents, TrackInfo } from './room-events.ts';
+import type { ChatMessage, Knock, LocalParticipant, RoomEvents, TrackInfo } from './room-events.ts';
 import { defaultSignalingUrl, type JoinOptions, type RoomOptions } from './room-options.ts';
 import { SfuSession } from './sfu-session.ts';
 import { addSfuTrack, removeSfuTrack } from './sfu-streams.ts';
 import { decodeSignalPayload } from './signal-channel.ts';
 import { type ConnectionState, SignalingClient } from './signaling-client.ts';
 import { type LinkStats, type StatsEntry, StatsSampler } from './stats.ts';
+
+/** A host's action: `moderate`'s message without its type. */
+export type ModerationRequest = Omit<ModerateMessage, 'type'>;
 
 export class Room extends TypedEmitter<RoomEvents> {
   /** Remote participants by id. */
@@ -57,6 +62,10 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Room name once joined. */
   name = '';
   grants: Grants = { canPublish: true, canSubscribe: true, canRename: true };
+  /** Locked / lobby, as the server last said (`roomStateChanged`). */
+  roomState: RoomState = { locked: false, lobby: false };
+  /** Hosts: who waits in the lobby now, by id. */
+  readonly knocks = new Map<string, Knock>();
   readonly #o: RoomOptions;
   #mode: RoomMode = 'p2p';
   /** p2p rooms: the link to each remote participant. */
@@ -139,6 +148,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     signaling.on('resumed', (m) => this.#onResumed(m));
     signaling.on('rejoined', (m) => this.#onRejoined(m));
     signaling.on('error', (e) => this.emit('error', e));
+    signaling.on('lobby', () => this.emit('lobby'));
     signaling.on('closed', (e) => {
       this.#closeAll('left');
       this.emit('disconnected', e);
@@ -153,6 +163,22 @@ export class Room extends TypedEmitter<RoomEvents> {
       media: this.#local.media,
     });
     this.#applyJoined(joined);
+  }
+
+  /** Whether this participant may moderate the room (`grants.roomAdmin`). */
+  get isHost(): boolean {
+    return this.grants.roomAdmin === true;
+  }
+
+  /**
+   * A host's action (docs/signaling.md "Moderation"): `mute` a participant's `audio` or
+   * `video`, `remove` them (banned from the room), `lock`/`unlock`, `lobby-on`/`lobby-off`,
+   * `admit`/`deny` a knock. Throws ClientError `forbidden` when not host; the server's
+   * refusals (`unknown_participant`, `room_full`, …) come as `error` events.
+   */
+  moderate(request: ModerationRequest): void {
+    if (!this.isHost) throw new ClientError(ErrorCode.Forbidden, 'only a host may moderate this room');
+    this.#signaling?.send({ type: 'moderate', ...request });
   }
 
   /** Leaves the room and closes every peer connection. Idempotent. Local tracks are left running. */
@@ -290,6 +316,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   #applyJoined(joined: JoinedMessage): void {
     this.localParticipant.id = joined.participantId;
     this.grants = joined.grants;
+    this.roomState = joined.roomState ?? { locked: false, lobby: false };
     this.#local.canPublish = joined.grants.canPublish;
     this.#iceServers = [...joined.iceServers, ...(this.#o.iceServers ?? [])];
     this.#mode = joined.mode;
@@ -362,6 +389,26 @@ export class Room extends TypedEmitter<RoomEvents> {
         return;
       case 'participant-left':
         this.#removeParticipant(m.participantId, m.reason);
+        return;
+      case 'moderated':
+        // A host muted us: turn that device off (we may turn it on again), then tell the app who did it.
+        if (m.kind === 'audio') this.setMicrophoneEnabled(false);
+        else void this.setCameraEnabled(false).catch(() => undefined);
+        this.emit('moderated', { kind: m.kind, by: m.by });
+        return;
+      case 'room-state':
+        this.roomState = { locked: m.locked, lobby: m.lobby };
+        this.emit('roomStateChanged', this.roomState, m.by);
+        return;
+      case 'knock': {
+        const knock: Knock = { id: m.participant.id, name: m.participant.name, identity: m.participant.identity };
+        this.knocks.set(knock.id, knock);
+        this.emit('knock', knock);
+        return;
+      }
+      case 'knock-ended':
+        this.knocks.delete(m.participantId);
+        this.emit('knockEnded', m.participantId, m.outcome);
         return;
       case 'offer':
       case 'answer':

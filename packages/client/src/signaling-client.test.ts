@@ -227,3 +227,37 @@ test('terminal close codes and `closed` end the session without reconnecting', a
     assert.equal(sockets.length, 1);
   }
 });
+
+test('lobby: no connect timeout while waiting, pings keep the socket alive, then admitted or denied', async () => {
+  const { clock, client, last } = setup();
+  const lobby: string[] = [];
+  client.on('lobby', (m) => lobby.push(m.participantId));
+  const p = client.join({ room: 'r1', name: 'Ada' });
+  last().open();
+  last().reply({ type: 'lobby', room: 'r1', participantId: 'p_wait' });
+  assert.deepEqual(lobby, ['p_wait']);
+  clock.advance(60_000); // far past the 10 s connect timeout
+  assert.equal(last().closedWith, undefined, 'waiting in the lobby is not a timeout');
+  assert.ok(
+    last()
+      .types()
+      .filter((t) => t === 'ping').length >= 10,
+    'a ping every 5 s while waiting',
+  );
+  last().reply(joined('p_wait'));
+  assert.equal((await p).participantId, 'p_wait');
+
+  const denied = setup();
+  const q = denied.client.join({ room: 'r1', name: 'Dee' });
+  denied.last().open();
+  denied.last().reply({ type: 'lobby', room: 'r1', participantId: 'p_dee' });
+  denied.last().reply({ type: 'closed', reason: 'denied', by: { id: 'p_ada', name: 'Ada' } });
+  await assert.rejects(q, (err: { code?: string; details?: { reason?: string; by?: { name?: string } } }) => {
+    return (
+      err.code === ClientErrorCode.SessionClosed && err.details?.reason === 'denied' && err.details.by?.name === 'Ada'
+    );
+  });
+  denied.last().drop(CloseCode.Denied);
+  denied.clock.advance(60_000);
+  assert.equal(denied.sockets.length, 1, 'no reconnect after being denied');
+});

@@ -36,7 +36,19 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'dis
 /** Messages the application may send; join/resume/ping/leave are the client's own. */
 export type OutgoingMessage = Extract<
   ClientMessage,
-  { type: 'offer' | 'answer' | 'candidate' | 'update' | 'publish' | 'subscribed' | 'resubscribe' | 'quality' | 'data' }
+  {
+    type:
+      | 'offer'
+      | 'answer'
+      | 'candidate'
+      | 'update'
+      | 'publish'
+      | 'subscribed'
+      | 'resubscribe'
+      | 'quality'
+      | 'data'
+      | 'moderate';
+  }
 >;
 
 export interface JoinParams {
@@ -73,6 +85,8 @@ export type SignalingEvents = {
   message: [message: ServerMessage];
   /** The session survived a dropped socket; same participant id. */
   resumed: [message: ResumedMessage];
+  /** The room has a lobby: `join` waits until a host admits (then the join resolves) or denies it (`closed`). */
+  lobby: [message: Extract<ServerMessage, { type: 'lobby' }>];
   /** Resume failed and a fresh join succeeded: a NEW participant id. */
   rejoined: [message: JoinedMessage];
   /** The session ended for good, not by `leave()`. */
@@ -81,12 +95,16 @@ export type SignalingEvents = {
   error: [err: ClientError];
 };
 
+/** Ping interval while waiting in a lobby, ms (servers' heartbeat timeout is 15 s by default). */
+const LOBBY_PING_MS = 5000;
+
 /** Close codes after which reconnecting is pointless (RFC 6455 §7.4; 4000–4999 itda's). */
 const TERMINAL_CLOSE_CODES = new Set<number>([
   CloseCode.Normal,
   CloseCode.RoomClosed,
   CloseCode.Replaced,
   CloseCode.Removed,
+  CloseCode.Denied,
 ]);
 
 type Phase = 'join' | 'resume' | 'session';
@@ -258,6 +276,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
         return;
       case 'pong':
         return;
+      case 'lobby':
+        // Waiting to be let in is not a slow server: no connect timeout, and pings keep the socket alive.
+        this.#timers.connect?.cancel();
+        this.#lobbyPing();
+        this.emit('lobby', msg);
+        return;
       case 'closed': {
         if (msg.reason !== 'server_shutdown') {
           this.#end(new ClientError(ClientErrorCode.SessionClosed, `session closed: ${msg.reason}`, { details: msg }));
@@ -391,6 +415,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       },
       Math.max(100, session.heartbeat.intervalMs),
     );
+  }
+
+  /** While waiting in a lobby (no session yet): a ping every 5 s, under the server's heartbeat timeout. */
+  #lobbyPing(): void {
+    this.#timers.ping?.cancel();
+    const gen = this.#gen;
+    this.#timers.ping = this.#clock.setTimeout(() => {
+      if (gen !== this.#gen || this.#phase !== 'join') return;
+      this.#socket?.send(encodeMessage({ type: 'ping', ts: Math.round(this.#clock.now()) }));
+      this.#lobbyPing();
+    }, LOBBY_PING_MS);
   }
 
   #armLiveness(): void {

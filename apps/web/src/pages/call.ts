@@ -7,6 +7,7 @@
  */
 import { type ClientError, isVideoCodec, type RemoteParticipant, Room, type VideoQuality } from '@itda/client';
 import { ChatPanel } from '../call/chat-panel.ts';
+import { PeoplePanel } from '../call/people-panel.ts';
 import { StatsPanel } from '../call/stats-panel.ts';
 import { TileGrid } from '../call/tiles.ts';
 import { h, icon, logo } from '../dom.ts';
@@ -102,6 +103,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       },
     });
     const stats = new StatsPanel(room);
+    const people = new PeoplePanel(room);
 
     // ---- controls
     const hasAudio = (stream?.getAudioTracks().length ?? 0) > 0;
@@ -113,6 +115,9 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     const unread = h('span', { class: 'dot', hidden: true, 'aria-hidden': 'true' });
     chatBtn.append(unread);
     const statsBtn = controlButton('Stats', icons.stats, { 'aria-pressed': 'false', 'aria-controls': 'side-panel' });
+    const peopleBtn = controlButton('People', icons.people, { 'aria-pressed': 'false', 'aria-controls': 'side-panel' });
+    const knocking = h('span', { class: 'dot', hidden: true, 'aria-hidden': 'true' });
+    peopleBtn.append(knocking);
     const copy = controlButton('Copy link', icons.link);
     const leave = controlButton('Leave', icons.leave);
     leave.classList.add('danger');
@@ -203,12 +208,13 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       h('header', {}, panelTitle, closePanel),
       panelBody,
     );
-    let openName: 'chat' | 'stats' | null = null;
-    function openPanel(which: 'chat' | 'stats' | null): void {
+    let openName: 'chat' | 'stats' | 'people' | null = null;
+    function openPanel(which: 'chat' | 'stats' | 'people' | null): void {
       openName = which;
       panel.hidden = which === null;
       chatBtn.setAttribute('aria-pressed', String(which === 'chat'));
       statsBtn.setAttribute('aria-pressed', String(which === 'stats'));
+      peopleBtn.setAttribute('aria-pressed', String(which === 'people'));
       stage.classList.toggle('with-panel', which !== null);
       if (which === 'stats') stats.start();
       else stats.stop();
@@ -220,8 +226,17 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       } else if (which === 'stats') {
         panelTitle.textContent = 'Call stats';
         panelBody.replaceChildren(stats.el);
+      } else if (which === 'people') {
+        knocking.hidden = true;
+        panelTitle.textContent = 'People';
+        people.render();
+        panelBody.replaceChildren(people.el);
       }
     }
+    const refreshPeople = (): void => {
+      if (openName === 'people') people.render();
+    };
+    peopleBtn.addEventListener('click', () => openPanel(openName === 'people' ? null : 'people'));
     chatBtn.addEventListener('click', () => openPanel(openName === 'chat' ? null : 'chat'));
     statsBtn.addEventListener('click', () => openPanel(openName === 'stats' ? null : 'stats'));
 
@@ -265,6 +280,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
           camera,
           share,
           chatBtn,
+          peopleBtn,
           statsBtn,
           copy,
           leave,
@@ -285,8 +301,34 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     room.on('participantJoined', (p) => {
       renderRemote(p);
       updateCount();
+      refreshPeople();
     });
-    room.on('participantUpdated', renderRemote);
+    // Moderation (docs/signaling.md): a host muted us, the room's lock or lobby changed, someone knocks.
+    room.on('moderated', ({ kind, by }) => {
+      syncButtons();
+      say(`${by.name} turned off your ${kind === 'audio' ? 'microphone' : 'camera'}. You can turn it on again.`);
+    });
+    room.on('roomStateChanged', (state, by) => {
+      refreshPeople();
+      chat.addSystem(
+        `${by.name} ${state.locked ? 'locked the room' : 'unlocked the room'}${state.lobby ? '; newcomers wait to be let in' : ''}`,
+      );
+    });
+    room.on('knock', (k) => {
+      refreshPeople();
+      if (openName !== 'people') knocking.hidden = false;
+      say(`${k.name} wants to join`);
+    });
+    room.on('knockEnded', () => refreshPeople());
+    room.on('lobby', () => {
+      banner.textContent = 'Waiting to be let in…';
+      banner.classList.add('show');
+      banner.dataset.waiting = 'true';
+    });
+    room.on('participantUpdated', (p) => {
+      renderRemote(p);
+      refreshPeople();
+    });
     room.on('speakingChanged', (id, speaking) =>
       grid.setSpeaking(id === room.localParticipant.id ? 'local' : id, speaking),
     );
@@ -295,6 +337,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     room.on('participantLeft', (p, reason) => {
       grid.remove(p.id);
       updateCount();
+      refreshPeople();
       if (reason !== 'rejoined') chat.addSystem(`${p.name} left`);
     });
     room.on('connectionStateChanged', (state) => {
@@ -332,6 +375,7 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       .then(() => {
         banner.textContent = '';
         banner.classList.remove('show');
+        delete banner.dataset.waiting;
         chat.setMode(room.mode);
         syncButtons();
       })
