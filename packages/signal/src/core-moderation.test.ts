@@ -241,3 +241,14 @@ test('interleaved: knocks, admits, denies, departures and lobby-off in 200 seede
     );
   }
 });
+
+test('the lock and bans hold for external participants (WHIP publishers) too', () => {
+  const { core, join, send } = coreHarness();
+  join('c1', 'r', 'Ada');
+  send('c1', { type: 'moderate', action: 'lock' });
+  assert.throws(() => core.addExternalParticipant('r', { name: 'OBS' }), { code: 'room_locked' });
+  send('c1', { type: 'moderate', action: 'unlock' });
+  const obs = core.addExternalParticipant('r', { name: 'OBS', identity: 'obs-1' });
+  assert.equal(core.removeParticipant('r', obs.id), true);
+  assert.throws(() => core.addExternalParticipant('r', { name: 'OBS', identity: 'obs-1' }), { code: 'banned' });
+});

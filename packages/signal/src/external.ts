@@ -59,7 +59,8 @@ export const EXTERNAL_CONN_PREFIX = 'external:';
 /**
  * Joins an external participant to `roomName`. Throws `SignalError`: `bad_message` (the
  * name breaks the display-name rule), `room_not_found`, `not_sfu_room` / `not_p2p_room`
- * (see `requireMode`), `room_full`, `unsupported_mode`. Nothing changes when it throws.
+ * (see `requireMode`), `room_locked`, `banned`, `room_full`, `unsupported_mode`. Nothing
+ * changes when it throws. A room's lobby does not hold it (it has no page to wait on).
  */
 export function joinExternal(
   ctx: CoreContext,
@@ -80,6 +81,13 @@ export function joinExternal(
   if (room === undefined) {
     if (options.create !== true) throw new SignalError(ErrorCode.RoomNotFound, 'no such room');
     room = ctx.rooms.create({ name: roomName, origin: 'join' });
+  }
+  // A host's lock and bans hold for participants without a WebSocket too (a WHIP publisher).
+  if (room.locked && options.grants?.roomAdmin !== true) {
+    throw new SignalError(ErrorCode.RoomLocked, 'a host has locked this room');
+  }
+  if (options.identity != null && room.bannedIdentities.has(options.identity)) {
+    throw new SignalError(ErrorCode.Banned, 'a host removed this identity from the room');
   }
   if (room.isFull()) throw new SignalError(ErrorCode.RoomFull, `the room is full (${room.capacity})`);
 

@@ -328,6 +328,9 @@ function joinError(err: unknown): unknown {
       return new HttpError('not_sfu_room', 'this room does not use the SFU (p2p room)');
     case 'room_full':
       return new HttpError('room_full', message);
+    case 'room_locked':
+    case 'banned':
+      return new HttpError('forbidden', message);
     case 'bad_message':
       return new HttpError('bad_request', message);
     case 'server_shutdown':
