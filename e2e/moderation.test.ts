@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { signRoomToken } from '@itda/signal';
 import type { Page } from 'playwright-core';
-import { button, Harness, join, uniqueRoom, waitForJoined, waitForRemoteMedia } from './harness/index.ts';
+import {
+  button,
+  Harness,
+  join,
+  localParticipantId,
+  uniqueRoom,
+  waitFor,
+  waitForJoined,
+  waitForRemoteMedia,
+} from './harness/index.ts';
 
 const SECRET = 'moderation-e2e-secret';
 let h: Harness;
@@ -39,6 +48,7 @@ test('a host mutes, runs the lobby (admit and deny) and removes someone, all fro
   const ada = await h.person('Ada');
   const bob = await h.person('Bob');
   await join(ada.page, h.url, room, 'Ada');
+  const adaId = await localParticipantId(ada.page);
   assert.equal(
     await ada.page.evaluate(() => (globalThis as unknown as { itda: { room: { isHost: boolean } } }).itda.room.isHost),
     true,
@@ -54,6 +64,26 @@ test('a host mutes, runs the lobby (admit and deny) and removes someone, all fro
   await ada.page.getByRole('button', { name: 'Mute Bob', exact: true }).click();
   await bob.page.getByText('Ada turned off your microphone').waitFor();
   assert.equal(await button(bob.page, 'Mute').getAttribute('aria-pressed'), 'true');
+
+  // Kept muted: Bob cannot turn it on, and the SFU forwards none of his microphone until Ada allows it.
+  await ada.page.getByRole('button', { name: 'Keep Bob muted', exact: true }).click();
+  await bob.page.getByText('Ada turned off your microphone until they allow it again').waitFor();
+  await waitFor(async () => ((await button(bob.page, 'Mute').isDisabled()) ? true : undefined), {
+    timeoutMs: 10_000,
+    what: "Bob's Mute button disabled",
+  });
+  const bobMic = (): boolean | undefined =>
+    [...(h.server.sfu?.service.routerFor(room)?.producers() ?? [])].find(
+      (p) => p.source === 'microphone' && p.participantId !== adaId,
+    )?.paused;
+  assert.equal(bobMic(), true, 'the SFU holds his microphone');
+  await ada.page.getByRole('button', { name: "Allow Bob's microphone", exact: true }).click();
+  await bob.page.getByText('Ada let you turn your microphone on again').waitFor();
+  await waitFor(async () => ((await button(bob.page, 'Mute').isEnabled()) ? true : undefined), {
+    timeoutMs: 10_000,
+    what: "Bob's Mute button enabled",
+  });
+  assert.equal(bobMic(), false);
 
   // The lobby: Cy waits and is admitted; Dee waits and is denied.
   await button(ada.page, 'Lobby').click();

@@ -26,6 +26,8 @@ export class RemoteParticipant {
   media: MediaState;
   /** May moderate the room (a host). */
   host: boolean;
+  /** Devices a host forced off until released. */
+  held: ReadonlyArray<'audio' | 'video'>;
   /** Speaking now (`sfu` rooms: the server's audio levels; see `RoomEvent.SpeakingChanged`). */
   speaking = false;
   /** The loudest audio level while speaking, 0–1 (0 when not speaking). */
@@ -43,6 +45,7 @@ export class RemoteParticipant {
     this.joinedAt = info.joinedAt;
     this.media = info.media;
     this.host = info.host === true;
+    this.held = info.held ?? [];
     this.link = link;
   }
 
@@ -115,5 +118,6 @@ export class RemoteParticipant {
     this.identity = info.identity;
     this.media = info.media;
     this.host = info.host === true;
+    this.held = info.held ?? [];
   }
 }

@@ -132,8 +132,11 @@ export type RoomEvents = {
   speakingChanged: [participantId: string, speaking: boolean];
   /** The room has a lobby: `join()` waits until a host admits this participant (or rejects when denied). */
   lobby: [];
-  /** A host muted this participant's microphone (`audio`) or camera (`video`); the SDK has turned it off. */
-  moderated: [event: { kind: 'audio' | 'video'; by: Moderator }];
+  /**
+   * A host muted this participant's microphone (`audio`) or camera (`video`) — the SDK has
+   * turned it off; `forced`: it cannot be turned on until a `release` — or released it.
+   */
+  moderated: [event: { action: 'mute' | 'release'; kind: 'audio' | 'video'; by: Moderator; forced: boolean }];
   /** A host locked or unlocked the room, or turned its lobby on or off. */
   roomStateChanged: [state: RoomState, by: Moderator];
   /** Hosts: someone knocks at the lobby (`room.admit(id)` / `room.deny(id)`). */

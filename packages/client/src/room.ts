@@ -66,6 +66,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   roomState: RoomState = { locked: false, lobby: false };
   /** Hosts: who waits in the lobby now, by id. */
   readonly knocks = new Map<string, Knock>();
+  /** This participant's devices a host forced off: turning them on throws `forbidden` until released. */
+  readonly held = new Set<'audio' | 'video'>();
   readonly #o: RoomOptions;
   #mode: RoomMode = 'p2p';
   /** p2p rooms: the link to each remote participant. */
@@ -194,11 +196,19 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** Mutes (false) or unmutes (true) the microphone; announced to the others. */
   setMicrophoneEnabled(enabled: boolean): void {
+    if (enabled && this.held.has('audio')) {
+      throw new ClientError(ErrorCode.Forbidden, 'a host has turned your microphone off until they release it');
+    }
     this.#local.setMicrophoneEnabled(enabled);
   }
 
   /** Turns the camera off (stops sending video) or on; announced to the others. */
   setCameraEnabled(enabled: boolean): Promise<void> {
+    if (enabled && this.held.has('video')) {
+      return Promise.reject(
+        new ClientError(ErrorCode.Forbidden, 'a host has turned your camera off until they release it'),
+      );
+    }
     return this.#local.setCameraEnabled(enabled);
   }
 
@@ -391,10 +401,15 @@ export class Room extends TypedEmitter<RoomEvents> {
         this.#removeParticipant(m.participantId, m.reason);
         return;
       case 'moderated':
-        // A host muted us: turn that device off (we may turn it on again), then tell the app who did it.
-        if (m.kind === 'audio') this.setMicrophoneEnabled(false);
-        else void this.setCameraEnabled(false).catch(() => undefined);
-        this.emit('moderated', { kind: m.kind, by: m.by });
+        if (m.action === 'release') {
+          this.held.delete(m.kind);
+        } else {
+          // A host muted us: turn that device off (forced: and keep it off until released).
+          if (m.kind === 'audio') this.setMicrophoneEnabled(false);
+          else void this.setCameraEnabled(false).catch(() => undefined);
+          if (m.forced === true) this.held.add(m.kind);
+        }
+        this.emit('moderated', { action: m.action, kind: m.kind, by: m.by, forced: m.forced === true });
         return;
       case 'room-state':
         this.roomState = { locked: m.locked, lobby: m.lobby };

@@ -60,6 +60,11 @@ export const ParticipantInfo = z.object({
   media: MediaState,
   /** True for a participant who may moderate the room (its `grants.roomAdmin`). */
   host: z.boolean().optional(),
+  /** Devices a host forced off (`moderate` mute with `force`) until released. Absent: none. */
+  held: z
+    .array(z.enum(['audio', 'video']))
+    .max(2)
+    .optional(),
 });
 export type ParticipantInfo = z.infer<typeof ParticipantInfo>;
 
@@ -185,15 +190,17 @@ export const QualityMessage = z.object({
 export const DataMessage = z.object({ type: z.literal('data'), to: ParticipantId.optional(), payload: DataPayload });
 /**
  * A host's action (needs `grants.roomAdmin`, else `forbidden`): `mute` someone's
- * microphone or camera (`participantId`, `kind`); `remove` someone, banned for the
- * room's lifetime; `lock`/`unlock` the room; `lobby-on`/`lobby-off`; `admit`/`deny` a
- * knocking newcomer (`participantId` of its `knock`).
+ * microphone or camera (`participantId`, `kind`; with `force` they cannot turn it on
+ * again until a host sends `release`); `remove` someone, banned for the room's lifetime;
+ * `lock`/`unlock` the room; `lobby-on`/`lobby-off`; `admit`/`deny` a knocking newcomer
+ * (`participantId` of its `knock`).
  */
 export const ModerateMessage = z.object({
   type: z.literal('moderate'),
-  action: z.enum(['mute', 'remove', 'lock', 'unlock', 'lobby-on', 'lobby-off', 'admit', 'deny']),
+  action: z.enum(['mute', 'release', 'remove', 'lock', 'unlock', 'lobby-on', 'lobby-off', 'admit', 'deny']),
   participantId: ParticipantId.optional(),
   kind: z.enum(['audio', 'video']).optional(),
+  force: z.boolean().optional(),
 });
 
 export const ClientMessage = z.discriminatedUnion('type', [
@@ -339,12 +346,16 @@ export const ClosedMessage = z.object({
   /** `removed` / `denied` by a host: who. */
   by: Moderator.optional(),
 });
-/** To a participant a host acted on: its microphone (`audio`) or camera (`video`) was muted by `by`. */
+/**
+ * To a participant a host acted on: its microphone (`audio`) or camera (`video`) was
+ * muted by `by` (`forced`: it may not turn it on until `release`), or released.
+ */
 export const ModeratedMessage = z.object({
   type: z.literal('moderated'),
-  action: z.literal('mute'),
+  action: z.enum(['mute', 'release']),
   kind: z.enum(['audio', 'video']),
   by: Moderator,
+  forced: z.boolean().optional(),
 });
 /** To everyone in the room when a host locks or unlocks it, or turns its lobby on or off. */
 export const RoomStateMessage = z.object({ type: z.literal('room-state'), ...RoomState.shape, by: Moderator });

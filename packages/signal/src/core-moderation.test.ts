@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '@itda/common/testing';
 import { CloseCode, type ServerMessage } from '@itda/protocol';
-import { coreHarness } from './testing.ts';
+import { coreHarness, FakeSfuBackend } from './testing.ts';
 import { createTokenVerifier, signRoomToken } from './token.ts';
 
 const SECRET = 'moderation-secret';
@@ -251,4 +251,37 @@ test('the lock and bans hold for external participants (WHIP publishers) too', (
   const obs = core.addExternalParticipant('r', { name: 'OBS', identity: 'obs-1' });
   assert.equal(core.removeParticipant('r', obs.id), true);
   assert.throws(() => core.addExternalParticipant('r', { name: 'OBS', identity: 'obs-1' }), { code: 'banned' });
+});
+
+test('a forced mute: the participant may not turn it on (update refused), the SFU holds the media, release undoes both', () => {
+  const sfu = new FakeSfuBackend();
+  const { out, join, send } = coreHarness({ sfu, defaultRoomMode: 'sfu' });
+  const a = join('c1', 'r', 'Ada');
+  const b = join('c2', 'r', 'Bob', { media: { audio: true, video: true, screenStreamId: null } });
+  out.take('c1');
+  send('c1', { type: 'moderate', action: 'mute', participantId: b.participantId, kind: 'audio', force: true });
+  assert.deepEqual(out.take('c2'), [
+    { type: 'moderated', action: 'mute', kind: 'audio', by: { id: a.participantId, name: 'Ada' }, forced: true },
+  ]);
+  const [updated] = out.take('c1');
+  assert.equal(
+    updated?.type === 'participant-updated' && updated.participant.media.audio,
+    false,
+    'the others see it off',
+  );
+  send('c2', { type: 'update', media: { audio: true, video: true, screenStreamId: null } });
+  assert.equal((out.take('c2')[0] as { code?: string }).code, 'forbidden');
+  send('c2', { type: 'update', media: { audio: false, video: false, screenStreamId: null } });
+  assert.deepEqual(out.take('c2'), [], 'turning things off is always allowed');
+  send('c1', { type: 'moderate', action: 'release', participantId: b.participantId, kind: 'audio' });
+  assert.equal((out.take('c2')[0] as { action?: string }).action, 'release');
+  send('c2', { type: 'update', media: { audio: true, video: false, screenStreamId: null } });
+  assert.deepEqual(out.take('c2'), []);
+  assert.deepEqual(
+    sfu.calls.flatMap((c) => (c.method === 'holdMedia' ? [[c.participantId, c.kind, c.held]] : [])),
+    [
+      [b.participantId, 'audio', true],
+      [b.participantId, 'audio', false],
+    ],
+  );
 });

@@ -276,8 +276,15 @@ export function handleUpdate(ctx: CoreContext, conn: Connection, msg: UpdateMess
   if (msg.name !== undefined && msg.name !== participant.name && !participant.grants.canRename) {
     throw refuse(ErrorCode.Forbidden, 'the room token does not grant renaming (canRename)', 'update');
   }
+  const media = msg.media;
+  if (
+    media !== undefined &&
+    ((media.audio && participant.forced.has('audio')) || (media.video && participant.forced.has('video')))
+  ) {
+    throw refuse(ErrorCode.Forbidden, 'a host has turned that off until they release it', 'update');
+  }
   if (msg.name !== undefined) participant.name = msg.name;
-  if (msg.media !== undefined) participant.media = msg.media;
+  if (media !== undefined) participant.media = media;
   const room = ctx.rooms.get(participant.room);
   if (room === undefined) return;
   const info = participant.info();

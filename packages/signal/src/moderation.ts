@@ -13,6 +13,7 @@ import { requireJoined } from './handlers.ts';
 import { admitAll, decideKnock } from './lobby.ts';
 import type { Participant } from './participant.ts';
 import type { Room } from './room.ts';
+import { sfuHold } from './sfu-handlers.ts';
 
 /** What the core lends moderation: removing a participant, closing a connection. */
 export interface ModerationHooks {
@@ -60,11 +61,31 @@ export function moderate(
     return t;
   };
   switch (request.action) {
-    case 'mute': {
+    case 'mute':
+    case 'release': {
       const t = target();
-      if (request.kind === undefined) throw bad('mute needs kind: audio or video');
-      ctx.sendTo(t, { type: 'moderated', action: 'mute', kind: request.kind, by });
-      ctx.log.info('participant muted', { room: room.name, participantId: t.id, kind: request.kind, by: by.id });
+      const kind = request.kind;
+      if (kind === undefined) throw bad(`${request.action} needs kind: audio or video`);
+      if (request.action === 'release') {
+        if (!t.forced.delete(kind)) return;
+        sfuHold(ctx, room, t.id, kind, false);
+        ctx.sendTo(t, { type: 'moderated', action: 'release', kind, by });
+        for (const other of room.others(t.id))
+          ctx.sendTo(other, { type: 'participant-updated', participant: t.info() });
+        ctx.log.info('participant released', { room: room.name, participantId: t.id, kind, by: by.id });
+        return;
+      }
+      const force = request.force === true;
+      if (force) {
+        t.forced.add(kind);
+        // The media the participant sends is held back from everyone until a release.
+        sfuHold(ctx, room, t.id, kind, true);
+        if (t.media[kind]) t.media = { ...t.media, [kind]: false };
+        for (const other of room.others(t.id))
+          ctx.sendTo(other, { type: 'participant-updated', participant: t.info() });
+      }
+      ctx.sendTo(t, { type: 'moderated', action: 'mute', kind, by, ...(force ? { forced: true } : {}) });
+      ctx.log.info('participant muted', { room: room.name, participantId: t.id, kind, forced: force, by: by.id });
       return;
     }
     case 'remove': {

@@ -39,6 +39,8 @@ export class Participant {
   readonly resumeToken: string;
   name: string;
   media: MediaState;
+  /** Devices a host forced off (`moderate` mute with `force`): `update` may not turn them on. */
+  readonly forced = new Set<'audio' | 'video'>();
   #state: ParticipantState = 'joined';
   #connId: string | null;
   #grace: TimerHandle | undefined;
@@ -109,6 +111,7 @@ export class Participant {
       media: this.media,
     };
     if (this.grants.roomAdmin === true) info.host = true;
+    if (this.forced.size > 0) info.held = [...this.forced].sort();
     return info;
   }
 }

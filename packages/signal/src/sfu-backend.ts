@@ -41,6 +41,12 @@ export interface SfuBackend {
   removeParticipant(room: string, participantId: string): void;
   /** The room was deleted or expired. */
   closeRoom(room: string): void;
+  /**
+   * A host forced the participant's microphone (`audio`) or camera (`video`) off (`held`)
+   * or released it: the backend forwards none of that media meanwhile, whatever the
+   * participant sends. Optional: a backend without it leaves enforcement to the client.
+   */
+  holdMedia?(room: string, participantId: string, kind: 'audio' | 'video', held: boolean): void;
   /** Modes this backend runs, e.g. ['sfu']. */
   readonly modes: readonly RoomMode[];
 }

@@ -142,6 +142,21 @@ export function sfuRemoved(ctx: CoreContext, room: Room, participantId: string):
   );
 }
 
+/** A host forced a participant's microphone or camera off, or released it. */
+export function sfuHold(
+  ctx: CoreContext,
+  room: Room,
+  participantId: string,
+  kind: 'audio' | 'video',
+  held: boolean,
+): void {
+  const sfu = backendOf(ctx, room);
+  if (sfu?.holdMedia === undefined) return;
+  lifecycle(ctx, 'holdMedia', { room: room.name, participantId, kind, held }, () =>
+    sfu.holdMedia?.(room.name, participantId, kind, held),
+  );
+}
+
 /** The room was deleted, expired or the server is shutting down. */
 export function sfuRoomClosed(ctx: CoreContext, room: Room): void {
   const sfu = backendOf(ctx, room);

@@ -91,7 +91,8 @@ export type SfuCall =
   | { method: 'setQuality'; room: string; participantId: string; msg: QualityMessage }
   | { method: 'resumed'; room: string; participantId: string }
   | { method: 'removeParticipant'; room: string; participantId: string }
-  | { method: 'closeRoom'; room: string };
+  | { method: 'closeRoom'; room: string }
+  | { method: 'holdMedia'; room: string; participantId: string; kind: 'audio' | 'video'; held: boolean };
 
 /**
  * A scripted SfuBackend: records every call in `calls`, keeps each participant's `send`
@@ -121,6 +122,10 @@ export class FakeSfuBackend implements SfuBackend {
   addParticipant(participant: SfuParticipant, send: (msg: ServerMessage) => void): void {
     this.#record({ method: 'addParticipant', participant });
     this.#senders.set(participant.id, send);
+  }
+
+  holdMedia(room: string, participantId: string, kind: 'audio' | 'video', held: boolean): void {
+    this.#record({ method: 'holdMedia', room, participantId, kind, held });
   }
 
   publish(room: string, participantId: string, msg: PublishMessage): void {

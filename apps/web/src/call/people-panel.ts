@@ -1,6 +1,7 @@
 /**
  * The people panel (`aria-label="People"`): everyone in the call, hosts marked; for a
- * host, per person `Mute`, `Stop camera` and `Remove` (each labelled with the name), the
+ * host, per person `Mute`, `Keep muted` (forced until `Allow mic`), `Stop camera` and
+ * `Remove` (each labelled with the name), the
  * room's `Lock room` and `Lobby` switches (`aria-pressed`), and who waits to be let in
  * with `Admit` / `Deny`. Actions go to `room.moderate` (docs/signaling.md "Moderation").
  */
@@ -54,6 +55,15 @@ export class PeoplePanel {
               act('Mute', () => room.moderate({ action: 'mute', participantId: p.id, kind: 'audio' }), {
                 'aria-label': `Mute ${p.name}`,
               }),
+              p.held.includes('audio')
+                ? act('Allow mic', () => room.moderate({ action: 'release', participantId: p.id, kind: 'audio' }), {
+                    'aria-label': `Allow ${p.name}'s microphone`,
+                  })
+                : act(
+                    'Keep muted',
+                    () => room.moderate({ action: 'mute', participantId: p.id, kind: 'audio', force: true }),
+                    { 'aria-label': `Keep ${p.name} muted` },
+                  ),
               act('Stop camera', () => room.moderate({ action: 'mute', participantId: p.id, kind: 'video' }), {
                 'aria-label': `Stop ${p.name}'s camera`,
               }),

@@ -128,7 +128,10 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
     const syncButtons = (): void => {
       const media = room.localParticipant.media;
       const hasVideo = (room.localStream?.getVideoTracks().length ?? 0) > 0;
-      if (!mute.disabled) {
+      // A host may hold a device off until they release it (moderated, forced).
+      mute.disabled = !hasAudio || room.held.has('audio');
+      camera.disabled = room.held.has('video');
+      if (hasAudio) {
         mute.setAttribute('aria-pressed', String(!media.audio));
         setIcon(mute, media.audio ? icons.mic : icons.micOff);
       }
@@ -304,9 +307,12 @@ export function callScreen(settings: CallSettings, initialStream: MediaStream | 
       refreshPeople();
     });
     // Moderation (docs/signaling.md): a host muted us, the room's lock or lobby changed, someone knocks.
-    room.on('moderated', ({ kind, by }) => {
+    room.on('moderated', ({ action, kind, by, forced }) => {
       syncButtons();
-      say(`${by.name} turned off your ${kind === 'audio' ? 'microphone' : 'camera'}. You can turn it on again.`);
+      const device = kind === 'audio' ? 'microphone' : 'camera';
+      if (action === 'release') say(`${by.name} let you turn your ${device} on again.`);
+      else if (forced) say(`${by.name} turned off your ${device} until they allow it again.`);
+      else say(`${by.name} turned off your ${device}. You can turn it on again.`);
     });
     room.on('roomStateChanged', (state, by) => {
       refreshPeople();

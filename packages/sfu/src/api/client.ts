@@ -127,6 +127,11 @@ export class SfuClient {
     this.#post({ type: 'resumed', room, participantId });
   }
 
+  /** Forward none of the participant's microphone (`audio`) or camera (`video`) while `held`. */
+  holdMedia(room: string, participantId: string, kind: 'audio' | 'video', held: boolean): void {
+    this.#post({ type: 'hold', room, participantId, kind, held });
+  }
+
   /** The participant left for good; nothing more is delivered for it. */
   removeParticipant(room: string, participantId: string): void {
     this.#senders.delete(key(room, participantId));

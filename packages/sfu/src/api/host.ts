@@ -115,6 +115,9 @@ export class SfuHost {
       case 'leave':
         service.removeParticipant(request.room, request.participantId);
         return;
+      case 'hold':
+        service.holdMedia(request.room, request.participantId, request.kind, request.held);
+        return;
       case 'close-room':
         service.closeRoom(request.room);
         return;

@@ -32,6 +32,8 @@ export type SfuRequest =
   /** The participant left for good: its transports close. */
   | { type: 'leave'; room: string; participantId: string }
   | { type: 'close-room'; room: string }
+  /** A host forced the participant's microphone (`audio`) or camera (`video`) off (`held`), or released it. */
+  | { type: 'hold'; room: string; participantId: string; kind: 'audio' | 'video'; held: boolean }
   /** ICE restart of a participant's publish transport (a WHIP PATCH, RFC 9725 §4.4). Reply: `IceRestartResult`. */
   | { type: 'restart-ice'; call: number; room: string; participantId: string; remoteUfrag: string }
   /** A WHEP player (not a participant) of `participantId`, or of the newest video publisher. Reply: `PlayResult`. */

@@ -238,3 +238,57 @@ test('the harness over the API: a publisher and a subscriber exchange media thro
     await h.close();
   }
 });
+
+test('holdMedia: a forced-off microphone forwards nothing (video goes on), and flows again when released', async () => {
+  const h = await SfuHarness.start({ api: 'message-port' });
+  try {
+    const pub = h.join('pub', { canSubscribe: false });
+    const sub = h.join('sub', { canPublish: false });
+    const [audio, video] = await pub.publish();
+    assert.ok(audio && video && audio.kind === 'audio');
+    for (;;) {
+      await h.client?.ping();
+      await sub.idle();
+      if (sub.trackFrom('pub', 'audio') !== undefined && sub.trackFrom('pub', 'video') !== undefined) break;
+    }
+    const peer = sub.subscriber;
+    const a = sub.trackFrom('pub', 'audio');
+    const v = sub.trackFrom('pub', 'video');
+    assert.ok(peer && a && v);
+    let seq = 0;
+    const send = (): void => {
+      seq++;
+      pub.publisher?.sendRtp({
+        ssrc: audio.ssrc,
+        payloadType: 111,
+        sequenceNumber: seq,
+        timestamp: seq * 960,
+        payload: Buffer.alloc(20),
+      });
+      pub.publisher?.sendRtp({
+        ssrc: video.ssrc,
+        payloadType: 96,
+        sequenceNumber: seq,
+        timestamp: seq * 3000,
+        payload: Buffer.alloc(20),
+      });
+    };
+    send();
+    await peer.waitFor(() => peer.rtpOf(a.ssrc).length > 0 && peer.rtpOf(v.ssrc).length > 0, 10_000, 'both flow');
+
+    h.client?.holdMedia('room', 'pub', 'audio', true);
+    await h.client?.ping();
+    const audioBefore = peer.rtpOf(a.ssrc).length;
+    const videoBefore = peer.rtpOf(v.ssrc).length;
+    for (let i = 0; i < 5; i++) send();
+    await peer.waitFor(() => peer.rtpOf(v.ssrc).length >= videoBefore + 5, 10_000, 'video goes on');
+    assert.equal(peer.rtpOf(a.ssrc).length, audioBefore, 'no audio while held');
+
+    h.client?.holdMedia('room', 'pub', 'audio', false);
+    await h.client?.ping();
+    send();
+    await peer.waitFor(() => peer.rtpOf(a.ssrc).length > audioBefore, 10_000, 'audio again once released');
+  } finally {
+    await h.close();
+  }
+});

@@ -3,7 +3,7 @@
  * subscribe transports, the producers it publishes (by mid) and the negotiation of its
  * subscribe peer connection (subscribe-negotiator.ts).
  */
-import type { Consumer, Producer, WebRtcTransport } from '../router/index.ts';
+import type { Consumer, Producer, TrackSource, WebRtcTransport } from '../router/index.ts';
 import { FORWARDED_EXTENSIONS } from '../rtp/extensions.ts';
 import { SubscribeNegotiator } from './subscribe-negotiator.ts';
 import type { SfuOutMessage, SfuParticipantInfo } from './types.ts';
@@ -18,6 +18,8 @@ export class SfuPeer {
   readonly negotiator = new SubscribeNegotiator<Consumer>({ extensions: FORWARDED_EXTENSIONS });
   /** Simulcast rank asked for per publishing participant (`quality`), at most `MAX_QUALITIES`. */
   readonly qualities = new Map<string, number>();
+  /** Sources a host forced off (`holdMedia`): their producers stay paused, also ones made later. */
+  readonly held = new Set<TrackSource>();
   /** The publish offer's ICE ufrag, to detect an ICE restart. */
   publishRemoteUfrag: string | undefined;
 

@@ -248,6 +248,7 @@ export class SfuService {
           cname: track.cname,
         });
         peer.producers.set(track.mid, producer);
+        if (peer.held.has(source)) producer.pause();
         producer.on('closed', () => {
           if (peer.producers.get(track.mid) === producer) peer.producers.delete(track.mid);
         });
@@ -387,6 +388,29 @@ export class SfuService {
     this.#rooms.delete(roomName);
     room.router.close();
     room.peers.clear();
+  }
+
+  /**
+   * A host forced the participant's microphone (`audio`: source `microphone`) or camera
+   * (`video`: source `camera`) off: its producers of that source stay paused — now and any
+   * it publishes later — until released. Screen shares are not touched.
+   */
+  holdMedia(roomName: string, participantId: string, kind: 'audio' | 'video', held: boolean): void {
+    const found = this.#find(roomName, participantId);
+    if (found === undefined) return;
+    const source: TrackSource = kind === 'audio' ? 'microphone' : 'camera';
+    if (held) found.peer.held.add(source);
+    else found.peer.held.delete(source);
+    for (const producer of found.peer.producers.values()) {
+      if (producer.source !== source) continue;
+      if (held) {
+        producer.pause();
+      } else {
+        producer.resume();
+        // Subscribers' decoders start again from a keyframe.
+        if (producer.kind === 'video') producer.requestKeyframe();
+      }
+    }
   }
 
   /** Closes every room, and writes the counts of log lines held back. */
