@@ -9,6 +9,7 @@
  * `/rtp`, `/feedback`, and `@itda/sfu/testing` (a WebRTC test peer).
  */
 
+export { MAX_PLAYERS, SfuHost, type SfuHostOptions } from './api/host.ts';
 export * from './api/index.ts';
 export * from './node/index.ts';
 export * from './router/index.ts';

@@ -1,10 +1,9 @@
 /**
- * The SFU's one asynchronous API (docs/sfu.md, "The API"): `SfuClient` for signaling and
- * WHIP/WHEP, `SfuHost` in front of the `SfuService`, the messages between them and the
- * links that carry them.
+ * The SFU's one asynchronous API as its users see it (docs/sfu.md, "The API"): `SfuClient`
+ * for signaling and WHIP/WHEP, the messages and the links that carry them. Nothing here
+ * loads the media plane; the other end, `SfuHost`, is exported by `@itda/sfu`.
  */
 export { type PlayRequest, SfuCallError, SfuClient, type SfuClientOptions, type SfuTransportChange } from './client.ts';
-export { MAX_PLAYERS, SfuHost, type SfuHostOptions } from './host.ts';
 export { localSfuLink, messagePortLink } from './link.ts';
 export type {
   IceRestartResult,
