@@ -94,8 +94,11 @@ export class Internet {
     } else {
       await ipt('-t', 'nat', '-A', 'POSTROUTING', '-o', wan, '-j', 'SNAT', '--to-source', publicAddress);
     }
-    // Inbound: only what belongs to a connection a client opened (conntrack), as routers do.
+    // Inbound: only what belongs to a connection a client opened (conntrack), as routers do —
+    // also to the router itself: an unsolicited packet accepted there would leave a conntrack
+    // entry that takes the mapping a client's hole punch needs (the port would not be kept).
     await ipt('-A', 'FORWARD', '-i', wan, '-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'DROP');
+    await ipt('-A', 'INPUT', '-i', wan, '-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'DROP');
     const site: Site = { name, kind, publicAddress, clients: members };
     this.sites.push(site);
     return site;

@@ -27,6 +27,8 @@ export interface CandidateEnd {
   port: number;
   candidateType: string;
   protocol: string;
+  /** For a relay candidate: how the browser reaches the TURN server (`udp`, `tcp`, `tls`); else empty. */
+  relayProtocol: string;
 }
 
 export interface SelectedPair {
@@ -152,6 +154,7 @@ export function readSelectedPairs(page: Page): Promise<SelectedPair[]> {
       port: Number(s?.port ?? 0),
       candidateType: String(s?.candidateType ?? ''),
       protocol: String(s?.protocol ?? ''),
+      relayProtocol: String(s?.relayProtocol ?? ''),
     });
     for (const p of list) {
       if (!p.pc) continue;

@@ -1,0 +1,233 @@
+/**
+ * The connectivity matrix (issue 13): real Chromium in client namespaces behind the lab's
+ * NATs (harness/internet.ts) joins itda on the lab's "public" server, in `p2p` and `sfu`
+ * rooms. Each cell must connect, media must flow both ways (video frames decoded, audio
+ * packets received), and the selected candidate pair must be the kind the network
+ * allows: host on one LAN; server-reflexive through endpoint-independent NATs; a TURN
+ * relay when both sides are symmetric; TURN over TLS on 443 when UDP is blocked. With the
+ * SFU every client reaches the server's own address (ICE-lite host candidate), except
+ * through the UDP-blocked site: TURN-TLS on 443.
+ *
+ * The server side: `itda serve` on 10.250.1.2:443 (HTTPS, WSS, the SFU on 7882) and
+ * `itda turn` on 10.250.1.3 (UDP/TCP 3478 and TLS on 443: the one way out of a network that
+ * allows only TCP 443), sharing one certificate that Chromium pins. The matrix is printed,
+ * and written to `$LAB_MATRIX_OUT` when set (docs/connectivity.md holds a run of it).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
+import type { Browser, Page } from 'playwright-core';
+import {
+  button,
+  newPerson,
+  type Person,
+  readRemoteMedia,
+  readSelectedPairs,
+  type SelectedPair,
+  waitFor,
+  waitForJoined,
+} from './harness/index.ts';
+import { Internet, SERVER_ADDRESSES } from './harness/internet.ts';
+import { launchInNamespace } from './harness/lab-browser.ts';
+import { jsonLine, netLabUnavailable } from './harness/netns.ts';
+
+const ITDA = fileURLToPath(new URL('../packages/server/bin/itda.js', import.meta.url));
+const unavailable = netLabUnavailable(['ip', 'iptables']);
+const [WEB, TURN] = SERVER_ADDRESSES;
+const ORIGIN = `https://${WEB}`;
+const SECRET = 'lab-turn-secret';
+
+type Expect = 'host' | 'srflx' | 'relay' | 'relay-tls' | 'direct' | 'any';
+interface Cell {
+  name: string;
+  a: string;
+  b: string;
+  expect: { p2p: Expect; sfu: Expect };
+}
+const CELLS: Cell[] = [
+  { name: 'same LAN', a: 'eac1', b: 'eac2', expect: { p2p: 'host', sfu: 'direct' } },
+  {
+    name: 'endpoint-independent ↔ endpoint-independent',
+    a: 'eac1',
+    b: 'ebc1',
+    expect: { p2p: 'srflx', sfu: 'direct' },
+  },
+  { name: 'endpoint-independent ↔ symmetric', a: 'eac1', b: 'sac1', expect: { p2p: 'any', sfu: 'direct' } },
+  { name: 'symmetric ↔ symmetric', a: 'sac1', b: 'sbc1', expect: { p2p: 'relay', sfu: 'direct' } },
+  { name: 'UDP blocked ↔ endpoint-independent', a: 'uac1', b: 'eac1', expect: { p2p: 'relay-tls', sfu: 'relay-tls' } },
+  { name: 'UDP blocked ↔ symmetric', a: 'uac1', b: 'sac1', expect: { p2p: 'relay-tls', sfu: 'relay-tls' } },
+  { name: 'UDP blocked ↔ UDP blocked', a: 'uac1', b: 'ubc1', expect: { p2p: 'relay-tls', sfu: 'relay-tls' } },
+];
+
+const net = new Internet();
+let dir = '';
+let pin = '';
+const rows: string[] = [];
+
+before(async () => {
+  if (unavailable !== undefined) return;
+  await net.start();
+  await net.addSite('ea', 1, 'eim', 2);
+  await net.addSite('eb', 2, 'eim');
+  await net.addSite('sa', 3, 'symmetric');
+  await net.addSite('sb', 4, 'symmetric');
+  await net.addSite('ua', 5, 'udp-blocked');
+  await net.addSite('ub', 6, 'udp-blocked');
+  dir = mkdtempSync(joinPath(tmpdir(), 'itda-lab-'));
+  const made = selfSignedCertificate({ hosts: [WEB, TURN, 'localhost'] });
+  writeFileSync(joinPath(dir, 'cert.pem'), made.cert);
+  writeFileSync(joinPath(dir, 'key.pem'), made.key);
+  pin = spkiSha256(made.cert);
+  const cert = joinPath(dir, 'cert.pem');
+  const key = joinPath(dir, 'key.pem');
+  const turn = net.lab.spawn('srv', [
+    process.execPath,
+    ITDA,
+    'turn',
+    '--listen',
+    `${TURN}:3478`,
+    '--tls-listen',
+    `${TURN}:443`,
+    '--cert',
+    cert,
+    '--key',
+    key,
+    '--secret',
+    SECRET,
+    '--relay-ip',
+    TURN,
+    '--allowed-peer',
+    '10.0.0.0/8',
+  ]);
+  await jsonLine(turn, (l) => l.msg === 'TURN ready');
+  const serve = net.lab.spawn('srv', [
+    process.execPath,
+    ITDA,
+    '--host',
+    WEB,
+    '--port',
+    '443',
+    '--tls-cert',
+    cert,
+    '--tls-key',
+    key,
+    '--no-turn',
+    '--turn-secret',
+    SECRET,
+    '--turn-host',
+    TURN,
+    '--turn-port',
+    '3478',
+    '--turn-tls-port',
+    '443',
+    '--log-format',
+    'json',
+  ]);
+  await jsonLine(serve, (l) => l.msg === 'listening');
+});
+
+after(async () => {
+  if (rows.length > 0) {
+    const table = ['| cell | room | path (page A · page B) | join → media, s |', '|---|---|---|---|', ...rows].join(
+      '\n',
+    );
+    process.stdout.write(`\n${table}\n`);
+    if (process.env.LAB_MATRIX_OUT) writeFileSync(process.env.LAB_MATRIX_OUT, `${table}\n`);
+  }
+  await net.close();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+async function createRoom(name: string, mode: 'p2p' | 'sfu'): Promise<void> {
+  const script = `fetch('${ORIGIN}/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '${name}', mode: '${mode}' }) }).then((r) => process.stdout.write(String(r.status)))`;
+  const status = await net.lab.exec('srv', 'env', 'NODE_TLS_REJECT_UNAUTHORIZED=0', process.execPath, '-e', script);
+  assert.equal(status, '201');
+}
+
+function describe(pairs: SelectedPair[]): string {
+  const p = pairs[0];
+  if (p === undefined) return 'none';
+  const relay = (e: SelectedPair['local']): string =>
+    e.candidateType === 'relay' ? `relay/${e.relayProtocol || '?'}` : e.candidateType;
+  return `${relay(p.local)}→${relay(p.remote)} ${p.local.protocol}`;
+}
+
+function meets(expect: Expect, a: SelectedPair[], b: SelectedPair[]): boolean {
+  const all = [...a, ...b];
+  if (all.length === 0) return false;
+  const types = all.flatMap((p) => [p.local.candidateType, p.remote.candidateType]);
+  switch (expect) {
+    case 'host':
+      return types.every((t) => t === 'host');
+    case 'srflx':
+      return !types.includes('relay') && types.some((t) => t === 'srflx' || t === 'prflx');
+    case 'relay':
+      return types.includes('relay');
+    case 'relay-tls':
+      return a.some((p) => p.local.candidateType === 'relay' && p.local.relayProtocol === 'tls');
+    case 'direct':
+      return all.every((p) => p.local.candidateType !== 'relay' && p.remote.candidateType === 'host');
+    case 'any':
+      return true;
+  }
+}
+
+async function enter(page: Page, room: string, name: string): Promise<void> {
+  await page.goto(`${ORIGIN}/r/${room}`);
+  await page.getByLabel('Display name', { exact: true }).fill(name);
+  await button(page, 'Join').click();
+}
+
+async function mediaBothWays(page: Page): Promise<void> {
+  await waitFor(
+    async () => {
+      const m = await readRemoteMedia(page);
+      return m.length === 1 && (m[0]?.videoFramesDecoded ?? 0) > 0 && (m[0]?.audioPacketsReceived ?? 0) > 0
+        ? true
+        : undefined;
+    },
+    { timeoutMs: 45_000, intervalMs: 200, what: 'video frames and audio from the other page' },
+  );
+}
+
+for (const cell of CELLS) {
+  test(`matrix: ${cell.name}`, { skip: unavailable ?? false }, async () => {
+    const browsers: Browser[] = [];
+    try {
+      for (const ns of [cell.a, cell.b])
+        browsers.push(await launchInNamespace(net.lab, ns, [`--ignore-certificate-errors-spki-list=${pin}`]));
+      for (const mode of ['p2p', 'sfu'] as const) {
+        const room = `lab-${mode}-${cell.a}-${cell.b}`;
+        await createRoom(room, mode);
+        const people: Person[] = [];
+        for (const [i, b] of browsers.entries()) people.push(await newPerson(b, ORIGIN, i === 0 ? 'A' : 'B'));
+        const [a, b] = people;
+        assert.ok(a && b);
+        const t0 = Date.now();
+        await Promise.all([enter(a.page, room, 'A'), enter(b.page, room, 'B')]);
+        await Promise.all([waitForJoined(a.page), waitForJoined(b.page)]);
+        let tried = '';
+        try {
+          await Promise.all([mediaBothWays(a.page), mediaBothWays(b.page)]);
+        } catch (err) {
+          tried = JSON.stringify({ a: await readSelectedPairs(a.page), b: await readSelectedPairs(b.page) });
+          throw new Error(`${cell.name} (${mode}) did not connect: ${(err as Error).message}; selected pairs ${tried}`);
+        }
+        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        const [pa, pb] = [await readSelectedPairs(a.page), await readSelectedPairs(b.page)];
+        rows.push(`| ${cell.name} | ${mode} | ${describe(pa)} · ${describe(pb)} | ${seconds} |`);
+        assert.ok(
+          meets(cell.expect[mode], pa, pb),
+          `${cell.name} (${mode}): expected ${cell.expect[mode]}, got ${describe(pa)} · ${describe(pb)}`,
+        );
+        for (const p of people) await p.context.close();
+      }
+    } finally {
+      for (const b of browsers) await b.close();
+    }
+  });
+}
