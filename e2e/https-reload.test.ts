@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { after, test } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
+import { servedFingerprint } from '@itda/common/node-testing';
 import type { Browser } from 'playwright-core';
 import {
   byId,
@@ -35,17 +35,6 @@ after(async () => {
   child?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
-      socket.end();
-      resolve(fp);
-    });
-    socket.on('error', reject);
-  });
-}
 
 test('SIGHUP during a call: the call goes on, new connections get the new certificate', async () => {
   const first = selfSignedCertificate({ hosts: ['localhost', '127.0.0.1'] });

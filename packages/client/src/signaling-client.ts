@@ -279,7 +279,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       case 'lobby':
         // Waiting to be let in is not a slow server: no connect timeout, and pings keep the socket alive.
         this.#timers.connect?.cancel();
-        this.#lobbyPing();
+        this.#schedulePing('join');
         this.emit('lobby', msg);
         return;
       case 'closed': {
@@ -402,30 +402,23 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   // ------------------------------------------------------------ heartbeat
 
-  #schedulePing(): void {
+  /**
+   * Pings at the session's heartbeat interval; while waiting in a lobby (`phase` join, no
+   * session yet) every 5 s, under the server's heartbeat timeout.
+   */
+  #schedulePing(phase: 'session' | 'join' = 'session'): void {
     this.#timers.ping?.cancel();
-    const session = this.#session;
-    if (session === undefined) return;
+    const interval = phase === 'session' ? this.#session?.heartbeat.intervalMs : LOBBY_PING_MS;
+    if (interval === undefined) return;
     const gen = this.#gen;
     this.#timers.ping = this.#clock.setTimeout(
       () => {
-        if (gen !== this.#gen || this.#phase !== 'session') return;
+        if (gen !== this.#gen || this.#phase !== phase) return;
         this.#socket?.send(encodeMessage({ type: 'ping', ts: Math.round(this.#clock.now()) }));
-        this.#schedulePing();
+        this.#schedulePing(phase);
       },
-      Math.max(100, session.heartbeat.intervalMs),
+      Math.max(100, interval),
     );
-  }
-
-  /** While waiting in a lobby (no session yet): a ping every 5 s, under the server's heartbeat timeout. */
-  #lobbyPing(): void {
-    this.#timers.ping?.cancel();
-    const gen = this.#gen;
-    this.#timers.ping = this.#clock.setTimeout(() => {
-      if (gen !== this.#gen || this.#phase !== 'join') return;
-      this.#socket?.send(encodeMessage({ type: 'ping', ts: Math.round(this.#clock.now()) }));
-      this.#lobbyPing();
-    }, LOBBY_PING_MS);
   }
 
   #armLiveness(): void {

@@ -5,9 +5,9 @@
  * join, where media and TURN listen. `--log-format json` leaves it out.
  */
 import { networkInterfaces } from 'node:os';
+import { isWildcardHost } from './config/hosts.ts';
 import type { ItdaServer } from './server.ts';
-
-const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+import { bracketHost } from './turn/ice-servers.ts';
 
 /** Addresses other devices may reach this machine at: non-internal IPv4, then global IPv6. */
 export function lanAddresses(interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
@@ -37,8 +37,6 @@ export interface BannerFacts {
   lan?: string[];
 }
 
-const hostInUrl = (h: string): string => (h.includes(':') ? `[${h}]` : h);
-
 export function bannerFacts(server: ItdaServer, version: string): BannerFacts {
   const c = server.config;
   return {
@@ -55,12 +53,13 @@ export function bannerFacts(server: ItdaServer, version: string): BannerFacts {
 
 export function startBanner(facts: BannerFacts): string {
   const scheme = facts.tls === undefined ? 'http' : 'https';
-  const local = WILDCARDS.has(facts.host) || facts.host === '127.0.0.1' || facts.host === '::1';
-  const lan = WILDCARDS.has(facts.host) ? (facts.lan ?? lanAddresses()) : local ? [] : [facts.host];
+  const wildcard = isWildcardHost(facts.host);
+  const local = wildcard || facts.host === '127.0.0.1' || facts.host === '::1';
+  const lan = wildcard ? (facts.lan ?? lanAddresses()) : local ? [] : [facts.host];
   const lines = [`itda ${facts.version} is running.`, '', '  Open in a browser:'];
   if (local) lines.push(`    ${scheme}://localhost:${facts.port}        on this machine`);
   for (const a of lan)
-    lines.push(`    ${scheme}://${hostInUrl(a)}:${facts.port}        from other devices on your network`);
+    lines.push(`    ${scheme}://${bracketHost(a)}:${facts.port}        from other devices on your network`);
   lines.push('');
   if (facts.tls === undefined) {
     if (lan.length > 0) {

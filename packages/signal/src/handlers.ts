@@ -286,10 +286,13 @@ export function handleUpdate(ctx: CoreContext, conn: Connection, msg: UpdateMess
   if (msg.name !== undefined) participant.name = msg.name;
   if (media !== undefined) participant.media = media;
   const room = ctx.rooms.get(participant.room);
-  if (room === undefined) return;
-  const info = participant.info();
-  for (const other of room.others(participant.id))
-    ctx.sendTo(other, { type: 'participant-updated', participant: info });
+  if (room !== undefined) announceUpdate(ctx, room, participant);
+}
+
+/** Tells everyone else in `room` about `p`'s new name, media or held devices (`participant-updated`). */
+export function announceUpdate(ctx: CoreContext, room: Room, p: Participant): void {
+  const info = p.info();
+  for (const other of room.others(p.id)) ctx.sendTo(other, { type: 'participant-updated', participant: info });
 }
 
 /** `leave`: the participant leaves (others get `participant-left` reason `left`); the connection closes 1000. */

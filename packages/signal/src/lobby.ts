@@ -85,32 +85,24 @@ export function decideKnock(
   ctx.log.info(decision === 'admit' ? 'knock admitted' : 'knock denied', { room: room.name, knockId: id, by: by.id });
 }
 
-/** The lobby turned off: everyone waiting comes in (while there is room; the rest are told `room_full`). */
+/** The lobby turned off: everyone waiting comes in while there is room; the rest are told `room_full`. */
 export function admitAll(
   ctx: CoreContext,
   room: Room,
   by: Moderator,
   closeConnection: (conn: Connection, code: number, reason: string) => void,
 ): void {
-  for (const id of [...room.knocks.keys()]) {
-    if (room.isFull()) {
-      const k = room.knocks.get(id);
-      if (k !== undefined) {
-        ctx.out.send(k.connId, { type: 'error', code: ErrorCode.RoomFull, message: 'the room is full', ref: 'join' });
-        const conn = ctx.connections.get(k.connId);
-        room.knocks.delete(id);
-        if (conn !== undefined) {
-          conn.knock = undefined;
-          closeConnection(conn, CloseCode.Normal, 'room full');
-        }
-        ended(ctx, room, id, 'denied');
-      }
+  for (const [id, k] of [...room.knocks]) {
+    const conn = ctx.connections.get(k.connId);
+    if (conn !== undefined && !room.isFull()) {
+      decideKnock(ctx, room, id, 'admit', by, closeConnection);
       continue;
     }
-    try {
-      decideKnock(ctx, room, id, 'admit', by, closeConnection);
-    } catch {
-      room.knocks.delete(id); // its connection is gone
-    }
+    room.knocks.delete(id);
+    if (conn === undefined) continue; // gone: knockGone has told the hosts
+    conn.knock = undefined;
+    ctx.out.send(conn.id, { type: 'error', code: ErrorCode.RoomFull, message: 'the room is full', ref: 'join' });
+    closeConnection(conn, CloseCode.Normal, 'room full');
+    ended(ctx, room, id, 'denied');
   }
 }

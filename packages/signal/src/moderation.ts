@@ -9,7 +9,7 @@
 import { ErrorCode, type ModerateMessage, type Moderator } from '@itda/protocol';
 import type { Connection, CoreContext } from './context.ts';
 import { SignalError } from './errors.ts';
-import { requireJoined } from './handlers.ts';
+import { announceUpdate, requireJoined } from './handlers.ts';
 import { admitAll, decideKnock } from './lobby.ts';
 import type { Participant } from './participant.ts';
 import type { Room } from './room.ts';
@@ -66,26 +66,8 @@ export function moderate(
       const t = target();
       const kind = request.kind;
       if (kind === undefined) throw bad(`${request.action} needs kind: audio or video`);
-      if (request.action === 'release') {
-        if (!t.forced.delete(kind)) return;
-        sfuHold(ctx, room, t.id, kind, false);
-        ctx.sendTo(t, { type: 'moderated', action: 'release', kind, by });
-        for (const other of room.others(t.id))
-          ctx.sendTo(other, { type: 'participant-updated', participant: t.info() });
-        ctx.log.info('participant released', { room: room.name, participantId: t.id, kind, by: by.id });
-        return;
-      }
-      const force = request.force === true;
-      if (force) {
-        t.forced.add(kind);
-        // The media the participant sends is held back from everyone until a release.
-        sfuHold(ctx, room, t.id, kind, true);
-        if (t.media[kind]) t.media = { ...t.media, [kind]: false };
-        for (const other of room.others(t.id))
-          ctx.sendTo(other, { type: 'participant-updated', participant: t.info() });
-      }
-      ctx.sendTo(t, { type: 'moderated', action: 'mute', kind, by, ...(force ? { forced: true } : {}) });
-      ctx.log.info('participant muted', { room: room.name, participantId: t.id, kind, forced: force, by: by.id });
+      if (request.action === 'release') release(ctx, room, t, kind, by);
+      else mute(ctx, room, t, kind, request.force === true, by);
       return;
     }
     case 'remove': {
@@ -119,4 +101,32 @@ export function moderate(
       return;
     }
   }
+}
+
+/** `mute`: the participant turns the device off; `force` also holds it off (update refused, the SFU's producer paused). */
+function mute(
+  ctx: CoreContext,
+  room: Room,
+  t: Participant,
+  kind: 'audio' | 'video',
+  force: boolean,
+  by: Moderator,
+): void {
+  if (force) {
+    t.forced.add(kind);
+    sfuHold(ctx, room, t.id, kind, true);
+    if (t.media[kind]) t.media = { ...t.media, [kind]: false };
+    announceUpdate(ctx, room, t);
+  }
+  ctx.sendTo(t, { type: 'moderated', action: 'mute', kind, by, ...(force ? { forced: true } : {}) });
+  ctx.log.info('participant muted', { room: room.name, participantId: t.id, kind, forced: force, by: by.id });
+}
+
+/** `release`: a forced mute ends. Nothing when the device was not held. */
+function release(ctx: CoreContext, room: Room, t: Participant, kind: 'audio' | 'video', by: Moderator): void {
+  if (!t.forced.delete(kind)) return;
+  sfuHold(ctx, room, t.id, kind, false);
+  ctx.sendTo(t, { type: 'moderated', action: 'release', kind, by });
+  announceUpdate(ctx, room, t);
+  ctx.log.info('participant released', { room: room.name, participantId: t.id, kind, by: by.id });
 }

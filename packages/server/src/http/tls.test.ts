@@ -11,9 +11,9 @@ import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { connect as tlsConnect } from 'node:tls';
 import { isItdaError } from '@itda/common';
 import { selfSignedCertificate } from '@itda/common/node';
+import { servedFingerprint } from '@itda/common/node-testing';
 import { TestClient } from '@itda/signal/node';
 import { startServer } from '../server.ts';
 
@@ -28,16 +28,6 @@ function getStatus(url: string, ca?: string): Promise<{ status: number; location
 }
 
 /** SHA-256 of the certificate a new TLS connection to the port gets. */
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
-      socket.end();
-      resolve(fp);
-    });
-    socket.on('error', reject);
-  });
-}
 
 function certFiles(dir: string, name: string): { cert: string; key: string; fingerprint256: string; pem: string } {
   const made = selfSignedCertificate({ hosts: ['localhost', '127.0.0.1'] });

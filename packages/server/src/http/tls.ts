@@ -8,10 +8,10 @@
 
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hostname, networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import { configError } from '../config/config-error.ts';
+import { machineNames } from '../config/hosts.ts';
 import type { TlsConfig } from '../config/tls-settings.ts';
 
 export interface TlsIdentity {
@@ -27,16 +27,6 @@ export interface TlsIdentity {
   names: string[];
   /** The files it came from, for a reload. */
   files: { cert: string; key: string } | undefined;
-}
-
-const WILDCARDS = new Set(['0.0.0.0', '::', '']);
-
-/** This machine's names: localhost, the loopbacks, the host name and every interface address. */
-export function machineNames(extra: readonly (string | undefined)[] = []): string[] {
-  const names = new Set(['localhost', '127.0.0.1', '::1', hostname()]);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address);
-  for (const name of extra) if (name !== undefined && !WILDCARDS.has(name)) names.add(name);
-  return [...names].filter((n) => n.length > 0 && n.length <= 253);
 }
 
 function read(file: string, flag: string): string {

@@ -28,6 +28,7 @@ import {
 } from '@itda/turn';
 import type { ServerConfig } from '../config/config.ts';
 import { configError, listenError, type ServerError } from '../config/config-error.ts';
+import { isWildcardHost, machineNames } from '../config/hosts.ts';
 import { tcpGuardLimits } from '../config/tcp-limits.ts';
 import { type SharedTurnConfig, type TurnAnnounce, turnUsersRecord } from '../config/turn-settings.ts';
 import { bracketHost, isSessionIdentity, restIdentity, turnIceServersProvider } from './ice-servers.ts';
@@ -71,8 +72,6 @@ export interface EmbeddedTurn {
   health(): TurnHealth;
   close(): Promise<void>;
 }
-
-const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
 /** A TurnServer failure as the CLI reports it: bad options → `invalid_config` (exit 2), else `listen_failed`. */
 export function turnStartError(err: unknown): ServerError {
@@ -136,13 +135,8 @@ export function turnListenHost(host: string): string {
  */
 export function chooseRelayIp(config: Pick<ServerConfig, 'relayIp' | 'host'>): string | undefined {
   if (config.relayIp !== undefined) return config.relayIp;
-  if (!WILDCARDS.has(config.host) && isIP(config.host) !== 0) return config.host;
+  if (!isWildcardHost(config.host) && isIP(config.host) !== 0) return config.host;
   return undefined;
-}
-
-/** Every address of this machine (for a self-signed certificate's names). */
-function localIps(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
 function tlsMaterial(
@@ -163,16 +157,11 @@ function tlsMaterial(
       throw configError(`cannot read --turn-cert/--turn-key: ${(err as Error).message}`);
     }
   }
-  const hosts = new Set([
-    'localhost',
-    '127.0.0.1',
-    '::1',
-    hostname(),
-    ...(relayIp === undefined ? localIps() : [relayIp]),
-  ]);
-  for (const h of [config.turnHost, config.externalIp]) if (h !== undefined) hosts.add(h);
-  if (!WILDCARDS.has(config.host)) hosts.add(config.host);
-  const made = selfSignedCertificate({ hosts: [...hosts].filter((h) => h.length > 0 && h.length <= 253) });
+  const hosts = machineNames(
+    [config.turnHost, config.externalIp, config.host],
+    relayIp === undefined ? undefined : [relayIp],
+  );
+  const made = selfSignedCertificate({ hosts });
   log.info('TURN over TLS uses a self-signed certificate (pass --turn-cert/--turn-key for your own)', {
     fingerprint256: made.fingerprint256,
   });
