@@ -285,3 +285,31 @@ test('a forced mute: the participant may not turn it on (update refused), the SF
     ],
   );
 });
+
+test('two hosts decide one knock at the same moment: the first decision stands, the second is unknown_participant', () => {
+  for (const [first, second] of [
+    ['admit', 'deny'],
+    ['deny', 'admit'],
+    ['admit', 'admit'],
+  ] as const) {
+    const { out, join, send } = coreHarness({ ...withTokens });
+    join('h1', 'r', 'Ada', { token: token('ada', { grants: { roomAdmin: true } }) });
+    join('h2', 'r', 'Bea', { token: token('bea', { grants: { roomAdmin: true } }) });
+    send('h1', { type: 'moderate', action: 'lobby-on' });
+    send('k', { type: 'join', v: 1, room: 'r', name: 'Cy', token: token('cy') });
+    const id = (out.take('k')[0] as { participantId: string }).participantId;
+    out.take('h1');
+    out.take('h2');
+    send('h1', { type: 'moderate', action: first, participantId: id });
+    send('h2', { type: 'moderate', action: second, participantId: id });
+    const refused = out.take('h2').filter((m) => m.type === 'error');
+    assert.deepEqual(
+      refused.map((m) => (m.type === 'error' ? m.code : '')),
+      ['unknown_participant'],
+    );
+    assert.equal(out.ofType('k', 'joined').length, first === 'admit' ? 1 : 0);
+    assert.equal(out.ofType('k', 'closed').length, first === 'deny' ? 1 : 0);
+    const ends = out.take('h1').filter((m) => m.type === 'knock-ended');
+    assert.equal(ends.length, 1, 'the knock ends once');
+  }
+});
