@@ -6,7 +6,8 @@
  * - `symmetric`: a new mapping per destination;
  * - `udp-blocked`: no UDP gets through, TCP only to 443.
  * Two clients of one site reach each other directly on their LAN. The foundation of the
- * connectivity matrix (issue 13). Needs root, `ip` and `iptables`.
+ * connectivity matrix (issue 13). And `itda nat-check` (RFC 5780, against `itda turn
+ * --rfc5780` on the server's two addresses) names each kind. Needs root, `ip` and `iptables`.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,6 +17,9 @@ import { jsonLine, netLabUnavailable } from './harness/netns.ts';
 
 const ECHO = fileURLToPath(new URL('./harness/nat-echo.ts', import.meta.url));
 const PROBE = fileURLToPath(new URL('./harness/nat-probe.ts', import.meta.url));
+const ITDA = fileURLToPath(new URL('../packages/server/bin/itda.js', import.meta.url));
+/** The RFC 5780 STUN server's primary port (the echo has 3478 and 3479). */
+const STUN_PORT = 3490;
 const unavailable = netLabUnavailable(['ip', 'iptables']);
 const net = new Internet();
 const [A1, A2] = SERVER_ADDRESSES;
@@ -43,6 +47,18 @@ before(async () => {
   await net.addSite('sym', 2, 'symmetric');
   await net.addSite('udp', 3, 'udp-blocked');
   await jsonLine(net.lab.spawn('srv', [process.execPath, ECHO, A1, A2]), (l) => l.ready === true);
+  const turn = net.lab.spawn('srv', [
+    process.execPath,
+    ITDA,
+    'turn',
+    '--listen',
+    `${A1}:${STUN_PORT}`,
+    '--rfc5780',
+    A2 as string,
+    '--secret',
+    'unused',
+  ]);
+  await jsonLine(turn, (l) => l.msg === 'TURN ready');
 });
 
 after(async () => {
@@ -86,4 +102,48 @@ test('same LAN: two clients of one site reach each other directly, with their ow
   await jsonLine(net.lab.spawn(c2.ns, [process.execPath, '-e', server]), (l) => l.ready === true);
   const client = `const c = require('node:net').connect(7000, '${c2.address}'); c.on('data', (d) => { process.stdout.write(String(d)); c.destroy(); })`;
   assert.equal(await net.lab.exec(c1.ns, process.execPath, '-e', client), c1.address, 'no NAT between them');
+});
+
+interface NatCheck {
+  udp: boolean;
+  rfc5780: boolean;
+  mapping?: string;
+  filtering?: string;
+  direct: string;
+  summary: string;
+}
+
+/** `itda nat-check --json` from a client namespace; its exit code is 1 when UDP got no answer. */
+async function natCheck(ns: string): Promise<NatCheck> {
+  const line = await jsonLine<NatCheck>(
+    net.lab.spawn(ns, [
+      process.execPath,
+      ITDA,
+      'nat-check',
+      '--server',
+      `${A1}:${STUN_PORT}`,
+      '--json',
+      '--timeout',
+      '1s',
+    ]),
+    (l) => 'summary' in l,
+    60_000,
+  );
+  return line;
+}
+
+test('`itda nat-check` names each kind of NAT in the lab', { skip: unavailable }, async () => {
+  const [eim, sym, udp] = await Promise.all([natCheck('eimc1'), natCheck('symc1'), natCheck('udpc1')]);
+  assert.equal(eim.rfc5780, true, eim.summary);
+  assert.equal(eim.mapping, 'endpoint-independent', eim.summary);
+  assert.equal(eim.filtering, 'address-and-port-dependent', eim.summary);
+  assert.equal(eim.direct, 'likely');
+  assert.match(eim.summary, /keeps your address and port for every destination/);
+  assert.equal(sym.mapping, 'address-and-port-dependent', sym.summary);
+  assert.equal(sym.filtering, 'address-and-port-dependent', sym.summary);
+  assert.equal(sym.direct, 'relay');
+  assert.match(sym.summary, /symmetric NAT/);
+  assert.equal(udp.udp, false, udp.summary);
+  assert.equal(udp.direct, 'relay');
+  assert.match(udp.summary, /No answer over UDP/);
 });

@@ -1,6 +1,6 @@
 /**
  * The `itda` command: `itda [serve]` starts the server, `itda token` mints a room token,
- * `itda turn` runs only the STUN/TURN server.
+ * `itda turn` runs only the STUN/TURN server, `itda nat-check` tells what NAT this machine is behind.
  * Flags are parsed with `util.parseArgs`; see `itda --help`. This is the CLI entry, the
  * one place that prints.
  */
@@ -12,9 +12,10 @@ import { signRoomToken } from '@itda/signal';
 import { bannerFacts, startBanner } from './banner.ts';
 import { SETTINGS } from './config/config.ts';
 import { parseDuration } from './config/duration.ts';
-import { serveHelp, tokenHelp, turnHelp } from './config/help.ts';
+import { natCheckHelp, serveHelp, tokenHelp, turnHelp } from './config/help.ts';
 import { type FlagValues, loadConfig, loadServerConfig, readConfigFile } from './config/load-config.ts';
 import { TURN_CLI_SETTINGS, TURN_CLI_SPEC } from './config/turn-cli-config.ts';
+import { NatCheckUsage, runNatCheck } from './nat-check-cli.ts';
 import { type ItdaServer, startServer } from './server.ts';
 import { type RunningTurn, startTurn } from './turn/turn-cli.ts';
 
@@ -190,14 +191,24 @@ export async function runCli(args: string[], io: CliIo): Promise<CliResult> {
   try {
     if (first === 'token') return runToken(rest, io);
     if (first === 'turn') return await runTurn(rest, io);
+    if (first === 'nat-check') return await runNatCheck(rest, io, natCheckHelp);
     if (first === 'help') {
-      io.stdout(rest[0] === 'token' ? tokenHelp() : rest[0] === 'turn' ? turnHelp(VERSION) : serveHelp(VERSION));
+      const sub: Record<string, () => string> = {
+        token: tokenHelp,
+        turn: () => turnHelp(VERSION),
+        'nat-check': natCheckHelp,
+      };
+      io.stdout((sub[rest[0] ?? ''] ?? (() => serveHelp(VERSION)))());
       return { code: 0 };
     }
     return await runServe(first === 'serve' ? rest : args, io);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const sub = first === 'token' || first === 'turn' ? ` ${first}` : '';
+    if (
+      err instanceof UsageError ||
+      err instanceof NatCheckUsage ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      const sub = first === 'token' || first === 'turn' || first === 'nat-check' ? ` ${first}` : '';
       io.stderr(`itda: ${(err as Error).message}\nSee: itda${sub} --help\n`);
       return { code: 2 };
     }

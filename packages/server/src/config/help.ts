@@ -35,6 +35,7 @@ Usage:
   itda [serve] [options]                      start the server (the default command)
   itda token --room R --identity NAME [...]   mint a room token (itda token --help)
   itda turn [options]                         only the STUN/TURN server (itda turn --help)
+  itda nat-check --server HOST[:PORT]         what kind of NAT you are behind (itda nat-check --help)
   itda --help | --version
 
 Options (flag, default, environment, meaning):
@@ -84,6 +85,25 @@ Options:
   --jwt-secret, --config   as for "itda serve"
 
 Prints the token (or with --url the link) on stdout.
+`;
+}
+
+export function natCheckHelp(): string {
+  return `itda nat-check — what kind of NAT this machine is behind, and what that means for calls
+
+Usage:
+  itda nat-check --server HOST[:PORT] [--json] [--timeout 3s]
+
+Options:
+  --server <host[:port]>  a STUN server in RFC 5780 mode (required; port default 3478),
+                          e.g. one started with: itda turn --rfc5780 <its-second-ip>
+  --json                  print the finding as one JSON object instead of words
+  --timeout <dur>         how long each request waits for its answer, default 3s
+                          (1ms–60s); a NAT that filters takes about two of these
+
+Runs the NAT behaviour discovery of RFC 5780 §4 over UDP: the mapping (does your NAT
+keep your port for every destination?) and the filtering (whom does it let in?).
+Exit status: 0 with a finding, 1 when the server did not answer over UDP.
 `;
 }
 

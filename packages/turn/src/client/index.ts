@@ -7,6 +7,17 @@ export { type AuthVerdict, LongTermAuth, NONCE_COOKIE } from './auth.ts';
 export { stunBinding } from './binding.ts';
 export { TurnClientError, TurnClientErrorCode } from './errors.ts';
 export { StreamFramer } from './framer.ts';
+export {
+  type BindingAnswer,
+  type BindingProbe,
+  discoverNatBehaviour,
+  type FilteringBehaviour,
+  type MappingBehaviour,
+  type NatReport,
+  type TransportAddress,
+} from './nat-behaviour.ts';
+export { checkNat, UdpBindingProbe, type UdpProbeOptions } from './nat-probe-udp.ts';
+export { natReport, natSummary } from './nat-words.ts';
 export { type ConnectOptions, connectTransport } from './node-transport.ts';
 export { CHANNEL_REFRESH_MS, PERMISSION_REFRESH_MS } from './refresher.ts';
 export {
