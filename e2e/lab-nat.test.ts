@@ -104,14 +104,14 @@ test('same LAN: two clients of one site reach each other directly, with their ow
   assert.equal(await net.lab.exec(c1.ns, process.execPath, '-e', client), c1.address, 'no NAT between them');
 });
 
-interface NatCheck {
+type NatCheck = {
   udp: boolean;
   rfc5780: boolean;
   mapping?: string;
   filtering?: string;
   direct: string;
   summary: string;
-}
+};
 
 /** `itda nat-check --json` from a client namespace; its exit code is 1 when UDP got no answer. */
 async function natCheck(ns: string): Promise<NatCheck> {

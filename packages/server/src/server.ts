@@ -24,11 +24,13 @@ import { mediaTcpBudget, tcpGuardMetricsText } from './config/tcp-limits.ts';
 import { apiAccess } from './http/api.ts';
 import { createRequestHandler } from './http/http.ts';
 import { createHttpsPort } from './http/https-port.ts';
+import { CHECK_CREDENTIAL_TTL_S, NetworkCheck } from './http/network-check.ts';
 import { HttpCounters } from './http/prometheus.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { StaticFiles } from './http/static-files.ts';
 import { loadTlsIdentity, readTlsFiles, type TlsIdentity } from './http/tls.ts';
 import { type EmbeddedSfu, startEmbeddedSfu } from './sfu/sfu-embed.ts';
+import { rfc5780OtherStun } from './turn/rfc5780-other.ts';
 import { type EmbeddedTurn, remoteTurnProvider, startEmbeddedTurn } from './turn/turn-embed.ts';
 import { WhipEndpoint } from './whip/whip.ts';
 
@@ -127,6 +129,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
         throw err;
       })
     : undefined;
+  const verifyToken = config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined;
   const signal = new SignalServer({
     openRooms: config.openRooms,
     firstJoinerHost: config.firstJoinerHost,
@@ -146,7 +149,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     iceServers: iceServersProvider ?? turn?.iceServersProvider ?? remoteTurnProvider(config) ?? (() => iceServers),
     onSessionEnded: turn === undefined ? undefined : (s) => turn.endSession(s.participantId),
-    verifyToken: config.jwtSecrets.length > 0 ? createTokenVerifier({ secrets: config.jwtSecrets }) : undefined,
+    verifyToken,
     logger: log.child('signal'),
     sfu: sfu?.client,
     ...(clock === undefined ? {} : { clock }),
@@ -161,6 +164,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     logger: log.child('whip'),
   });
   const access = apiAccess(config);
+  // A TURN server elsewhere (--no-turn --turn-host): its RFC 5780 other address, if any, for the network check.
+  const remoteStunHost = config.turn ? undefined : (config.turnHost ?? config.externalIp);
   const httpLog = log.child('http');
   const counters = new HttpCounters();
   const handler = createRequestHandler({
@@ -175,6 +180,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Itd
     turn,
     sfu,
     whip,
+    networkCheck: new NetworkCheck({
+      iceServers:
+        iceServersProvider ??
+        turn?.iceServersWithTtl(CHECK_CREDENTIAL_TTL_S) ??
+        remoteTurnProvider(config, CHECK_CREDENTIAL_TTL_S) ??
+        (() => iceServers),
+      openRooms: config.openRooms,
+      verifyToken,
+      otherStun:
+        remoteStunHost === undefined ? undefined : rfc5780OtherStun({ host: remoteStunHost, port: config.turnPort }),
+    }),
     appConfig: () => {
       const mode = signal.core.config.defaultRoomMode === 'sfu' ? 'sfu' : 'p2p';
       return {

@@ -50,6 +50,7 @@ export {
   type PeerPolicyOptions,
   parseCidr,
 } from './protocol/peer-policy.ts';
+export { SourceRateLimiter } from './protocol/rate-limit.ts';
 export {
   parseRestUsername,
   type RestCredential,

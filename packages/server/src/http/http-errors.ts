@@ -27,6 +27,7 @@ export const HTTP_STATUS = {
   precondition_failed: 412,
   body_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   sfu_unavailable: 503,
 } as const;
 

@@ -11,6 +11,7 @@ import type { EmbeddedTurn } from '../turn/turn-embed.ts';
 import { WhipEndpoint } from '../whip/whip.ts';
 import { type ApiAccess, handleApi } from './api.ts';
 import { sendError, sendJson } from './http-util.ts';
+import type { NetworkCheck } from './network-check.ts';
 import { type HttpCounters, PROMETHEUS_CONTENT_TYPE, renderMetrics } from './prometheus.ts';
 import type { StaticFiles } from './static-files.ts';
 
@@ -35,6 +36,8 @@ export interface HttpContext {
   tcpMetricsText?: (() => string) | undefined;
   /** `GET /config.json`: what the web app says about this server (no secrets). */
   appConfig?: (() => AppConfig) | undefined;
+  /** `GET /network-check`: ICE servers for the pre-join network check (network-check.ts). */
+  networkCheck?: NetworkCheck | undefined;
 }
 
 /** What the web app needs to describe the server truthfully: the mode and size of new rooms, who may join. */
@@ -79,6 +82,14 @@ export function createRequestHandler(ctx: HttpContext): (req: IncomingMessage, r
       route = 'config';
       if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
       sendJson(res, 200, ctx.appConfig());
+      return;
+    }
+    if (pathname === '/network-check' && ctx.networkCheck !== undefined) {
+      route = 'network_check';
+      if (!get) return sendError(res, 405, 'method_not_allowed', 'allowed: GET', { allow: 'GET, HEAD' });
+      ctx.networkCheck
+        .handle(req, res)
+        .catch((err: unknown) => ctx.log.error('network check failed', { err, path: pathname }));
       return;
     }
     if (pathname === '/metrics') {

@@ -62,6 +62,8 @@ export interface EmbeddedTurn {
   readonly announce: readonly TurnAnnounce[];
   /** ICE servers for one participant: STUN + TURN URLs with fresh REST credentials. */
   readonly iceServersProvider: IceServersProvider;
+  /** The same with credentials that live `ttlSeconds` (the web app's network check). */
+  iceServersWithTtl(ttlSeconds: number): IceServersProvider;
   /**
    * A participant's session has ended: its TURN allocations are freed now (its credential
    * is refused from then on through `sessionActive`). Returns how many were freed.
@@ -173,7 +175,10 @@ function tlsMaterial(
  * set: credentials for a TURN server elsewhere (`itda turn` or coturn with the same
  * secret), on `--turn-port` and `--turn-tls-port`. Undefined otherwise.
  */
-export function remoteTurnProvider(config: ServerConfig): IceServersProvider | undefined {
+export function remoteTurnProvider(
+  config: ServerConfig,
+  ttlSeconds = Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
+): IceServersProvider | undefined {
   const host = config.turnHost ?? config.externalIp;
   const secret = config.turnSecrets[0];
   if (config.turn || host === undefined || secret === undefined) return undefined;
@@ -183,7 +188,7 @@ export function remoteTurnProvider(config: ServerConfig): IceServersProvider | u
     fixedHost: host,
     fallbackHost: host,
     secret,
-    ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
+    ttlSeconds,
     extra: config.iceServers,
   });
 }
@@ -243,15 +248,17 @@ export async function startEmbeddedTurn(
   });
   const addresses = server.addresses;
   const portOf = (t: BoundAddress['transport']): number | undefined => addresses.find((a) => a.transport === t)?.port;
-  const iceServersProvider = turnIceServersProvider({
-    ports: { udp: portOf('udp'), tcp: portOf('tcp'), tls: portOf('tls') },
-    announce,
-    fixedHost: config.turnHost ?? config.externalIp,
-    fallbackHost: relayIp ?? firstExternalIpv4() ?? '127.0.0.1',
-    secret: secrets[0] ?? '',
-    ttlSeconds: Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)),
-    extra: config.iceServers,
-  });
+  const iceServersWithTtl = (ttlSeconds: number): IceServersProvider =>
+    turnIceServersProvider({
+      ports: { udp: portOf('udp'), tcp: portOf('tcp'), tls: portOf('tls') },
+      announce,
+      fixedHost: config.turnHost ?? config.externalIp,
+      fallbackHost: relayIp ?? firstExternalIpv4() ?? '127.0.0.1',
+      secret: secrets[0] ?? '',
+      ttlSeconds,
+      extra: config.iceServers,
+    });
+  const iceServersProvider = iceServersWithTtl(Math.max(1, Math.round(config.turnCredentialTtlMs / 1000)));
   log.info('TURN ready', {
     addresses: addresses.map((a) => `${a.transport}:${bracketHost(a.host)}:${a.port}`),
     udpLocalAddresses: server.udpLocalAddresses.map((a) => a.host),
@@ -271,6 +278,7 @@ export async function startEmbeddedTurn(
     certificate,
     announce,
     iceServersProvider,
+    iceServersWithTtl,
     endSession: (participantId) => server.releaseRestIdentity(restIdentity({ participantId })),
     metricsText: () => formatTurnMetrics(server.metrics),
     health: () => ({
