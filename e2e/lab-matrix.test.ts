@@ -6,7 +6,11 @@
  * allows: host on one LAN; server-reflexive through endpoint-independent NATs; a TURN
  * relay when both sides are symmetric; TURN over TLS on 443 when UDP is blocked. With the
  * SFU every client reaches the server's own address (ICE-lite host candidate), except
- * through the UDP-blocked site: TURN-TLS on 443.
+ * through the UDP-blocked site: TURN-TLS on 443. Each cell records join → connected (a
+ * candidate pair selected) and join → first video frame, both pages. The pre-join
+ * screen's network check is read once per client network and must name it: relay over
+ * UDP/TCP/TLS reachable or not, and the NAT keeping or changing its port (`itda turn
+ * --rfc5780` gives the server's second address to compare with).
  *
  * The server side: `itda serve` on 10.250.1.2:443 (HTTPS, WSS, the SFU on 7882) and
  * `itda turn` on 10.250.1.3 (UDP/TCP 3478 and TLS on 443: the one way out of a network that
@@ -27,6 +31,7 @@ import {
   type Person,
   readRemoteMedia,
   readSelectedPairs,
+  readTriedPairs,
   type SelectedPair,
   waitFor,
   waitForJoined,
@@ -102,6 +107,9 @@ before(async () => {
     TURN,
     '--allowed-peer',
     '10.0.0.0/8',
+    // RFC 5780 on the server's second address: the pre-join check compares the two mappings.
+    '--rfc5780',
+    WEB as string,
   ]);
   await jsonLine(turn, (l) => l.msg === 'TURN ready');
   const serve = net.lab.spawn('srv', [
@@ -132,11 +140,21 @@ before(async () => {
 
 after(async () => {
   if (rows.length > 0) {
-    const table = ['| cell | room | path (page A · page B) | join → media, s |', '|---|---|---|---|', ...rows].join(
-      '\n',
-    );
-    process.stdout.write(`\n${table}\n`);
-    if (process.env.LAB_MATRIX_OUT) writeFileSync(process.env.LAB_MATRIX_OUT, `${table}\n`);
+    const table = [
+      '| cell | room | path (page A · page B) | join → connected, s | join → first frame, s |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n');
+    const checks = [
+      '| client network | UDP | TCP | TLS | NAT |',
+      '|---|---|---|---|---|',
+      ...[...checked.entries()].map(
+        ([ns, c]) => `| ${siteKind(ns)} (${ns}) | ${c.udp} | ${c.tcp} | ${c.tls} | ${c.nat} |`,
+      ),
+    ].join('\n');
+    const text = `${table}\n\nThe pre-join network check, per client network:\n\n${checks}\n`;
+    process.stdout.write(`\n${text}`);
+    if (process.env.LAB_MATRIX_OUT) writeFileSync(process.env.LAB_MATRIX_OUT, text);
   }
   await net.close();
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
@@ -176,22 +194,52 @@ function meets(expect: Expect, a: SelectedPair[], b: SelectedPair[]): boolean {
   }
 }
 
-async function enter(page: Page, room: string, name: string): Promise<void> {
-  await page.goto(`${ORIGIN}/r/${room}`);
-  await page.getByLabel('Display name', { exact: true }).fill(name);
-  await button(page, 'Join').click();
+type Check = { udp: string; tcp: string; tls: string; nat: string };
+/** The pre-join network check's finding per client namespace (the first page there). */
+const checked = new Map<string, Check>();
+
+function siteKind(ns: string): 'endpoint-independent' | 'symmetric' | 'UDP blocked' {
+  return ns.startsWith('e') ? 'endpoint-independent' : ns.startsWith('s') ? 'symmetric' : 'UDP blocked';
 }
 
-async function mediaBothWays(page: Page): Promise<void> {
+/** What each lab network must show: the relay over UDP, TCP (3478) and TLS (443), and the NAT's mapping. */
+const CHECK_EXPECTED: Record<ReturnType<typeof siteKind>, Check> = {
+  'endpoint-independent': { udp: 'yes', tcp: 'yes', tls: 'yes', nat: 'keeps-port' },
+  symmetric: { udp: 'yes', tcp: 'yes', tls: 'yes', nat: 'changes-port' },
+  'UDP blocked': { udp: 'no', tcp: 'no', tls: 'yes', nat: 'unknown' },
+};
+
+/** The pre-join screen, name filled in; its network check read once per namespace. */
+async function open(page: Page, ns: string, room: string, name: string): Promise<void> {
+  await page.goto(`${ORIGIN}/r/${room}`);
+  await page.getByLabel('Display name', { exact: true }).fill(name);
+  if (checked.has(ns)) return;
+  const section = page.locator('section.network-check:not([data-state="checking"])');
+  await section.waitFor({ timeout: 30_000 });
+  const found = await section.evaluate((el) => ({ ...(el as unknown as { dataset: Record<string, string> }).dataset }));
+  assert.equal(found.state, 'done', `${ns}: the network check ran`);
+  const check = { udp: found.udp ?? '', tcp: found.tcp ?? '', tls: found.tls ?? '', nat: found.nat ?? '' };
+  checked.set(ns, check);
+  assert.deepEqual(check, CHECK_EXPECTED[siteKind(ns)], `${ns}: network check`);
+}
+
+/**
+ * Waits for video and audio from the other page; the ms since `t0` until a candidate pair
+ * was selected (connected) and until the first video frame was decoded (polled every 200 ms).
+ */
+async function mediaBothWays(page: Page, t0: number): Promise<{ connected: number; frame: number }> {
+  let connected: number | undefined;
+  let frame: number | undefined;
   await waitFor(
     async () => {
+      if (connected === undefined && (await readSelectedPairs(page)).length > 0) connected = Date.now() - t0;
       const m = await readRemoteMedia(page);
-      return m.length === 1 && (m[0]?.videoFramesDecoded ?? 0) > 0 && (m[0]?.audioPacketsReceived ?? 0) > 0
-        ? true
-        : undefined;
+      if (frame === undefined && (m[0]?.videoFramesDecoded ?? 0) > 0) frame = Date.now() - t0;
+      return m.length === 1 && frame !== undefined && (m[0]?.audioPacketsReceived ?? 0) > 0 ? true : undefined;
     },
     { timeoutMs: 45_000, intervalMs: 200, what: 'video frames and audio from the other page' },
   );
+  return { connected: connected ?? Date.now() - t0, frame: frame ?? Date.now() - t0 };
 }
 
 for (const cell of CELLS) {
@@ -207,19 +255,23 @@ for (const cell of CELLS) {
         for (const [i, b] of browsers.entries()) people.push(await newPerson(b, ORIGIN, i === 0 ? 'A' : 'B'));
         const [a, b] = people;
         assert.ok(a && b);
+        await Promise.all([open(a.page, cell.a, room, 'A'), open(b.page, cell.b, room, 'B')]);
         const t0 = Date.now();
-        await Promise.all([enter(a.page, room, 'A'), enter(b.page, room, 'B')]);
+        await Promise.all([button(a.page, 'Join').click(), button(b.page, 'Join').click()]);
         await Promise.all([waitForJoined(a.page), waitForJoined(b.page)]);
-        let tried = '';
+        let times: { connected: number; frame: number }[];
         try {
-          await Promise.all([mediaBothWays(a.page), mediaBothWays(b.page)]);
+          times = await Promise.all([mediaBothWays(a.page, t0), mediaBothWays(b.page, t0)]);
         } catch (err) {
-          tried = JSON.stringify({ a: await readSelectedPairs(a.page), b: await readSelectedPairs(b.page) });
-          throw new Error(`${cell.name} (${mode}) did not connect: ${(err as Error).message}; selected pairs ${tried}`);
+          const tried = JSON.stringify({ a: await readTriedPairs(a.page), b: await readTriedPairs(b.page) });
+          throw new Error(
+            `${cell.name} (${mode}) did not connect: ${(err as Error).message}; candidate pairs ${tried}`,
+          );
         }
-        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        // The call is connected, and shows video, when both pages are.
+        const s = (key: 'connected' | 'frame'): string => (Math.max(...times.map((t) => t[key])) / 1000).toFixed(1);
         const [pa, pb] = [await readSelectedPairs(a.page), await readSelectedPairs(b.page)];
-        rows.push(`| ${cell.name} | ${mode} | ${describe(pa)} · ${describe(pb)} | ${seconds} |`);
+        rows.push(`| ${cell.name} | ${mode} | ${describe(pa)} · ${describe(pb)} | ${s('connected')} | ${s('frame')} |`);
         assert.ok(
           meets(cell.expect[mode], pa, pb),
           `${cell.name} (${mode}): expected ${cell.expect[mode]}, got ${describe(pa)} · ${describe(pb)}`,

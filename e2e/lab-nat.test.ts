@@ -132,8 +132,15 @@ async function natCheck(ns: string): Promise<NatCheck> {
   return line;
 }
 
-test('`itda nat-check` names each kind of NAT in the lab', { skip: unavailable }, async () => {
+test('`itda nat-check` names each kind of NAT in the lab', { skip: unavailable }, async (t) => {
   const [eim, sym, udp] = await Promise.all([natCheck('eimc1'), natCheck('symc1'), natCheck('udpc1')]);
+  for (const [kind, r] of [
+    ['eim', eim],
+    ['symmetric', sym],
+    ['udp-blocked', udp],
+  ] as const) {
+    t.diagnostic(`${kind}: ${r.summary}`);
+  }
   assert.equal(eim.rfc5780, true, eim.summary);
   assert.equal(eim.mapping, 'endpoint-independent', eim.summary);
   assert.equal(eim.filtering, 'address-and-port-dependent', eim.summary);

@@ -1,10 +1,11 @@
 /**
  * The landing page `/`: joining or creating a room navigates to `/r/<room>`, and at
- * phone width neither the landing page nor the pre-join page scrolls sideways.
+ * phone width neither the landing page nor the pre-join page scrolls sideways; the
+ * pre-join network check finds the embedded relay and no NAT on loopback.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { button, Harness, horizontalOverflow, unexpectedErrors, uniqueRoom } from './harness/index.ts';
+import { button, Harness, horizontalOverflow, startTestServer, unexpectedErrors, uniqueRoom } from './harness/index.ts';
 
 const PHONE = { width: 360, height: 740 };
 
@@ -59,4 +60,30 @@ test('phone width: landing and pre-join pages have no horizontal overflow', asyn
   assert.equal(await horizontalOverflow(page), 0, 'pre-join page overflows horizontally at 360 px');
   assert.deepEqual(unexpectedErrors(ada), []);
   await h.dismiss(ada);
+});
+
+test('the pre-join network check on this machine: the relay over UDP and TCP, no TLS offered, no NAT', async () => {
+  // A server with its embedded STUN/TURN (the CLI's default; the harness's starts without).
+  const withTurn = await startTestServer({ turn: true, sfu: false });
+  const ada = await h.person('Ada');
+  try {
+    await ada.context.grantPermissions(['camera', 'microphone'], { origin: withTurn.url });
+    const { page } = ada;
+    await page.goto(`${withTurn.url}/r/${uniqueRoom('check')}`);
+    const section = page.locator('section.network-check[data-state="done"]');
+    await section.waitFor({ timeout: 20_000 });
+    const found = await section.evaluate((el) => ({
+      ...(el as unknown as { dataset: Record<string, string> }).dataset,
+    }));
+    // A self-signed certificate gets no turns: URL (browsers refuse it), so TLS is "not offered".
+    assert.deepEqual(
+      { udp: found.udp, tcp: found.tcp, tls: found.tls, nat: found.nat },
+      { udp: 'yes', tcp: 'yes', tls: 'not-offered', nat: 'none' },
+    );
+    assert.match((await section.textContent()) ?? '', /calls connect directly/);
+    assert.deepEqual(unexpectedErrors(ada), []);
+  } finally {
+    await h.dismiss(ada);
+    await withTurn.close();
+  }
 });

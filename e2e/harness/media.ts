@@ -180,6 +180,34 @@ export function readSelectedPairs(page: Page): Promise<SelectedPair[]> {
   });
 }
 
+/**
+ * Every candidate pair ICE tried on `page`'s peer connections, one line each —
+ * `relay/tls→host tcp in-progress` — for the message of a call that did not connect.
+ */
+export function readTriedPairs(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const raw = (globalThis as unknown as PageGlobals).itda?.room?.participants;
+    if (raw === undefined || raw === null) return [];
+    const list: RemoteLike[] = raw instanceof Map ? [...raw.values()] : Array.from(raw as Iterable<RemoteLike>);
+    const out: string[] = [];
+    for (const p of list) {
+      if (!p.pc) continue;
+      const report = await p.pc.getStats();
+      const kind = (id: unknown): string => {
+        const c = report.get(String(id));
+        const type = String(c?.candidateType ?? '?');
+        return type === 'relay' ? `relay/${String(c?.relayProtocol ?? '?')}` : type;
+      };
+      report.forEach((s) => {
+        if (s.type !== 'candidate-pair') return;
+        const protocol = String(report.get(String(s.localCandidateId))?.protocol ?? '?');
+        out.push(`${kind(s.localCandidateId)}→${kind(s.remoteCandidateId)} ${protocol} ${String(s.state)}`);
+      });
+    }
+    return out;
+  });
+}
+
 /** True for 127.0.0.0/8 and ::1. */
 export function isLoopbackAddress(address: string): boolean {
   return address.startsWith('127.') || address === '::1' || address === '[::1]';

@@ -15,6 +15,16 @@ export {
   sha256Hex,
 } from './file-transfer.ts';
 export { LocalMedia, simulcastEncodings } from './local-media.ts';
+export {
+  checkNetwork,
+  type Gathered,
+  gather,
+  type NatKind,
+  type NetworkCheckOptions,
+  type NetworkCheckResult,
+  natKindOf,
+  type Reach,
+} from './network-check.ts';
 export { type RemoteLink, RemoteParticipant } from './participant.ts';
 export { type ChannelFileProgress, PeerChannel, type PeerChannelEvents } from './peer-channel.ts';
 export { PeerLink, type PeerLinkEvents, type PeerLinkOptions } from './peer-link.ts';

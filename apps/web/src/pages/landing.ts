@@ -7,6 +7,7 @@ import { h, icon, logo } from '../dom.ts';
 import { icons } from '../icons.ts';
 import { normalizeRoomName, randomRoomName } from '../room-name.ts';
 import { navigate, type Screen } from '../router.ts';
+import { describeServer } from '../server-config.ts';
 
 export const landingScreen: Screen = (root) => {
   document.title = 'itda — video calls';
@@ -92,22 +93,3 @@ export const landingScreen: Screen = (root) => {
     disposed = true;
   };
 };
-
-interface ServerDescription {
-  roomMode: 'sfu' | 'p2p';
-  roomCapacity: number;
-  openRooms: boolean;
-}
-
-/** The server's `/config.json`, or undefined (an older server, or offline). */
-async function describeServer(): Promise<ServerDescription | undefined> {
-  try {
-    const res = await fetch('/config.json', { cache: 'no-store' });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as Partial<ServerDescription>;
-    if ((body.roomMode !== 'sfu' && body.roomMode !== 'p2p') || typeof body.roomCapacity !== 'number') return undefined;
-    return { roomMode: body.roomMode, roomCapacity: body.roomCapacity, openRooms: body.openRooms !== false };
-  } catch {
-    return undefined;
-  }
-}

@@ -1,7 +1,8 @@
 /**
  * `/r/<room>` before joining: camera preview, microphone level, device selection,
  * display name, and the `Join` button. An invitation link (`#token=…`, invitation.ts)
- * fills in the name it carries; a link that cannot work shows why instead.
+ * fills in the name it carries; a link that cannot work shows why instead. Below the
+ * preview, a network check (network-view.ts) when the server lets this visitor join.
  */
 import { clampDisplayName, displayNameProblem, MAX_NAME_LENGTH } from '@itda/protocol';
 import { h, logo } from '../dom.ts';
@@ -9,8 +10,10 @@ import { endState } from '../end-state.ts';
 import { takeInvitation } from '../invitation.ts';
 import { getLocalMedia, getTrack, listDevices, stopStream } from '../media/devices.ts';
 import { startLevelMeter } from '../media/level-meter.ts';
+import { networkCheckView } from '../network-view.ts';
 import { normalizeRoomName } from '../room-name.ts';
 import { navigate, type Screen, show } from '../router.ts';
+import { describeServer } from '../server-config.ts';
 import { type CallSettings, saveDisplayName, savedDisplayName } from '../settings.ts';
 import { callScreen } from './call.ts';
 import { leftScreen } from './left.ts';
@@ -28,6 +31,7 @@ export function prejoinScreen(roomInput: string): Screen {
     let handedOver = false;
     let disposed = false;
     let stopMeter: () => void = () => undefined;
+    let stopCheck: () => void = () => undefined;
 
     const video = h('video', { class: 'mirror', autoplay: true, playsinline: true, 'aria-label': 'Camera preview' });
     video.muted = true;
@@ -61,6 +65,15 @@ export function prejoinScreen(roomInput: string): Screen {
     const field = (id: string, label: string, control: HTMLElement): HTMLElement =>
       h('div', { class: 'field' }, h('label', { for: id }, label), control);
 
+    // Filled once the server says this visitor may join (open rooms, or an invitation).
+    const network = h('div', { class: 'network-slot' });
+    void describeServer().then((config) => {
+      if (disposed || (config?.openRooms !== true && invitation === undefined)) return;
+      const view = networkCheckView(invitation?.token);
+      stopCheck = view.stop;
+      network.append(view.element);
+    });
+
     const form = h(
       'form',
       { class: 'card prejoin-form', onsubmit: (ev: Event) => onJoin(ev) },
@@ -93,6 +106,7 @@ export function prejoinScreen(roomInput: string): Screen {
             h('div', { class: 'video-wrap' }, video, noVideo),
             h('div', { class: 'meter-row' }, h('span', { 'aria-hidden': 'true' }, 'Mic'), meter),
             problem,
+            network,
           ),
           form,
         ),
@@ -217,6 +231,7 @@ export function prejoinScreen(roomInput: string): Screen {
     return () => {
       disposed = true;
       stopMeter();
+      stopCheck();
       navigator.mediaDevices?.removeEventListener('devicechange', refreshDevices);
       if (!handedOver) stopStream(stream);
     };
