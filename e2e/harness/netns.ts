@@ -7,7 +7,9 @@
  * with them.
  *
  * Names carry the process id, so two labs (or a lab left by a killed run) never collide;
- * interface names stay within Linux's 15 characters.
+ * interface names stay within Linux's 15 characters. Ctrl-C (SIGINT), SIGTERM, SIGHUP and
+ * the process exiting without `close()` also delete the lab's namespaces (synchronously),
+ * then the signal does what it would have done.
  */
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -33,11 +35,41 @@ export interface LinkEnd {
   cidr: string;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 export class NetLab {
   /** Short and unique per process: `it<pid>`. */
   readonly prefix = `it${process.pid % 100_000}`;
   readonly #namespaces: string[] = [];
   readonly #children = new Set<ChildProcess>();
+  #guarded = false;
+
+  /** Deletes what is left, now: for a signal or an exit that comes before `close()`. */
+  readonly #cleanUpNow = (): void => {
+    for (const child of this.#children) child.kill('SIGKILL');
+    for (const full of this.#namespaces.splice(0)) spawnSync('ip', ['netns', 'del', full], { stdio: 'ignore' });
+  };
+
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.#cleanUpNow();
+    this.#unguard();
+    // Nothing else listening: the signal's default action (end the process) as if we had not been here.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+
+  #guard(): void {
+    if (this.#guarded) return;
+    this.#guarded = true;
+    for (const signal of SIGNALS) process.on(signal, this.#onSignal);
+    process.on('exit', this.#cleanUpNow);
+  }
+
+  #unguard(): void {
+    if (!this.#guarded) return;
+    this.#guarded = false;
+    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
+    process.off('exit', this.#cleanUpNow);
+  }
 
   /** The full name of lab namespace `name`. */
   nsName(name: string): string {
@@ -49,6 +81,7 @@ export class NetLab {
     const full = this.nsName(name);
     // A namespace of the same name left by a run of an earlier process with this pid.
     await run('ip', ['netns', 'del', full]).catch(() => {});
+    this.#guard();
     await run('ip', ['netns', 'add', full]);
     this.#namespaces.push(full);
     await this.exec(name, 'ip', 'link', 'set', 'lo', 'up');
@@ -129,6 +162,7 @@ export class NetLab {
       ),
     );
     for (const full of this.#namespaces.splice(0)) await run('ip', ['netns', 'del', full]).catch(() => {});
+    this.#unguard();
   }
 }
 
