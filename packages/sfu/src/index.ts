@@ -6,7 +6,7 @@
  *
  * This entry is the curated surface. The protocol layers underneath have entries of their
  * own, for tools, interop tests and benchmarks: `@itda/sfu/sdp`, `/ice`, `/dtls`, `/srtp`,
- * `/rtp`, `/feedback`, `/bwe`, and `@itda/sfu/testing` (a WebRTC test peer).
+ * `/rtp`, `/feedback`, `/bwe`, `/allocation`, and `@itda/sfu/testing` (a WebRTC test peer).
  */
 
 export { MAX_PLAYERS, SfuHost, type SfuHostOptions } from './api/host.ts';
