@@ -11,7 +11,12 @@
  *   level read and fed to the dominant-speaker detector), with the observer's periodic
  *   decision (every 300 ms of simulated time, 6 speakers) included,
  * - the same audio producer without observers,
- * so "observer cost per audio packet" = (with − without) per packet. Prints µs per
+ * so "observer cost per audio packet" = (with − without) per packet; and
+ * - video whose packets carry abs-send-time and a transport-wide sequence number (as
+ *   Chromium's do), once with the producer not declaring transport-cc and once declaring
+ *   it, so each consumer renumbers the sequence for its transport into a real
+ *   TransportBwe's history (issue 14): "transport-cc stamping" = (with − without) per
+ *   forwarded packet. Prints µs per
  * received packet and per forwarded packet (median of `--rounds` rounds of `--ms` each,
  * after a warm-up round). bench:sfu measures the whole SFU against Janus; this isolates
  * what the hub adds. Bounded: (rounds + 1) × cases × ms of work. Exit 1 when a case
@@ -20,6 +25,7 @@
 import { parseArgs } from 'node:util';
 import { ManualClock } from '@itda/common';
 import { ActiveSpeakerObserver, Consumer, Producer } from '@itda/sfu';
+import { TransportBwe } from '@itda/sfu/bwe';
 import { RtpPacketView } from '@itda/sfu/rtp';
 import { buildRtp } from '@itda/sfu/testing';
 
@@ -37,6 +43,7 @@ const consumerCount = Math.max(1, Math.min(256, Number(values.consumers)));
 const VP8 = { payloadType: 96, name: 'VP8', clockRate: 90000, parameters: {}, feedback: [] };
 const OPUS = { payloadType: 111, name: 'opus', clockRate: 48000, channels: 2, parameters: {}, feedback: [] };
 const AUDIO_LEVEL = { id: 1, uri: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level' };
+const TRANSPORT_CC = { id: 3, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' };
 
 interface Case {
   name: string;
@@ -47,7 +54,8 @@ interface Case {
   sent: { n: number };
 }
 
-function makeCase(name: string, kind: 'audio' | 'video', observe: boolean): Case {
+/** `twcc`: the packets carry abs-send-time and a transport-wide sequence number; `stamp`: the producer declares it, so consumers renumber it. */
+function makeCase(name: string, kind: 'audio' | 'video', observe: boolean, twcc?: { stamp: boolean }): Case {
   const clock = new ManualClock(0);
   const producer = new Producer({
     id: name,
@@ -57,7 +65,7 @@ function makeCase(name: string, kind: 'audio' | 'video', observe: boolean): Case
     mid: '0',
     ssrc: 0x1000,
     codec: kind === 'audio' ? OPUS : VP8,
-    extensions: kind === 'audio' ? [AUDIO_LEVEL] : [],
+    extensions: kind === 'audio' ? [AUDIO_LEVEL] : twcc?.stamp === true ? [TRANSPORT_CC] : [],
     clock,
     rtcpSsrc: 1,
     retransmissionSlots: 0,
@@ -69,7 +77,14 @@ function makeCase(name: string, kind: 'audio' | 'video', observe: boolean): Case
       producer,
       mid: String(i),
       ssrc: 0x2000 + i,
-      transport: { connected: true, sendRtp: () => void sent.n++ },
+      transport: (() => {
+        const bwe = new TransportBwe();
+        return {
+          connected: true,
+          sendRtp: () => void sent.n++,
+          transportSequence: (size: number, nowMs: number) => bwe.stamp(size, nowMs),
+        };
+      })(),
     });
     c.resume();
   }
@@ -102,6 +117,14 @@ function makeCase(name: string, kind: 'audio' | 'video', observe: boolean): Case
       timestamp: i * 960,
       payload: Buffer.alloc(kind === 'audio' ? 160 : 1200, 1),
       ...(kind === 'audio' ? { extensions: [{ id: 1, value: Uint8Array.of(0x80 | (20 + (i % 40))) }] } : {}),
+      ...(twcc === undefined
+        ? {}
+        : {
+            extensions: [
+              { id: 2, value: Uint8Array.of(0x12, 0x34, 0x56) },
+              { id: 3, value: Uint8Array.of(i >> 8, i & 0xff) },
+            ],
+          }),
     }),
   );
   return { name, producer, packets, sent, ...(tick === undefined ? {} : { tick }) };
@@ -111,6 +134,8 @@ const cases = [
   makeCase('video, no observer', 'video', false),
   makeCase('audio, no observer', 'audio', false),
   makeCase('audio, ActiveSpeakerObserver', 'audio', true),
+  makeCase('video, twcc ext, not renumbered', 'video', false, { stamp: false }),
+  makeCase('video, twcc renumbered', 'video', false, { stamp: true }),
 ];
 
 const view = new RtpPacketView();
@@ -151,6 +176,9 @@ for (const c of cases) {
 }
 const observerCost = (results['audio, ActiveSpeakerObserver'] ?? 0) - (results['audio, no observer'] ?? 0);
 console.log(`active-speaker observer: ${observerCost.toFixed(3)} µs per audio packet received`);
+const stampCost =
+  ((results['video, twcc renumbered'] ?? 0) - (results['video, twcc ext, not renumbered'] ?? 0)) / consumerCount;
+console.log(`transport-cc stamping: ${stampCost.toFixed(3)} µs per forwarded packet`);
 if (failed) {
   console.log('FAILED: a case forwarded nothing');
   process.exit(1);

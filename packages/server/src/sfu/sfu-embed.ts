@@ -126,6 +126,12 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
     s.transportCcFeedback,
   );
   metric(
+    'itda_sfu_transport_cc_received_total',
+    'counter',
+    'Transport-cc feedback messages received from subscribers (the SFU’s estimate of their downlink).',
+    s.transportCcReceived,
+  );
+  metric(
     'itda_sfu_receiver_reports_total',
     'counter',
     'RTCP receiver reports sent to publishers (loss, jitter, round-trip time).',

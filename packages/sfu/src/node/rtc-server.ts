@@ -129,6 +129,23 @@ export async function bindSharedUdp(family: 4 | 6, host: string, port: number): 
   }
 }
 
+/** One subscriber transport's downlink as the SFU estimates it (`RtcServer.bandwidthEstimates`). */
+export interface BandwidthEstimate {
+  transportId: string;
+  /** What the estimator allows, bit/s. */
+  estimateBps: number;
+  /** What the subscriber received over the last 500 ms, bit/s (undefined before enough feedback). */
+  receivedBps: number | undefined;
+  usage: 'normal' | 'underusing' | 'overusing';
+  lossFraction: number;
+  /** Transport-cc feedback messages taken. */
+  feedbacks: number;
+  /** Packets sent with a transport-wide sequence number. */
+  stamped: number;
+  /** Feedback statuses that matched nothing sent. */
+  unmatched: number;
+}
+
 export class RtcServer implements TransportFactory {
   readonly stats = new SfuStats();
   readonly certificate: DtlsCertificate;
@@ -283,6 +300,26 @@ export class RtcServer implements TransportFactory {
   /** Transports alive in this server. */
   get transportCount(): number {
     return this.#transports.size;
+  }
+
+  /** Each subscriber transport's send-side bandwidth estimate (bwe/): what its downlink carries. */
+  bandwidthEstimates(): BandwidthEstimate[] {
+    const out: BandwidthEstimate[] = [];
+    for (const t of this.#transports) {
+      const b = t.bandwidth;
+      if (b === undefined) continue;
+      out.push({
+        transportId: t.id,
+        estimateBps: b.estimateBps,
+        receivedBps: b.receivedBps,
+        usage: b.usage,
+        lossFraction: b.lossFraction,
+        feedbacks: b.feedbacks,
+        stamped: b.stamped,
+        unmatched: b.unmatched,
+      });
+    }
+    return out;
   }
 
   createTransport(): WebRtcTransport {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { ManualClock } from '@itda/common';
 import { RtpPacketView } from '../rtp/index.ts';
 import { Consumer } from './consumer.ts';
-import { Producer } from './producer.ts';
+import { Producer, type ProducerOptions } from './producer.ts';
 
 function rtp(seq: number, ts: number, ssrc = 0x1111): Buffer {
   const b = Buffer.alloc(12 + 20, 7);
@@ -21,9 +21,9 @@ function rtp(seq: number, ts: number, ssrc = 0x1111): Buffer {
   return b;
 }
 
-function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
-  const producer = new Producer({
-    id: 'p1',
+function videoProducer(id: string, more: Partial<ProducerOptions> = {}): Producer {
+  return new Producer({
+    id,
     participantId: 'ada',
     kind: 'video',
     source: 'camera',
@@ -33,7 +33,12 @@ function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
     extensions: [],
     clock: new ManualClock(),
     rtcpSsrc: 0x3333,
+    ...more,
   });
+}
+
+function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
+  const producer = videoProducer('p1');
   const sent: Buffer[] = [];
   const consumer = new Consumer({
     id: 'c1',
@@ -41,7 +46,11 @@ function setup(): { producer: Producer; consumer: Consumer; sent: Buffer[] } {
     mid: '3',
     ssrc: 0x2222,
     paused: true,
-    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+    transport: {
+      connected: true,
+      sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)),
+      transportSequence: () => 0,
+    },
   });
   return { producer, consumer, sent };
 }
@@ -105,4 +114,50 @@ test('a hostile NACK cannot turn into a burst: 64 packets per NACK, each packet 
   assert.equal(sent.length, 128, 'after 100 ms they may go again');
   consumer.retransmit([1000], 1400);
   assert.equal(sent.length, 128, 'a packet held longer than 1 s is not resent');
+});
+
+test('transport-wide sequence numbers: each forwarded packet and each resend gets the transport’s next one', () => {
+  const twcc = { id: 3, uri: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01' };
+  const producer = videoProducer('p2', { extensions: [twcc], retransmissionSlots: 64 });
+
+  const sent: Buffer[] = [];
+  const numbered: { size: number; nowMs: number }[] = [];
+  const consumer = new Consumer({
+    id: 'c2',
+    producer,
+    mid: '3',
+    ssrc: 0x2222,
+    transport: {
+      connected: true,
+      sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)),
+      transportSequence: (size, nowMs) => numbered.push({ size, nowMs }) - 1 + 0xfffe,
+    },
+  });
+  // One-byte header extension: the publisher's transport-wide number 0x0a0b at id 3.
+  const withExt = (seq: number): Buffer => {
+    const b = Buffer.alloc(12 + 8 + 20, 7);
+    b[0] = 0x90;
+    b[1] = 96;
+    b.writeUInt16BE(seq, 2);
+    b.writeUInt32BE(seq * 3000, 4);
+    b.writeUInt32BE(0x1111, 8);
+    b.set([0xbe, 0xde, 0x00, 0x01, 0x31, 0x0a, 0x0b, 0x00], 12);
+    return b;
+  };
+  for (let i = 0; i < 3; i++) {
+    const b = withExt(100 + i);
+    producer.receive(b, view.parse(b), 1000 + i);
+  }
+  const read = (p: Buffer): number => view.parse(p).extensionUint(3);
+  assert.deepEqual(sent.map(read), [0xfffe, 0xffff, 0x10000 & 0xffff], 'the transport’s numbers, not the publisher’s');
+  assert.deepEqual(
+    numbered.map((n) => n.nowMs),
+    [1000, 1001, 1002],
+  );
+  assert.equal(numbered[0]?.size, 40);
+  const out = view.parse(sent[1] as Buffer).sequenceNumber;
+  consumer.retransmit([out], 1500);
+  assert.equal(sent.length, 4);
+  assert.equal(read(sent[3] as Buffer), 1, 'a resend is numbered anew');
+  assert.equal(numbered[3]?.nowMs, 1500);
 });

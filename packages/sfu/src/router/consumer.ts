@@ -20,7 +20,8 @@
  */
 import { TypedEmitter } from '@itda/common';
 import { type LastSenderReport, NackResponder, writeRtx } from '../feedback/index.ts';
-import { type RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
+import { ExtensionUri } from '../rtp/extensions.ts';
+import { RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
 import { readU32, writeU32 } from '../rtp/rtp-packet.ts';
 import { MAX_PACKET, type Producer } from './producer.ts';
 import type { ProducerLayer } from './producer-layer.ts';
@@ -31,6 +32,8 @@ export interface ConsumerTransport {
   /** Encrypts and sends one RTP packet; the bytes may be reused once it returns. */
   sendRtp(packet: Uint8Array): void;
   readonly connected: boolean;
+  /** The next transport-wide sequence number, for a packet of `size` bytes sent now (bwe/transport-bwe.ts). */
+  transportSequence(size: number, nowMs: number): number;
 }
 
 export interface ConsumerOptions {
@@ -75,6 +78,8 @@ export type ConsumerEvents = {
 const scratch = Buffer.allocUnsafe(MAX_PACKET);
 /** Where an RTX packet is built from a rewritten one (two more bytes than the original). */
 const rtxScratch = Buffer.allocUnsafe(MAX_PACKET + 2);
+/** Reads a resent packet's header extensions (resends are rare: one view for all). */
+const resendView = new RtpPacketView();
 
 export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly id: string;
@@ -98,6 +103,10 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly #payloadType: number;
   readonly #rtxPayloadType: number | undefined;
   #rtxSeq = (Math.random() * 0x10000) >>> 0;
+  /** The producer's id for the transport-wide sequence number extension (0: none), renumbered per transport on the way out. */
+  readonly #twccId: number;
+  /** The time of the NACK being answered (for the resends' transport-wide numbers). */
+  #resendAtMs = 0;
   #paused: boolean;
   #closed = false;
   /** The producer layer being forwarded (−1: none yet; a simulcast consumer waits for a keyframe). */
@@ -130,6 +139,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#rtxPayloadType = options.rtxPayloadType ?? options.producer.rtxPayloadType;
     this.#preferredRank = Math.max(0, Math.floor(options.preferredRank ?? 0));
     this.#layer = options.producer.simulcast ? -1 : 0;
+    this.#twccId = options.producer.extensions.find((e) => e.uri === ExtensionUri.TransportCc)?.id ?? 0;
     options.producer.consumers.add(this);
   }
 
@@ -223,6 +233,12 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     scratch[3] = seq & 0xff;
     const ts = this.#ts.rewrite(view.timestamp, nowMs);
     writeU32(scratch, 4, ts);
+    if (this.#twccId !== 0 && view.findExtension(this.#twccId) && view.foundLength === 2) {
+      const at = view.foundOffset - view.offset;
+      const tseq = this.#transport.transportSequence(length, nowMs);
+      scratch[at] = tseq >>> 8;
+      scratch[at + 1] = tseq & 0xff;
+    }
     const out = scratch.subarray(0, length);
     this.packets++;
     this.bytes += length;
@@ -251,6 +267,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
       else originals.push(this.#seq.original(seq));
     }
     const r = this.#responder;
+    this.#resendAtMs = nowMs;
     const missingBefore = r.missing;
     this.retransmitted += r.respond(originals, nowMs, this.#resend);
     this.nackMisses += r.missing - missingBefore;
@@ -267,6 +284,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     scratch[3] = seq & 0xff;
     writeU32(scratch, 4, (readU32(scratch, 4) + this.#ts.offset) >>> 0);
     const packet = scratch.subarray(0, length);
+    this.#stampResend(packet);
     const rtxPt = this.#rtxPayloadType;
     if (this.rtxSsrc === undefined || rtxPt === undefined) {
       this.#transport.sendRtp(packet);
@@ -276,6 +294,21 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#rtxSeq = (rtxSeq + 1) & 0xffff;
     this.#transport.sendRtp(rtxScratch.subarray(0, writeRtx(packet, this.rtxSsrc, rtxPt, rtxSeq, rtxScratch)));
   };
+
+  /** A resent packet gets a transport-wide number of its own (the estimator counts what is sent, resends too). */
+  #stampResend(packet: Buffer): void {
+    if (this.#twccId === 0) return;
+    try {
+      resendView.parse(packet);
+    } catch {
+      return; // it was parsed when it came in; nothing to stamp if not
+    }
+    if (!resendView.findExtension(this.#twccId) || resendView.foundLength !== 2) return;
+    const size = this.rtxSsrc === undefined ? packet.length : packet.length + 2;
+    const tseq = this.#transport.transportSequence(size, this.#resendAtMs);
+    packet[resendView.foundOffset] = tseq >>> 8;
+    packet[resendView.foundOffset + 1] = tseq & 0xff;
+  }
 
   /** Closes the consumer and detaches it from its producer. Idempotent (the first reason stands). */
   close(reason: ConsumerCloseReason = 'closed'): void {

@@ -68,7 +68,11 @@ function setup(preferredRank?: number) {
     mid: '0',
     ssrc: 0x2222,
     ...(preferredRank === undefined ? {} : { preferredRank }),
-    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+    transport: {
+      connected: true,
+      sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)),
+      transportSequence: () => 0,
+    },
   });
   const view = new RtpPacketView();
   const seqs: Record<Rid, number> = { q: 100, h: 2000, f: 30000 };
@@ -199,7 +203,11 @@ test('a plain (non-simulcast) producer forwards every packet from the first, as 
     producer,
     mid: '0',
     ssrc: 0x6666,
-    transport: { connected: true, sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)) },
+    transport: {
+      connected: true,
+      sendRtp: (p: Uint8Array) => void sent.push(Buffer.from(p)),
+      transportSequence: () => 0,
+    },
   });
   const view = new RtpPacketView();
   for (let seq = 1; seq <= 3; seq++) {

@@ -20,6 +20,8 @@ export class SfuStats {
   nacksSent = 0;
   /** Transport-cc feedback messages sent to publishers (draft-holmer-rmcat-transport-wide-cc-extensions-01). */
   transportCcFeedback = 0;
+  /** Transport-cc feedback messages taken from subscribers (their downlink's send-side estimate, bwe/). */
+  transportCcReceived = 0;
   /** RTCP receiver reports sent to publishers (RFC 3550 §6.4.2; they carry LSR/DLSR for the publisher's RTT). */
   receiverReports = 0;
   /** Padding-only RTX packets received (the publisher's bandwidth probes; not forwarded). */

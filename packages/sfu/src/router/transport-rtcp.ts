@@ -6,10 +6,13 @@
  * (draft-holmer-rmcat-transport-wide-cc-extensions-01), sender reports for its consumers
  * and a receiver report for its producers every second.
  *
- * Everything else that arrives — receiver reports, SDES, BYE, REMB, a publisher's
- * transport-cc (the SFU runs no send-side estimator) — is skipped after its header, so
+ * A subscriber's transport-cc feedback goes to the transport's send-side estimate
+ * (bwe/transport-bwe.ts), once the transport has sent a packet with a transport-wide
+ * sequence number; before that, and on a publisher's transport, it is skipped like
+ * everything else that arrives — receiver reports, SDES, BYE, REMB — after its header, so
  * its cost is the walk over the bytes, whatever it claims (issue 10).
  */
+import { TransportBwe } from '../bwe/index.ts';
 import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { parseRtcpKinds, type ReportBlock, type RtcpKind, type RtcpPacket, type RtpPacketView } from '../rtp/index.ts';
 import { SrtpError, type SrtpSession } from '../srtp/index.ts';
@@ -22,6 +25,13 @@ import { ExtensionUri } from './types.ts';
 const SR_INTERVAL_MS = 1000;
 const TWCC_INTERVAL_MS = 100;
 const USED_RTCP: ReadonlySet<RtcpKind> = new Set<RtcpKind>(['sr', 'nack', 'pli', 'fir']);
+const USED_RTCP_BWE: ReadonlySet<RtcpKind> = new Set<RtcpKind>([...USED_RTCP, 'twcc']);
+/**
+ * Transport-cc feedback taken from one subscriber: a browser sends 10–20 a second; each
+ * costs up to 2,048 steps (bwe/feedback-adapter.ts), so more are dropped (`twcc_excess`).
+ */
+const TWCC_PER_SECOND = 50;
+const TWCC_BURST = 10;
 
 export interface TransportRtcpOptions {
   /** SSRC the transport sends its own RTCP with. */
@@ -46,6 +56,10 @@ export class TransportRtcp {
   #twcc: TwccRecorder | undefined;
   #lastSrAt: number;
   #lastTwccAt = 0;
+  /** The send-side estimate, made at the first packet this transport numbers. */
+  bwe: TransportBwe | undefined;
+  #twccTokens = TWCC_BURST;
+  #twccRefillAt = 0;
 
   constructor(options: TransportRtcpOptions) {
     this.#o = options;
@@ -59,6 +73,12 @@ export class TransportRtcp {
     if (ext === undefined) return;
     this.#twccExtId = ext.id;
     this.#twcc ??= new TwccRecorder();
+  }
+
+  /** The send-side estimate, made on first use. */
+  bandwidth(): TransportBwe {
+    this.bwe ??= new TransportBwe();
+    return this.bwe;
   }
 
   addConsumer(consumer: Consumer): void {
@@ -87,7 +107,7 @@ export class TransportRtcp {
     const packets = this.#in;
     packets.length = 0;
     try {
-      parseRtcpKinds(rx.unprotectRtcp(datagram), USED_RTCP, packets);
+      parseRtcpKinds(rx.unprotectRtcp(datagram), this.bwe === undefined ? USED_RTCP : USED_RTCP_BWE, packets);
     } catch (err) {
       this.#o.stats.drop(err instanceof SrtpError ? err.code : 'rtcp_malformed');
     }
@@ -111,10 +131,27 @@ export class TransportRtcp {
         case 'fir':
           for (const e of p.entries) this.#consumersBySsrc.get(e.ssrc)?.requestKeyframe();
           break;
+        case 'twcc':
+          if (this.bwe === undefined) break;
+          if (!this.#takeTwcc(nowMs)) {
+            this.#o.stats.drop('twcc_excess');
+            break;
+          }
+          this.#o.stats.transportCcReceived++;
+          this.bwe.onFeedback(p, nowMs);
+          break;
         default:
           break;
       }
     }
+  }
+
+  #takeTwcc(nowMs: number): boolean {
+    this.#twccTokens = Math.min(TWCC_BURST, this.#twccTokens + ((nowMs - this.#twccRefillAt) * TWCC_PER_SECOND) / 1000);
+    this.#twccRefillAt = nowMs;
+    if (this.#twccTokens < 1) return false;
+    this.#twccTokens -= 1;
+    return true;
   }
 
   /** Transport-cc feedback and the periodic reports, once the transport is connected. */

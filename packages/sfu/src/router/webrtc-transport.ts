@@ -10,6 +10,7 @@
  */
 import { type Clock, type Logger, silentLogger, TypedEmitter } from '@itda/common';
 import type { DecodedStunMessage } from '@itda/stun';
+import type { TransportBwe } from '../bwe/index.ts';
 import type { DtlsCertificate, DtlsFingerprint, SrtpKeyingMaterial } from '../dtls/index.ts';
 import { DtlsSession } from '../dtls/index.ts';
 import { type IceCredentials, IceLiteAgent } from '../ice/index.ts';
@@ -271,6 +272,16 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   // ---- output ----
 
   /** Encrypts and sends one RTP packet to the selected tuple (consumers call it). */
+  /** The next transport-wide sequence number of this transport (the send-side estimate starts with the first). */
+  transportSequence(size: number, nowMs: number): number {
+    return this.#rtcp.bandwidth().stamp(size, nowMs);
+  }
+
+  /** The send-side bandwidth estimate of this (subscriber) transport, once it has sent a numbered packet. */
+  get bandwidth(): TransportBwe | undefined {
+    return this.#rtcp.bwe;
+  }
+
   sendRtp(packet: Uint8Array): void {
     this.#sender.sendRtp(packet);
   }

@@ -17,5 +17,14 @@ export const ExtensionUri = {
 
 export type ExtensionUri = (typeof ExtensionUri)[keyof typeof ExtensionUri];
 
-/** Extensions passed downstream as the publisher sent them (ids as it negotiated them). */
-export const FORWARDED_EXTENSIONS: ReadonlySet<string> = new Set([ExtensionUri.AudioLevel, ExtensionUri.AbsSendTime]);
+/**
+ * Extensions passed downstream as the publisher sent them (ids as it negotiated them).
+ * The transport-wide sequence number is passed on with its value rewritten: each
+ * subscriber transport numbers what it sends itself (bwe/transport-bwe.ts), and the
+ * subscriber's transport-cc feedback drives the SFU's estimate of its downlink.
+ */
+export const FORWARDED_EXTENSIONS: ReadonlySet<string> = new Set([
+  ExtensionUri.AudioLevel,
+  ExtensionUri.AbsSendTime,
+  ExtensionUri.TransportCc,
+]);
