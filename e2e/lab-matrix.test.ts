@@ -18,12 +18,8 @@
  * and written to `$LAB_MATRIX_OUT` when set (docs/connectivity.md holds a run of it).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { selfSignedCertificate, spkiSha256 } from '@itda/common/node';
 import type { Browser, Page } from 'playwright-core';
 import {
   button,
@@ -36,15 +32,12 @@ import {
   waitFor,
   waitForJoined,
 } from './harness/index.ts';
-import { Internet, SERVER_ADDRESSES } from './harness/internet.ts';
+import { Internet } from './harness/internet.ts';
 import { launchInNamespace } from './harness/lab-browser.ts';
-import { jsonLine, netLabUnavailable } from './harness/netns.ts';
+import { type LabServer, LAB_ORIGIN as ORIGIN, startLabServer } from './harness/lab-server.ts';
+import { netLabUnavailable } from './harness/netns.ts';
 
-const ITDA = fileURLToPath(new URL('../packages/server/bin/itda.js', import.meta.url));
 const unavailable = netLabUnavailable(['ip', 'iptables']);
-const [WEB, TURN] = SERVER_ADDRESSES;
-const ORIGIN = `https://${WEB}`;
-const SECRET = 'lab-turn-secret';
 
 type Expect = 'host' | 'srflx' | 'relay' | 'relay-tls' | 'direct' | 'any';
 interface Cell {
@@ -69,8 +62,7 @@ const CELLS: Cell[] = [
 ];
 
 const net = new Internet();
-let dir = '';
-let pin = '';
+let server: LabServer | undefined;
 const rows: string[] = [];
 
 before(async () => {
@@ -82,60 +74,7 @@ before(async () => {
   await net.addSite('sb', 4, 'symmetric');
   await net.addSite('ua', 5, 'udp-blocked');
   await net.addSite('ub', 6, 'udp-blocked');
-  dir = mkdtempSync(joinPath(tmpdir(), 'itda-lab-'));
-  const made = selfSignedCertificate({ hosts: [WEB, TURN, 'localhost'] });
-  writeFileSync(joinPath(dir, 'cert.pem'), made.cert);
-  writeFileSync(joinPath(dir, 'key.pem'), made.key);
-  pin = spkiSha256(made.cert);
-  const cert = joinPath(dir, 'cert.pem');
-  const key = joinPath(dir, 'key.pem');
-  const turn = net.lab.spawn('srv', [
-    process.execPath,
-    ITDA,
-    'turn',
-    '--listen',
-    `${TURN}:3478`,
-    '--tls-listen',
-    `${TURN}:443`,
-    '--cert',
-    cert,
-    '--key',
-    key,
-    '--secret',
-    SECRET,
-    '--relay-ip',
-    TURN,
-    '--allowed-peer',
-    '10.0.0.0/8',
-    // RFC 5780 on the server's second address: the pre-join check compares the two mappings.
-    '--rfc5780',
-    WEB as string,
-  ]);
-  await jsonLine(turn, (l) => l.msg === 'TURN ready');
-  const serve = net.lab.spawn('srv', [
-    process.execPath,
-    ITDA,
-    '--host',
-    WEB,
-    '--port',
-    '443',
-    '--tls-cert',
-    cert,
-    '--tls-key',
-    key,
-    '--no-turn',
-    '--turn-secret',
-    SECRET,
-    '--turn-host',
-    TURN,
-    '--turn-port',
-    '3478',
-    '--turn-tls-port',
-    '443',
-    '--log-format',
-    'json',
-  ]);
-  await jsonLine(serve, (l) => l.msg === 'listening');
+  server = await startLabServer(net, { turn: true });
 });
 
 after(async () => {
@@ -157,14 +96,8 @@ after(async () => {
     if (process.env.LAB_MATRIX_OUT) writeFileSync(process.env.LAB_MATRIX_OUT, text);
   }
   await net.close();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  server?.close();
 });
-
-async function createRoom(name: string, mode: 'p2p' | 'sfu'): Promise<void> {
-  const script = `fetch('${ORIGIN}/api/rooms', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '${name}', mode: '${mode}' }) }).then((r) => process.stdout.write(String(r.status)))`;
-  const status = await net.lab.exec('srv', 'env', 'NODE_TLS_REJECT_UNAUTHORIZED=0', process.execPath, '-e', script);
-  assert.equal(status, '201');
-}
 
 function describe(pairs: SelectedPair[]): string {
   const p = pairs[0];
@@ -247,10 +180,10 @@ for (const cell of CELLS) {
     const browsers: Browser[] = [];
     try {
       for (const ns of [cell.a, cell.b])
-        browsers.push(await launchInNamespace(net.lab, ns, [`--ignore-certificate-errors-spki-list=${pin}`]));
+        browsers.push(await launchInNamespace(net.lab, ns, (server as LabServer).chromiumArgs));
       for (const mode of ['p2p', 'sfu'] as const) {
         const room = `lab-${mode}-${cell.a}-${cell.b}`;
-        await createRoom(room, mode);
+        await (server as LabServer).createRoom(room, mode);
         const people: Person[] = [];
         for (const [i, b] of browsers.entries()) people.push(await newPerson(b, ORIGIN, i === 0 ? 'A' : 'B'));
         const [a, b] = people;

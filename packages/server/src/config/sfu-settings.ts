@@ -32,6 +32,12 @@ export interface EmbeddedSfuConfig {
   mediaWorkers: number;
   /** How often each room decides who is the active speaker (`active-speaker` messages), ms. Default 300. */
   activeSpeakerIntervalMs: number;
+  /**
+   * Adaptive layers (issue 14, in progress): each subscriber gets the simulcast layers its
+   * downlink estimate carries, and a video is stopped for it when not even the lowest fits.
+   * Default false until it has been proven under load.
+   */
+  sfuAdaptive: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export const DEFAULT_EMBEDDED_SFU_CONFIG: EmbeddedSfuConfig = {
   rtcConsentTimeoutMs: 30_000,
   mediaWorkers: defaultMediaWorkers(),
   activeSpeakerIntervalMs: 300,
+  sfuAdaptive: false,
 };
 
 export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
@@ -122,6 +129,14 @@ export const SFU_SERVE_SETTINGS: readonly Setting<EmbeddedSfuConfig>[] = [
     help: 'how often each SFU room decides who speaks (active-speaker messages)',
     min: 100,
     max: 5_000,
+  },
+  {
+    key: 'sfuAdaptive',
+    flag: 'sfu-adaptive',
+    env: ['ITDA_SFU_ADAPTIVE'],
+    kind: 'bool',
+    arg: '',
+    help: 'give each subscriber the simulcast layers its estimated downlink carries (in progress)',
   },
 ];
 

@@ -47,6 +47,7 @@ export async function startEmbeddedSfu(
       tcpPort: config.rtcTcp ? (options.ephemeralPorts ? 0 : config.rtcPort) : false,
       ...(config.rtcAnnounce === undefined ? {} : { announcedAddresses: config.rtcAnnounce }),
       consentTimeoutMs: config.rtcConsentTimeoutMs,
+      adaptive: config.sfuAdaptive,
       mediaWorkers: config.mediaWorkers,
       tcpLimits: tcpGuardLimits(config),
       ...(options.tcpSharedBudget === undefined ? {} : { tcpSharedBudget: options.tcpSharedBudget }),
@@ -94,6 +95,9 @@ export async function startEmbeddedSfu(
   };
 }
 
+/** Bounds of `itda_sfu_downlink_estimate_transports`, bit/s. */
+const DOWNLINK_BUCKETS = [100_000, 300_000, 1_000_000, 3_000_000, 10_000_000, Infinity];
+
 /** Prometheus text of the SFU (no per-room or per-participant labels). */
 function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
   const s = rtc.stats;
@@ -138,6 +142,22 @@ function sfuMetricsText(rtc: RtcServer, service: SfuService): string {
     s.receiverReports,
   );
   metric('itda_sfu_rtx_probes_total', 'counter', 'Padding-only RTX packets (bandwidth probes) received.', s.rtxProbes);
+  metric(
+    'itda_sfu_probe_padding_packets_total',
+    'counter',
+    'Padding-only RTX packets sent to subscribers to probe their downlink.',
+    s.probePadding,
+  );
+  // Now, not over time: how many subscriber transports have an estimated downlink at or under each bound.
+  const estimates = rtc.bandwidthEstimates().map((e) => e.estimateBps);
+  lines.push(
+    '# HELP itda_sfu_downlink_estimate_transports Subscriber transports whose estimated downlink (send-side, transport-cc) is at or under le bit/s, now.',
+  );
+  lines.push('# TYPE itda_sfu_downlink_estimate_transports gauge');
+  for (const le of DOWNLINK_BUCKETS) {
+    const n = estimates.filter((e) => e <= le).length;
+    lines.push(`itda_sfu_downlink_estimate_transports{le="${le === Infinity ? '+Inf' : le}"} ${n}`);
+  }
   lines.push('# HELP itda_sfu_dropped_total Datagrams dropped, by stable reason code.');
   lines.push('# TYPE itda_sfu_dropped_total counter');
   for (const [reason, n] of s.drops) lines.push(`itda_sfu_dropped_total{reason="${reason}"} ${n}`);

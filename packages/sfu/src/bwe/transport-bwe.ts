@@ -4,32 +4,101 @@
  * of this transport (`stamp`, on the forwarding path: a ring write, no allocation), and
  * the subscriber's transport-cc feedback (`onFeedback`) is matched with what was sent and
  * fed to the estimator (send-side-bwe.ts).
+ *
+ * Probing (probe-controller.ts): on the transport's tick, a cluster due is sent as padding
+ * (`probeTick`'s `pad`, the transport's padding-only RTX packets) at the cluster's rate,
+ * minus the media sent meanwhile, which belongs to the cluster too; the cluster lasts at
+ * least `MIN_CLUSTER_MS`, so that at the 20 ms tick its send times span an interval. Its
+ * result, from the feedback, goes back to the controller.
  */
 import type { TransportCc } from '../rtp/index.ts';
 import { FeedbackAdapter } from './feedback-adapter.ts';
+import { ProbeController } from './probe-controller.ts';
 import { type BweOptions, SendSideBwe } from './send-side-bwe.ts';
 import { SentHistory } from './sent-history.ts';
 import type { BandwidthUsage } from './types.ts';
+
+/** A cluster is spread over at least this long (three 20 ms ticks), ms. */
+export const MIN_CLUSTER_MS = 60;
 
 export class TransportBwe {
   readonly #history = new SentHistory();
   readonly #adapter = new FeedbackAdapter(this.#history);
   readonly #bwe: SendSideBwe;
+  readonly #probes: ProbeController;
+  /** The cluster being sent: its rate, end, when it last sent, and the bytes it still owes. */
+  #cluster: { id: number; bps: number; untilMs: number; lastMs: number; mediaBytes: number } | undefined;
   /** Transport-cc feedback messages taken. */
   feedbacks = 0;
+  /** Probe clusters sent, and results the estimator took from them. */
+  probeClusters = 0;
+  probeResults = 0;
+  /** The last probe result, bit/s. */
+  lastProbeBps: number | undefined;
 
   constructor(options: BweOptions = {}) {
     this.#bwe = new SendSideBwe(options);
+    this.#probes = new ProbeController(this.#bwe.targetBps, options.maxBps ?? 20_000_000);
   }
 
-  /** The 16-bit transport-wide sequence number for a packet of `size` bytes sent now. */
-  stamp(size: number, nowMs: number): number {
-    return this.#history.record(size, nowMs);
+  /** The 16-bit transport-wide sequence number for a packet of `size` bytes sent now (media during a cluster belongs to it). */
+  stamp(size: number, nowMs: number, probe?: number): number {
+    const c = this.#cluster;
+    if (probe === undefined && c !== undefined) {
+      c.mediaBytes += size;
+      return this.#history.record(size, nowMs, c.id);
+    }
+    return this.#history.record(size, nowMs, probe ?? 0);
+  }
+
+  /** What the subscriber would take with no limit (the allocator's want), bit/s: probes climb towards it. */
+  want(bps: number): void {
+    this.#probes.want(bps);
+  }
+
+  /**
+   * On the transport's tick: sends what the probe cluster owes since the last tick through
+   * `pad(bytes, cluster)` (which returns the bytes it sent, 0 when it cannot), starting a
+   * cluster when one is due.
+   */
+  probeTick(nowMs: number, pad: (bytes: number, cluster: number) => number): void {
+    let c = this.#cluster;
+    if (c === undefined) {
+      const next = this.#probes.next(nowMs, this.#bwe.targetBps);
+      if (next === undefined) return;
+      this.probeClusters++;
+      c = {
+        id: next.id,
+        bps: next.bps,
+        untilMs: nowMs + Math.max(next.durationMs, MIN_CLUSTER_MS),
+        lastMs: nowMs,
+        mediaBytes: 0,
+      };
+      this.#cluster = c;
+      // The first tick sends one tick's worth.
+      c.lastMs = nowMs - 20;
+    }
+    const owed = (c.bps * (nowMs - c.lastMs)) / 8000 - c.mediaBytes;
+    c.lastMs = nowMs;
+    c.mediaBytes = 0;
+    let left = owed;
+    // Bounded: at most 64 packets a tick (16 KiB at 255 bytes of padding).
+    for (let i = 0; i < 64 && left > 0; i++) {
+      const sent = pad(left, c.id);
+      if (sent === 0) break;
+      left -= sent;
+    }
+    if (nowMs >= c.untilMs) this.#cluster = undefined;
   }
 
   onFeedback(fb: TransportCc, nowMs: number): void {
     this.feedbacks++;
-    this.#bwe.onFeedback(this.#adapter.results(fb), nowMs);
+    const u = this.#bwe.onFeedback(this.#adapter.results(fb), nowMs);
+    if (u.probeBps !== undefined) {
+      this.probeResults++;
+      this.lastProbeBps = u.probeBps;
+      this.#probes.onResult(u.probeBps, u.targetBps);
+    }
   }
 
   setRtt(rttMs: number): void {

@@ -38,6 +38,8 @@ export interface RtcServerOptions {
   announcedAddresses?: readonly string[];
   /** Consent freshness timeout, ms (RFC 7675). Default 30,000. */
   consentTimeoutMs?: number;
+  /** Adaptive layers per subscriber from its bandwidth estimate (WebRtcTransportOptions.adaptive). Default false. */
+  adaptive?: boolean;
   /** UDP socket buffers, bytes. Default 4 MiB (capped by the kernel's rmem_max/wmem_max). */
   udpBufferBytes?: number;
   /** Most bytes queued on one ICE-TCP connection before packets are dropped. Default 1 MiB. */
@@ -333,6 +335,7 @@ export class RtcServer implements TransportFactory {
       stats: this.stats,
       logger: this.#log,
       consentTimeoutMs: this.#options.consentTimeoutMs,
+      adaptive: this.#options.adaptive ?? false,
       ...(this.#workers === undefined ? {} : { egress: this.#workers }),
     });
     this.#transports.add(transport);

@@ -32,8 +32,11 @@ export interface ConsumerTransport {
   /** Encrypts and sends one RTP packet; the bytes may be reused once it returns. */
   sendRtp(packet: Uint8Array): void;
   readonly connected: boolean;
-  /** The next transport-wide sequence number, for a packet of `size` bytes sent now (bwe/transport-bwe.ts). */
-  transportSequence(size: number, nowMs: number): number;
+  /**
+   * The next transport-wide sequence number, for a packet of `size` bytes sent now
+   * (bwe/transport-bwe.ts); `probe`: it is padding of that probe cluster.
+   */
+  transportSequence(size: number, nowMs: number, probe?: number): number;
 }
 
 export interface ConsumerOptions {
@@ -80,6 +83,10 @@ const scratch = Buffer.allocUnsafe(MAX_PACKET);
 const rtxScratch = Buffer.allocUnsafe(MAX_PACKET + 2);
 /** Reads a resent packet's header extensions (resends are rare: one view for all). */
 const resendView = new RtpPacketView();
+/** Largest padding of one padding-only packet (RFC 3550 §5.1: the count is one octet). */
+export const MAX_PADDING = 255;
+/** Where padding-only packets are built: header, one extension word, padding. */
+const padScratch = Buffer.alloc(12 + 8 + MAX_PADDING);
 
 export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly id: string;
@@ -112,6 +119,10 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   /** The producer layer being forwarded (−1: none yet; a simulcast consumer waits for a keyframe). */
   #layer: number;
   #preferredRank: number;
+  /** Simulcast: how far below the best layer the subscriber's bandwidth allows (allocation). */
+  #bandwidthRank = 0;
+  /** Video stopped for this subscriber because not even the lowest layer fits its bandwidth. */
+  #starved = false;
   /** Simulcast layer switches done. */
   layerSwitches = 0;
   /** Packets and bytes sent (before encryption), retransmissions sent, NACKed packets not held (or older than 1 s). */
@@ -186,15 +197,51 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     return this.#preferredRank;
   }
 
+  /** The rank forwarded: the lower of what the subscriber asked for and what its bandwidth allows. */
+  get rank(): number {
+    return Math.max(this.#preferredRank, this.#bandwidthRank);
+  }
+
+  /** Simulcast: the rank the subscriber's bandwidth allows (router/subscriber-allocation.ts). */
+  set bandwidthRank(rank: number) {
+    const r = Math.max(0, Math.floor(rank));
+    if (r === this.#bandwidthRank) return;
+    this.#bandwidthRank = r;
+    this.checkLayer();
+  }
+
+  get bandwidthRank(): number {
+    return this.#bandwidthRank;
+  }
+
+  /**
+   * Video the subscriber's bandwidth cannot carry at all: stopped (audio goes on) until
+   * cleared, then it starts again at a keyframe, like a resume.
+   */
+  get starved(): boolean {
+    return this.#starved;
+  }
+
+  set starved(starved: boolean) {
+    if (starved === this.#starved) return;
+    this.#starved = starved;
+    if (starved || this.#paused) return;
+    this.#seq.switchSource();
+    this.#ts.switchSource();
+    this.#switchPending = true;
+    if (this.producer.simulcast) this.#layer = -1;
+    this.requestKeyframe();
+  }
+
   /** Asks the publisher for a keyframe of the layer this consumer forwards, or waits for. */
   requestKeyframe(): void {
-    this.producer.requestKeyframe(this.producer.targetLayer(this.#preferredRank));
+    this.producer.requestKeyframe(this.producer.targetLayer(this.rank));
   }
 
   /** The layer to forward changed (producer re-ranked, or the preference did): ask for its keyframe. */
   checkLayer(): void {
     if (!this.producer.simulcast || this.#paused || this.#closed) return;
-    const target = this.producer.targetLayer(this.#preferredRank);
+    const target = this.producer.targetLayer(this.rank);
     if (target !== this.#layer) this.producer.requestKeyframe(target);
   }
 
@@ -205,11 +252,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /** Forwards one packet of the producer that came on `layer` (default: its first). */
   forward(packet: Buffer, view: RtpPacketView, nowMs: number, layer?: ProducerLayer): void {
-    if (this.#paused || this.#closed || !this.#transport.connected) return;
+    if (this.#paused || this.#starved || this.#closed || !this.#transport.connected) return;
     const index = layer?.index ?? 0;
     if (index !== this.#layer) {
       // Simulcast: switch only to the target layer, and only at a keyframe of it.
-      if (index !== this.producer.targetLayer(this.#preferredRank) || !this.producer.isKeyframe(view)) return;
+      if (index !== this.producer.targetLayer(this.rank) || !this.producer.isKeyframe(view)) return;
       if (this.#layer >= 0) {
         this.#seq.switchSource();
         this.#ts.switchSource();
@@ -294,6 +341,50 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#rtxSeq = (rtxSeq + 1) & 0xffff;
     this.#transport.sendRtp(rtxScratch.subarray(0, writeRtx(packet, this.rtxSsrc, rtxPt, rtxSeq, rtxScratch)));
   };
+
+  /** Whether this consumer can carry probe padding: video with RTX and a transport-wide sequence number. */
+  get canPad(): boolean {
+    return this.#twccId !== 0 && this.#twccId <= 14 && this.rtxSsrc !== undefined && this.#rtxPayloadType !== undefined;
+  }
+
+  /**
+   * Sends one padding-only RTX packet (RFC 4588 §4, RFC 3550 §5.1: P bit, the last octet
+   * counts the padding) carrying a transport-wide sequence number of probe cluster
+   * `probe`: what the send-side estimate probes the subscriber's downlink with (the
+   * browser drops the packet after counting it in its transport-cc feedback). Returns the
+   * bytes sent, 0 when this consumer cannot pad (`canPad`) or is not sending.
+   */
+  sendPadding(padding: number, nowMs: number, probe: number): number {
+    const rtxSsrc = this.rtxSsrc;
+    const rtxPt = this.#rtxPayloadType;
+    if (!this.canPad || rtxSsrc === undefined || rtxPt === undefined) return 0;
+    if (this.#paused || this.#closed || !this.#transport.connected || this.packets === 0) return 0;
+    const pad = Math.max(1, Math.min(MAX_PADDING, Math.floor(padding)));
+    const size = 20 + pad;
+    const b = padScratch;
+    b[0] = 0xb0; // V=2, P=1, X=1
+    b[1] = rtxPt & 0x7f;
+    const rtxSeq = this.#rtxSeq;
+    this.#rtxSeq = (rtxSeq + 1) & 0xffff;
+    b[2] = rtxSeq >>> 8;
+    b[3] = rtxSeq & 0xff;
+    writeU32(b, 4, this.lastRtpTimestamp);
+    writeU32(b, 8, rtxSsrc);
+    // One-byte header extensions (RFC 8285 §4.2): one word, the 2-byte transport-wide number.
+    b[12] = 0xbe;
+    b[13] = 0xde;
+    b[14] = 0;
+    b[15] = 1;
+    const tseq = this.#transport.transportSequence(size, nowMs, probe);
+    b[16] = (this.#twccId << 4) | 1;
+    b[17] = tseq >>> 8;
+    b[18] = tseq & 0xff;
+    b[19] = 0;
+    b.fill(0, 20, 20 + pad - 1);
+    b[20 + pad - 1] = pad;
+    this.#transport.sendRtp(b.subarray(0, size));
+    return size;
+  }
 
   /** A resent packet gets a transport-wide number of its own (the estimator counts what is sent, resends too). */
   #stampResend(packet: Buffer): void {

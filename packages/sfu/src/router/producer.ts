@@ -173,6 +173,11 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     return n;
   }
 
+  /** Active layers' indexes, lowest bitrate first (simulcast; `[0]` for a plain track). */
+  get rankedLayers(): readonly number[] {
+    return this.#ranked.length > 0 ? this.#ranked : [0];
+  }
+
   /**
    * The layer a consumer should forward: among the active layers ranked by bitrate, the
    * one at `rank` counted from the top (0 = the best), or the lowest if there are fewer.

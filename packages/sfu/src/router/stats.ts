@@ -22,6 +22,8 @@ export class SfuStats {
   transportCcFeedback = 0;
   /** Transport-cc feedback messages taken from subscribers (their downlink's send-side estimate, bwe/). */
   transportCcReceived = 0;
+  /** Padding-only RTX packets sent to subscribers as bandwidth probes (bwe/transport-bwe.ts). */
+  probePadding = 0;
   /** RTCP receiver reports sent to publishers (RFC 3550 §6.4.2; they carry LSR/DLSR for the publisher's RTT). */
   receiverReports = 0;
   /** Padding-only RTX packets received (the publisher's bandwidth probes; not forwarded). */

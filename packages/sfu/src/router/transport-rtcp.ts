@@ -16,7 +16,7 @@ import { TransportBwe } from '../bwe/index.ts';
 import { buildConsumerSenderReport, TwccRecorder } from '../feedback/index.ts';
 import { parseRtcpKinds, type ReportBlock, type RtcpKind, type RtcpPacket, type RtpPacketView } from '../rtp/index.ts';
 import { SrtpError, type SrtpSession } from '../srtp/index.ts';
-import type { Consumer } from './consumer.ts';
+import { type Consumer, MAX_PADDING } from './consumer.ts';
 import type { Producer } from './producer.ts';
 import type { RtpListener } from './rtp-listener.ts';
 import type { SfuStats } from './stats.ts';
@@ -146,6 +146,18 @@ export class TransportRtcp {
     }
   }
 
+  /** Probe padding through the first consumer that can carry it (video with RTX and transport-cc). */
+  readonly #pad = (bytes: number, cluster: number): number => {
+    for (const c of this.#o.consumers.values()) {
+      if (!c.canPad) continue;
+      const sent = c.sendPadding(Math.min(bytes, MAX_PADDING), this.#nowMs, cluster);
+      if (sent > 0) this.#o.stats.probePadding++;
+      return sent;
+    }
+    return 0;
+  };
+  #nowMs = 0;
+
   #takeTwcc(nowMs: number): boolean {
     this.#twccTokens = Math.min(TWCC_BURST, this.#twccTokens + ((nowMs - this.#twccRefillAt) * TWCC_PER_SECOND) / 1000);
     this.#twccRefillAt = nowMs;
@@ -154,9 +166,11 @@ export class TransportRtcp {
     return true;
   }
 
-  /** Transport-cc feedback and the periodic reports, once the transport is connected. */
+  /** Transport-cc feedback and the periodic reports, once the transport is connected; probe padding. */
   tick(nowMs: number): void {
     const o = this.#o;
+    this.#nowMs = nowMs;
+    this.bwe?.probeTick(nowMs, this.#pad);
     if (this.#twcc !== undefined && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
       this.#lastTwccAt = nowMs;
       const feedback = this.#twcc.buildFeedback(o.rtcpSsrc, o.listener.anySsrc, nowMs);

@@ -22,6 +22,7 @@ import { Producer, type ProducerOptions } from './producer.ts';
 import { RtpListener } from './rtp-listener.ts';
 import type { SfuStats } from './stats.ts';
 import { TransportRtcp } from './transport-rtcp.ts';
+import { SubscriberAllocation } from './subscriber-allocation.ts';
 import { TransportSender } from './transport-sender.ts';
 import type { DatagramSink, RtpEgressProvider, Tuple } from './types.ts';
 
@@ -47,6 +48,12 @@ export interface WebRtcTransportOptions {
    * STUN and DTLS stay on this thread. Default: none, everything sent here.
    */
   egress?: RtpEgressProvider;
+  /**
+   * Adaptive layers (issue 14): spend the subscriber's bandwidth estimate on its consumers
+   * (subscriber-allocation.ts). Default false: layers follow only the best sent and the
+   * quality asked for.
+   */
+  adaptive?: boolean;
 }
 
 export type WebRtcTransportEvents = {
@@ -87,6 +94,7 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
   #rx: SrtpSession | undefined;
   #closed = false;
   #connected = false;
+  #allocation: SubscriberAllocation | undefined;
 
   constructor(options: WebRtcTransportOptions) {
     super();
@@ -273,8 +281,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
 
   /** Encrypts and sends one RTP packet to the selected tuple (consumers call it). */
   /** The next transport-wide sequence number of this transport (the send-side estimate starts with the first). */
-  transportSequence(size: number, nowMs: number): number {
-    return this.#rtcp.bandwidth().stamp(size, nowMs);
+  transportSequence(size: number, nowMs: number, probe?: number): number {
+    return this.#rtcp.bandwidth().stamp(size, nowMs, probe);
   }
 
   /** The send-side bandwidth estimate of this (subscriber) transport, once it has sent a numbered packet. */
@@ -344,7 +352,13 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> impleme
     this.#agent.tick(nowMs);
     if (this.#closed) return;
     for (const producer of this.producers.values()) producer.tick(nowMs);
-    if (this.#connected) this.#rtcp.tick(nowMs);
+    if (!this.#connected) return;
+    this.#rtcp.tick(nowMs);
+    const bwe = this.#rtcp.bwe;
+    if (this.#options.adaptive === true && bwe !== undefined) {
+      this.#allocation ??= new SubscriberAllocation(this.consumers, bwe);
+      this.#allocation.tick(nowMs);
+    }
   }
 
   /** Closes everything this transport owns. Idempotent. `reason` is a stable code. */
