@@ -109,7 +109,7 @@ test('loss: under 2 % grows 8 % once a second, 2–10 % holds, over 10 % cuts by
   assert.equal(l.adjust(900_000, 2100, 100), 900_000, 'not again within 300 ms + RTT');
 });
 
-test('probe controller: 3× and 6× the start, then what is wanted in steps of 2×, backing off after a failure', () => {
+test('probe controller: 3× and 6× the start, then what is wanted in steps of 2×, every 5 s while unmet', () => {
   const p = new ProbeController(500_000, 10_000_000);
   assert.equal(p.next(0, 500_000)?.bps, 1_500_000);
   assert.equal(p.next(10, 500_000), undefined, 'one cluster in flight at a time');
@@ -124,6 +124,6 @@ test('probe controller: 3× and 6× the start, then what is wanted in steps of 2
   p.onResult(3_000_000, 3_000_000);
   assert.equal(p.next(5200, 3_000_000)?.bps, 4_000_000, 'it fit: on to what is wanted');
   p.onResult(2_000_000, 3_000_000); // failed
-  assert.equal(p.next(12_000, 3_000_000), undefined, 'after a failure the interval doubles (10 s)');
-  assert.equal(p.next(15_300, 3_000_000)?.bps, 4_000_000);
+  assert.equal(p.next(10_100, 3_000_000), undefined, 'the next waits its 5 s');
+  assert.equal(p.next(10_300, 3_000_000)?.bps, 4_000_000, 'a failure does not space probes further');
 });

@@ -26,6 +26,9 @@ export interface BweOptions {
   maxBps?: number;
 }
 
+/** A probe raises the estimate by at most this factor at a time. */
+export const PROBE_STEP = 1.5;
+
 export const DEFAULT_BWE: Required<BweOptions> = { startBps: 1_000_000, minBps: 50_000, maxBps: 20_000_000 };
 
 /** What one feedback changed. */
@@ -105,9 +108,13 @@ export class SendSideBwe {
     const acked = this.#acked.bps();
     const probeBps = this.#probes.take(nowMs);
     if (probeBps !== undefined && usage !== 'overusing' && probeBps > this.#aimd.bps) {
-      // The path carried this much just now: both halves start from it (libwebrtc does the same).
-      this.#aimd.setEstimate(probeBps, nowMs);
-      this.#target = Math.max(this.#target, Math.min(probeBps, this.#bounds.maxBps));
+      // The path carried this much just now: both halves start from it — but at most
+      // PROBE_STEP times the estimate at a time: a shaper's burst lets a short cluster
+      // through at line rate, and a faked step must not be a big one (the next cluster,
+      // twice as big, then fails). A real link gives step after step within a second.
+      const step = Math.min(probeBps, PROBE_STEP * this.#aimd.bps);
+      this.#aimd.setEstimate(step, nowMs);
+      this.#target = Math.max(this.#target, Math.min(step, this.#bounds.maxBps));
     } else if (received > 0) {
       this.#aimd.update(usage, acked, nowMs);
     }

@@ -8,7 +8,7 @@
  * Probing (probe-controller.ts): on the transport's tick, a cluster due is sent as padding
  * (`probeTick`'s `pad`, the transport's padding-only RTX packets) at the cluster's rate,
  * minus the media sent meanwhile, which belongs to the cluster too; the cluster lasts at
- * least `MIN_CLUSTER_MS`, so that at the 20 ms tick its send times span an interval. Its
+ * least `MIN_CLUSTER_MS` (60 ms). Its
  * result, from the feedback, goes back to the controller.
  */
 import type { TransportCc } from '../rtp/index.ts';
@@ -18,7 +18,7 @@ import { type BweOptions, SendSideBwe } from './send-side-bwe.ts';
 import { SentHistory } from './sent-history.ts';
 import type { BandwidthUsage } from './types.ts';
 
-/** A cluster is spread over at least this long (three 20 ms ticks), ms. */
+/** A cluster is spread over at least this long (three 20 ms ticks, so its send times span an interval), ms. */
 export const MIN_CLUSTER_MS = 60;
 
 export class TransportBwe {

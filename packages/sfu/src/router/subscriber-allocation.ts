@@ -5,14 +5,16 @@
  * capped by the quality the subscriber asked for — and this sets the consumers'
  * `bandwidthRank`, stops (`starved`) a video whose lowest layer has not fitted for
  * `STARVE_AFTER_MS`, and tells the probe controller what the subscriber would take with
- * no limit, so probes look for the room to climb back.
+ * no limit — as an estimate, that is with the budget share and the upgrade headroom on
+ * top, else the estimate would stop just short of what an upgrade needs — so probes look
+ * for the room to climb back.
  *
  * Every `ALLOCATE_EVERY_MS`, and at once when the estimate drops by more than a quarter
  * (mediasoup's rule). The budget is `BUDGET_SHARE` of the estimate (the rest for
  * retransmissions and RTCP). Only once feedback has come: a transport whose subscriber
  * sends no transport-cc is left as it was.
  */
-import { type AllocTrack, Allocator } from '../allocation/index.ts';
+import { type AllocTrack, Allocator, UPGRADE_HEADROOM } from '../allocation/index.ts';
 import type { TransportBwe } from '../bwe/index.ts';
 import type { Consumer } from './consumer.ts';
 
@@ -89,6 +91,7 @@ export class SubscriberAllocation {
     for (const id of this.#unfitSince.keys()) if (!byId.has(id)) this.#unfitSince.delete(id);
     for (const id of this.#known) if (!byId.has(id)) this.#allocator.remove(id);
     this.#known = new Set(byId.keys());
-    this.#bwe.want(allocation.wantBps);
+    // Probe for what an upgrade needs: the budget share and the allocator's headroom on top of the layers.
+    this.#bwe.want((allocation.wantBps * UPGRADE_HEADROOM) / BUDGET_SHARE);
   }
 }
