@@ -14,7 +14,7 @@
  * retransmissions and RTCP). Only once feedback has come: a transport whose subscriber
  * sends no transport-cc is left as it was.
  */
-import { type AllocTrack, Allocator, UPGRADE_HEADROOM } from '../allocation/index.ts';
+import { Allocator, type AllocTrack, UPGRADE_HEADROOM } from '../allocation/index.ts';
 import type { TransportBwe } from '../bwe/index.ts';
 import type { Consumer } from './consumer.ts';
 

@@ -21,8 +21,8 @@ import { SfuError, SfuErrorCode } from './errors.ts';
 import { Producer, type ProducerOptions } from './producer.ts';
 import { RtpListener } from './rtp-listener.ts';
 import type { SfuStats } from './stats.ts';
-import { TransportRtcp } from './transport-rtcp.ts';
 import { SubscriberAllocation } from './subscriber-allocation.ts';
+import { TransportRtcp } from './transport-rtcp.ts';
 import { TransportSender } from './transport-sender.ts';
 import type { DatagramSink, RtpEgressProvider, Tuple } from './types.ts';
 
