@@ -12,53 +12,11 @@ import { ManualClock } from '@itda/common';
 import { type PictureLossIndication, RtpPacketView } from '../rtp/index.ts';
 import { Consumer } from './consumer.ts';
 import { Producer } from './producer.ts';
-
-const SSRC = { q: 0x1001, h: 0x1002, f: 0x1003 } as const;
-type Rid = keyof typeof SSRC;
-/** Payload bytes per packet: the layers' bitrates rank q < h < f. */
-const SIZE: Record<Rid, number> = { q: 100, h: 400, f: 1000 };
-
-/** A VP8 packet: descriptor S=1 PID=0, payload header P bit = !key. */
-function vp8(rid: Rid, seq: number, key: boolean): Buffer {
-  const b = Buffer.alloc(12 + SIZE[rid], 0x55);
-  b[0] = 0x80;
-  b[1] = 96;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE(seq * 3000, 4);
-  b.writeUInt32BE(SSRC[rid], 8);
-  b[12] = 0x10;
-  b[13] = key ? 0x10 : 0x11;
-  return b;
-}
+import { type Rid, SIZE, SSRC, simulcastProducer, vp8 } from './test-simulcast.ts';
 
 function setup(preferredRank?: number) {
   const clock = new ManualClock();
-  const producer = new Producer({
-    id: 'p1',
-    participantId: 'ada',
-    kind: 'video',
-    source: 'camera',
-    mid: '1',
-    rids: ['q', 'h', 'f'],
-    codec: {
-      payloadType: 96,
-      name: 'VP8',
-      clockRate: 90000,
-      parameters: {},
-      feedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
-    },
-    rtxPayloadType: 97,
-    extensions: [],
-    clock,
-    rtcpSsrc: 0x3333,
-    keyframeRequestIntervalMs: 100,
-  });
-  // What the transport does when it learns the SSRCs from the rid extension.
-  for (const rid of ['q', 'h', 'f'] as Rid[]) {
-    const layer = producer.layerByRid(rid);
-    assert.ok(layer);
-    layer.ssrc = SSRC[rid];
-  }
+  const producer = simulcastProducer(clock, { rtxPayloadType: 97, keyframeRequestIntervalMs: 100 });
   const plis: number[] = [];
   producer.on('keyframeRequest', (r) => plis.push((r as PictureLossIndication).mediaSsrc));
   const sent: Buffer[] = [];

@@ -25,9 +25,12 @@ export const STARVE_AFTER_MS = 2000;
 const MIN_LAYER_BPS = 30_000;
 const AUDIO_BPS = 40_000;
 
+/** What the allocation uses of a transport's estimate. */
+export type AllocationEstimate = Pick<TransportBwe, 'feedbacks' | 'estimateBps' | 'want'>;
+
 export class SubscriberAllocation {
   readonly #consumers: ReadonlyMap<string, Consumer>;
-  readonly #bwe: TransportBwe;
+  readonly #bwe: AllocationEstimate;
   readonly #allocator = new Allocator();
   #lastMs = Number.NEGATIVE_INFINITY;
   #lastBudget = 0;
@@ -36,7 +39,7 @@ export class SubscriberAllocation {
   /** Consumers of the last allocation (the allocator forgets the ones that went). */
   #known = new Set<string>();
 
-  constructor(consumers: ReadonlyMap<string, Consumer>, bwe: TransportBwe) {
+  constructor(consumers: ReadonlyMap<string, Consumer>, bwe: AllocationEstimate) {
     this.#consumers = consumers;
     this.#bwe = bwe;
   }
