@@ -15,3 +15,13 @@ export {
   UPGRADE_HOLD_MS,
 } from './allocator.ts';
 export { DYNACAST_DOWN_DELAY_MS, Dynacast } from './dynacast.ts';
+export {
+  BETTER_AFTER_MS,
+  type ConnectionQuality,
+  LOST_AFTER_MS,
+  opinionScore,
+  type QualityInput,
+  QualityTracker,
+  qualityOf,
+  STARVED_SHARE,
+} from './quality.ts';
