@@ -1,5 +1,5 @@
 /**
- * `npm run bench:adaptive -- [--runs 3] [--rate 300kbit]` — adaptation to a throttled
+ * `npm run bench:adaptive -- [--runs 3] [--rate 300kbit] [--adaptive-only]` — adaptation to a throttled
  * viewer (issue 14), in the network lab (e2e/harness/internet.ts; needs root, ip,
  * iptables, tc), with and without the SFU's adaptive layers (`--sfu-adaptive`):
  * a Chromium sender publishes simulcast (`?simulcast=1`, Chromium's fake 640×480 camera)
@@ -20,7 +20,12 @@ import { LAB_ORIGIN as ORIGIN, startLabServer } from '../../e2e/harness/lab-serv
 import { netLabUnavailable } from '../../e2e/harness/netns.ts';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, rate: { type: 'string', default: '300kbit' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '300kbit' },
+    /** Only the runs with --sfu-adaptive (when tuning it). */
+    'adaptive-only': { type: 'boolean', default: false },
+  },
 });
 const RUNS = Math.max(1, Math.min(10, Number(values.runs)));
 const RATE = String(values.rate);
@@ -33,6 +38,10 @@ interface VideoIn {
   frameWidth: number;
   freezeCount: number;
   freezeS: number;
+  packetsLost: number;
+  nacks: number;
+  plis: number;
+  keyFrames: number;
   atMs: number;
 }
 
@@ -55,6 +64,10 @@ function readVideo(page: Page): Promise<VideoIn | undefined> {
         frameWidth: Number(s.frameWidth ?? 0),
         freezeCount: Number(s.freezeCount ?? 0),
         freezeS: Number(s.totalFreezesDuration ?? 0),
+        packetsLost: Number(s.packetsLost ?? 0),
+        nacks: Number(s.nackCount ?? 0),
+        plis: Number(s.pliCount ?? 0),
+        keyFrames: Number(s.keyFramesDecoded ?? 0),
         atMs: Date.now(),
       };
     });
@@ -142,6 +155,11 @@ async function run(adaptive: boolean): Promise<Record<string, unknown>> {
       fps: span > 0 ? Number(((((to?.framesDecoded ?? 0) - (from?.framesDecoded ?? 0)) * 1000) / span).toFixed(1)) : 0,
       freezes: (to?.freezeCount ?? 0) - (from?.freezeCount ?? 0),
       freezeS: Number(((to?.freezeS ?? 0) - (from?.freezeS ?? 0)).toFixed(1)),
+      // What the viewer's receiver saw over the same span.
+      lost: (to?.packetsLost ?? 0) - (from?.packetsLost ?? 0),
+      nacks: (to?.nacks ?? 0) - (from?.nacks ?? 0),
+      plis: (to?.plis ?? 0) - (from?.plis ?? 0),
+      keyFrames: (to?.keyFrames ?? 0) - (from?.keyFrames ?? 0),
       backToTopS: backAt === undefined ? null : Number(((backAt - liftedAt) / 1000).toFixed(1)),
     };
   } finally {
@@ -158,7 +176,7 @@ if (why !== undefined) {
 }
 console.log(`bench:adaptive — viewer downlink limited to ${RATE} (tc tbf) for 25 s, ${RUNS} run(s) each way`);
 for (let i = 0; i < RUNS; i++) {
-  for (const adaptive of [false, true]) {
+  for (const adaptive of values['adaptive-only'] === true ? [true] : [false, true]) {
     process.stderr.write(`run ${i + 1}/${RUNS}, adaptive ${adaptive ? 'on' : 'off'}…\n`);
     console.log(JSON.stringify(await run(adaptive)));
   }
