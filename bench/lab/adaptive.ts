@@ -2,9 +2,10 @@
  * `npm run bench:adaptive -- [--runs 3] [--rate 300kbit] [--adaptive-only]` — adaptation to a throttled
  * viewer (issue 14), in the network lab (e2e/harness/internet.ts; needs root, ip,
  * iptables, tc), with and without the SFU's adaptive layers (`--sfu-adaptive`):
- * a Chromium sender publishes simulcast (`?simulcast=1`, Chromium's fake 640×480 camera)
- * into an `sfu` room; a Chromium viewer behind another router decodes it. Once the viewer
- * shows the 640-wide layer, its downlink is limited with `tc tbf` (rate `--rate`, burst
+ * a Chromium sender publishes simulcast (`?simulcast=1`; Chromium's fake camera at the
+ * 1280×720 the SDK asks for: layers 320, 640 and 1280 wide) into an `sfu` room; a
+ * Chromium viewer behind another router decodes it, its tile asking for the 640-wide
+ * layer. Once the viewer shows that layer, its downlink is limited with `tc tbf` (rate `--rate`, burst
  * 4 kB, latency 200 ms) on its router's LAN port — the server → viewer direction only —
  * for 25 s, then the limit goes. Per run it prints, as one JSON line:
  * the time to the first frame of a narrower layer, frames/s and freezes (count, seconds)
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 });
 const RUNS = Math.max(1, Math.min(10, Number(values.runs)));
 const RATE = String(values.rate);
-/** The widest simulcast layer of Chromium's fake camera (640×480). */
+/** The layer the viewer's tile asks for (quality medium: the middle of 320, 640, 1280). */
 const TOP_WIDTH = 640;
 const LIMIT_MS = 25_000;
 
