@@ -49,6 +49,8 @@ export class SendSideBwe {
   readonly #probes = new ProbeResults();
   #target: number;
   #rttMs = 100;
+  /** When the target last fell (overuse or loss), ms; −∞ before. */
+  #lastDropMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: BweOptions = {}) {
     const b = { ...DEFAULT_BWE, ...options };
@@ -81,6 +83,11 @@ export class SendSideBwe {
 
   get lossFraction(): number {
     return this.#loss.lossFraction;
+  }
+
+  /** How long the target has not fallen, ms: a link that keeps cutting it is at its limit. */
+  calmForMs(nowMs: number): number {
+    return nowMs - this.#lastDropMs;
   }
 
   /** The round-trip time to the subscriber (RTCP), ms. */
@@ -122,7 +129,9 @@ export class SendSideBwe {
     const delayBased = this.#aimd.bps;
     // Loss adjusts from the current target, and never lifts it past the delay-based rate.
     const lossBased = this.#loss.adjust(Math.min(this.#target, delayBased), nowMs, this.#rttMs);
-    this.#target = Math.min(Math.max(Math.min(lossBased, delayBased), this.#bounds.minBps), this.#bounds.maxBps);
+    const next = Math.min(Math.max(Math.min(lossBased, delayBased), this.#bounds.minBps), this.#bounds.maxBps);
+    if (next < this.#target * 0.97) this.#lastDropMs = nowMs;
+    this.#target = next;
     return { targetBps: this.#target, usage, probeBps };
   }
 }

@@ -1,7 +1,8 @@
 /** TransportBwe's probing on the transport tick: what a cluster owes, media counted in, bounded per tick. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MIN_CLUSTER_MS, TransportBwe } from './transport-bwe.ts';
+import { TwccRecorder } from '../feedback/index.ts';
+import { CALM_BEFORE_PROBE_MS, MIN_CLUSTER_MS, TransportBwe } from './transport-bwe.ts';
 
 test('the first cluster (3× the start rate) is padded at its rate, minus the media sent meanwhile, for 60 ms', () => {
   const bwe = new TransportBwe({ startBps: 500_000 });
@@ -42,4 +43,25 @@ test('a transport that cannot pad sends nothing, and a tick never sends more tha
     return 1;
   });
   assert.equal(packets, 64);
+});
+
+test('no probe while the estimate fell in the last 5 s: a link at its limit is not probed', () => {
+  const bwe = new TransportBwe({ startBps: 1_000_000 });
+  let padded = 0;
+  const pad = (bytes: number): number => {
+    padded++;
+    return Math.min(bytes, 275);
+  };
+  // Packets sent every 10 ms arrive every 15 ms: a queue growing fast, the estimate falls.
+  const receiver = new TwccRecorder();
+  let n = 0;
+  for (let f = 0; f < 30; f++) {
+    for (let i = 0; i < 10; i++, n++) receiver.record(bwe.stamp(1200, n * 10), (50 + n * 15) * 1000);
+    for (const fb of receiver.buildFeedback(1, 2, 50 + n * 15)) bwe.onFeedback(fb, n * 10);
+  }
+  assert.ok(bwe.estimateBps < 1_000_000, `the estimate fell: ${bwe.estimateBps}`);
+  bwe.probeTick(n * 10 + 100, pad);
+  assert.equal(padded, 0, 'no probe right after a fall');
+  bwe.probeTick(n * 10 + CALM_BEFORE_PROBE_MS + 200, pad);
+  assert.ok(padded > 0, 'a probe once the estimate has been calm');
 });

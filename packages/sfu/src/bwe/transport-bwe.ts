@@ -21,6 +21,9 @@ import type { BandwidthUsage } from './types.ts';
 /** A cluster is spread over at least this long (three 20 ms ticks, so its send times span an interval), ms. */
 export const MIN_CLUSTER_MS = 60;
 
+/** No probe until the estimate has not fallen for this long, ms. */
+export const CALM_BEFORE_PROBE_MS = 5000;
+
 export class TransportBwe {
   readonly #history = new SentHistory();
   readonly #adapter = new FeedbackAdapter(this.#history);
@@ -64,6 +67,9 @@ export class TransportBwe {
   probeTick(nowMs: number, pad: (bytes: number, cluster: number) => number): void {
     let c = this.#cluster;
     if (c === undefined) {
+      // A link that cut the estimate lately is at its limit: a short probe would only be
+      // fooled by its shaper's burst (and the upgrade it allows would freeze the video).
+      if (this.#bwe.calmForMs(nowMs) < CALM_BEFORE_PROBE_MS) return;
       const next = this.#probes.next(nowMs, this.#bwe.targetBps);
       if (next === undefined) return;
       this.probeClusters++;
