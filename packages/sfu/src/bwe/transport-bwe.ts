@@ -21,6 +21,9 @@ import type { BandwidthUsage } from './types.ts';
 /** A cluster is spread over at least this long (three 20 ms ticks, so its send times span an interval), ms. */
 export const MIN_CLUSTER_MS = 60;
 
+/** The transport tick, ms (RtcServer): how much a cluster's first tick sends. */
+const TICK_MS = 20;
+
 /** No probe until the estimate has not fallen for this long, ms. */
 export const CALM_BEFORE_PROBE_MS = 5000;
 
@@ -64,7 +67,7 @@ export class TransportBwe {
    * `pad(bytes, cluster)` (which returns the bytes it sent, 0 when it cannot), starting a
    * cluster when one is due.
    */
-  probeTick(nowMs: number, pad: (bytes: number, cluster: number) => number): void {
+  probeTick(nowMs: number, pad: (bytes: number, cluster: number, nowMs: number) => number): void {
     let c = this.#cluster;
     if (c === undefined) {
       // A link that cut the estimate lately is at its limit: a short probe would only be
@@ -77,12 +80,11 @@ export class TransportBwe {
         id: next.id,
         bps: next.bps,
         untilMs: nowMs + Math.max(next.durationMs, MIN_CLUSTER_MS),
-        lastMs: nowMs,
+        // The first tick sends one tick's worth.
+        lastMs: nowMs - TICK_MS,
         mediaBytes: 0,
       };
       this.#cluster = c;
-      // The first tick sends one tick's worth.
-      c.lastMs = nowMs - 20;
     }
     const owed = (c.bps * (nowMs - c.lastMs)) / 8000 - c.mediaBytes;
     c.lastMs = nowMs;
@@ -90,7 +92,7 @@ export class TransportBwe {
     let left = owed;
     // Bounded: at most 64 packets a tick (16 KiB at 255 bytes of padding).
     for (let i = 0; i < 64 && left > 0; i++) {
-      const sent = pad(left, c.id);
+      const sent = pad(left, c.id, nowMs);
       if (sent === 0) break;
       left -= sent;
     }

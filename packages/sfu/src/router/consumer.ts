@@ -20,7 +20,6 @@
  */
 import { TypedEmitter } from '@itda/common';
 import { type LastSenderReport, NackResponder, writeRtx } from '../feedback/index.ts';
-import { ExtensionUri } from '../rtp/extensions.ts';
 import { RtpPacketView, SequenceRewriter, seqNewer, TimestampRewriter } from '../rtp/index.ts';
 import { readU32, writeU32 } from '../rtp/rtp-packet.ts';
 import { MAX_PACKET, type Producer } from './producer.ts';
@@ -110,8 +109,6 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
   readonly #payloadType: number;
   readonly #rtxPayloadType: number | undefined;
   #rtxSeq = (Math.random() * 0x10000) >>> 0;
-  /** The producer's id for the transport-wide sequence number extension (0: none), renumbered per transport on the way out. */
-  readonly #twccId: number;
   /** The time of the NACK being answered (for the resends' transport-wide numbers). */
   #resendAtMs = 0;
   #paused: boolean;
@@ -150,7 +147,6 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     this.#rtxPayloadType = options.rtxPayloadType ?? options.producer.rtxPayloadType;
     this.#preferredRank = Math.max(0, Math.floor(options.preferredRank ?? 0));
     this.#layer = options.producer.simulcast ? -1 : 0;
-    this.#twccId = options.producer.extensions.find((e) => e.uri === ExtensionUri.TransportCc)?.id ?? 0;
     options.producer.consumers.add(this);
   }
 
@@ -280,8 +276,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     scratch[3] = seq & 0xff;
     const ts = this.#ts.rewrite(view.timestamp, nowMs);
     writeU32(scratch, 4, ts);
-    if (this.#twccId !== 0 && view.findExtension(this.#twccId) && view.foundLength === 2) {
-      const at = view.foundOffset - view.offset;
+    const at = this.producer.twccOffset;
+    if (at >= 0) {
       const tseq = this.#transport.transportSequence(length, nowMs);
       scratch[at] = tseq >>> 8;
       scratch[at + 1] = tseq & 0xff;
@@ -344,7 +340,12 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /** Whether this consumer can carry probe padding: video with RTX and a transport-wide sequence number. */
   get canPad(): boolean {
-    return this.#twccId !== 0 && this.#twccId <= 14 && this.rtxSsrc !== undefined && this.#rtxPayloadType !== undefined;
+    return (
+      this.producer.twccId !== 0 &&
+      this.producer.twccId <= 14 &&
+      this.rtxSsrc !== undefined &&
+      this.#rtxPayloadType !== undefined
+    );
   }
 
   /**
@@ -376,7 +377,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
     b[14] = 0;
     b[15] = 1;
     const tseq = this.#transport.transportSequence(size, nowMs, probe);
-    b[16] = (this.#twccId << 4) | 1;
+    b[16] = (this.producer.twccId << 4) | 1;
     b[17] = tseq >>> 8;
     b[18] = tseq & 0xff;
     b[19] = 0;
@@ -388,13 +389,13 @@ export class Consumer extends TypedEmitter<ConsumerEvents> {
 
   /** A resent packet gets a transport-wide number of its own (the estimator counts what is sent, resends too). */
   #stampResend(packet: Buffer): void {
-    if (this.#twccId === 0) return;
+    if (this.producer.twccId === 0) return;
     try {
       resendView.parse(packet);
     } catch {
       return; // it was parsed when it came in; nothing to stamp if not
     }
-    if (!resendView.findExtension(this.#twccId) || resendView.foundLength !== 2) return;
+    if (!resendView.findExtension(this.producer.twccId) || resendView.foundLength !== 2) return;
     const size = this.rtxSsrc === undefined ? packet.length : packet.length + 2;
     const tseq = this.#transport.transportSequence(size, this.#resendAtMs);
     packet[resendView.foundOffset] = tseq >>> 8;

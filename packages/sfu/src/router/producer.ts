@@ -15,6 +15,7 @@
  */
 import { type Clock, TypedEmitter } from '@itda/common';
 import type { LastSenderReport } from '../feedback/index.ts';
+import { ExtensionUri } from '../rtp/extensions.ts';
 import {
   type FullIntraRequest,
   isKeyframeStart,
@@ -92,6 +93,14 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   readonly codec: RtpCodec;
   readonly rtxPayloadType: number | undefined;
   readonly extensions: readonly HeaderExtension[];
+  /** The id of the transport-wide sequence number extension, 0 when not negotiated (consumers renumber it). */
+  readonly twccId: number;
+  /**
+   * Where, in the packet being forwarded (from its first byte), the 2-byte transport-wide
+   * number is; −1 without one. Found once per packet, for all consumers (valid during
+   * `receive`'s forwarding).
+   */
+  twccOffset = -1;
   readonly cname: string;
   /** The encodings: one, or one per simulcast rid. */
   readonly layers: readonly ProducerLayer[];
@@ -119,6 +128,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.codec = options.codec;
     this.rtxPayloadType = options.rtxPayloadType;
     this.extensions = options.extensions;
+    this.twccId = options.extensions.find((e) => e.uri === ExtensionUri.TransportCc)?.id ?? 0;
     this.cname = options.cname ?? `itda-${options.participantId}`;
     const video = this.kind === 'video';
     const nackable = options.codec.feedback.some((f) => f.type === 'nack' && f.parameter === undefined);
@@ -244,6 +254,10 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     const observers = this.#observers;
     if (!retransmission)
       for (let i = 0; i < observers.length; i++) (observers[i] as RtpObserver).onRtp(this, view, nowMs);
+    this.twccOffset =
+      this.twccId !== 0 && view.findExtension(this.twccId) && view.foundLength === 2
+        ? view.foundOffset - view.offset
+        : -1;
     for (const consumer of this.consumers) consumer.forward(packet, view, nowMs, layer);
   }
 

@@ -147,16 +147,15 @@ export class TransportRtcp {
   }
 
   /** Probe padding through the first consumer that can carry it (video with RTX and transport-cc). */
-  readonly #pad = (bytes: number, cluster: number): number => {
+  readonly #pad = (bytes: number, cluster: number, nowMs: number): number => {
     for (const c of this.#o.consumers.values()) {
       if (!c.canPad) continue;
-      const sent = c.sendPadding(Math.min(bytes, MAX_PADDING), this.#nowMs, cluster);
+      const sent = c.sendPadding(Math.min(bytes, MAX_PADDING), nowMs, cluster);
       if (sent > 0) this.#o.stats.probePadding++;
       return sent;
     }
     return 0;
   };
-  #nowMs = 0;
 
   #takeTwcc(nowMs: number): boolean {
     this.#twccTokens = Math.min(TWCC_BURST, this.#twccTokens + ((nowMs - this.#twccRefillAt) * TWCC_PER_SECOND) / 1000);
@@ -169,7 +168,6 @@ export class TransportRtcp {
   /** Transport-cc feedback and the periodic reports, once the transport is connected; probe padding. */
   tick(nowMs: number): void {
     const o = this.#o;
-    this.#nowMs = nowMs;
     this.bwe?.probeTick(nowMs, this.#pad);
     if (this.#twcc !== undefined && nowMs - this.#lastTwccAt >= TWCC_INTERVAL_MS) {
       this.#lastTwccAt = nowMs;
